@@ -15,12 +15,16 @@ public record ConvShape(int n, int inH, int inW, int inC, int outC,
             throw new IllegalArgumentException("invalid convolution " + this);
         if (inC % groups != 0 || outC % groups != 0)
             throw new IllegalArgumentException("channels " + inC + "->" + outC + " not divisible by groups " + groups);
-        if (outH() < 1 || outW() < 1)
-            throw new IllegalArgumentException("convolution produces an empty output: " + this);
+        // Fields are not assigned yet inside a compact constructor: use the parameters.
+        if (span(inH, padTop, padBottom, dilH, kH) < 0 || span(inW, padLeft, padRight, dilW, kW) < 0)
+            throw new IllegalArgumentException("convolution window larger than the padded input: in " + inH + "x" + inW
+                    + ", kernel " + kH + "x" + kW + ", dilation " + dilH + "x" + dilW);
     }
 
-    public int outH() { return (inH + padTop + padBottom - dilH * (kH - 1) - 1) / strideH + 1; }
-    public int outW() { return (inW + padLeft + padRight - dilW * (kW - 1) - 1) / strideW + 1; }
+    private static int span(int in, int p0, int p1, int d, int k) { return in + p0 + p1 - d * (k - 1) - 1; }
+
+    public int outH() { return span(inH, padTop, padBottom, dilH, kH) / strideH + 1; }
+    public int outW() { return span(inW, padLeft, padRight, dilW, kW) / strideW + 1; }
     public int inGroupC() { return inC / groups; }
     public int outGroupC() { return outC / groups; }
     public boolean isDepthwise() { return groups == inC && groups > 1 && inGroupC() == 1; }

@@ -3,9 +3,10 @@ package dev.mien.engine.ir;
 import java.util.Arrays;
 
 /**
- * A graph input: its name and per-sample shape (batch axis excluded), e.g. [224,224,3].
- * {@code layout} says how the source framework laid it out ("NHWC" or "NCHW"); the engine
- * always runs NHWC and converts NCHW inputs at the boundary.
+ * A graph input: its name and per-sample shape in the engine's layout (batch axis excluded,
+ * channels last), e.g. [224,224,3]. {@code layout} says how the source framework lays the
+ * tensor out ("NHWC" or "NCHW"): the engine always runs NHWC and converts NCHW tensors at the
+ * boundary.
  */
 public record ValueInfo(String name, int[] sampleShape, String layout) {
     public ValueInfo { sampleShape = sampleShape.clone(); }

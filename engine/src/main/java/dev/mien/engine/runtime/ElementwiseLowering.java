@@ -1,0 +1,158 @@
+package dev.mien.engine.runtime;
+
+import dev.mien.engine.Tensor;
+import dev.mien.engine.ir.Node;
+import dev.mien.engine.ir.Op;
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.BinaryOp;
+
+import java.util.Arrays;
+
+/** Activations, per-channel affine, softmax and broadcasting binary ops. */
+final class ElementwiseLowering {
+    private ElementwiseLowering() {}
+
+    static int[][] same(int[][] in) { return new int[][]{in[0].clone()}; }
+
+    static final class Act implements Lowering {
+        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
+
+        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+            Activation act = Activations.of(n.attrs());
+            float alpha = Activations.alpha(n.attrs());
+            int len = Shapes.isize(in[0]), x = inS[0], y = outS[0];
+            var be = ctx.backend;
+            return b -> be.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len);
+        }
+    }
+
+    /** SCALE_SHIFT and an unfolded BATCH_NORM, both as y = act(x * scale[c] + shift[c]). */
+    static final class Affine implements Lowering {
+        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
+
+        static float[][] scaleShift(Node n, int c) {
+            float[] scale = new float[c], shift = new float[c];
+            if (n.op() == Op.BATCH_NORM) {
+                float[] g = vec(n, "gamma", c, 1f), be = vec(n, "beta", c, 0f), m = vec(n, "mean", c, 0f), v = vec(n, "var", c, 1f);
+                double eps = n.attrs().getFloat("epsilon", 1e-3f);
+                for (int i = 0; i < c; i++) {
+                    double s = g[i] / Math.sqrt(v[i] + eps);
+                    scale[i] = (float) s;
+                    shift[i] = (float) (be[i] - m[i] * s);
+                }
+            } else {
+                float[] s = vec(n, "scale", c, 1f), t = vec(n, "shift", c, 0f);
+                System.arraycopy(s, 0, scale, 0, c);
+                System.arraycopy(t, 0, shift, 0, c);
+            }
+            return new float[][]{scale, shift};
+        }
+
+        /** A per-channel parameter of length c, or a scalar broadcast to c, or the default when absent. */
+        static float[] vec(Node n, String key, int c, float dflt) {
+            Tensor t = n.param(key);
+            float[] out = new float[c];
+            if (t == null) { Arrays.fill(out, dflt); return out; }
+            if (t.size() == 1) { Arrays.fill(out, t.data()[0]); return out; }
+            if (t.size() != c) throw new PlanException(n.name() + ": " + key + " has " + t.size() + " values, expected " + c);
+            System.arraycopy(t.data(), 0, out, 0, c);
+            return out;
+        }
+
+        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+            int c = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]);
+            float[][] ss = ctx.derived(n, "affine", () -> scaleShift(n, c));
+            Activation act = Activations.of(n.attrs());
+            float alpha = Activations.alpha(n.attrs());
+            var be = ctx.backend;
+            int x = inS[0], y = outS[0];
+            return b -> be.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0);
+        }
+    }
+
+    static final class PRelu implements Lowering {
+        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
+
+        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+            int[] sample = Arrays.copyOfRange(in[0], 1, in[0].length);
+            Tensor a = n.param("alpha");
+            if (a == null) throw new PlanException(n.name() + ": missing alpha");
+            int[] sb = Shapes.broadcast(sample, a.shape());
+            if (!Arrays.equals(sb, sample)) throw new PlanException(n.name() + ": alpha " + a + " does not broadcast to " + Shapes.str(sample));
+            int per = Shapes.isize(sample), batch = in[0][0];
+            float[] alpha = ctx.derived(n, "alpha", () -> {
+                float[] full = new float[per];
+                float[] ones = new float[per];
+                Arrays.fill(ones, 1f);
+                ctx.backend.binary(BinaryOp.MUL, ones, 0, sample, a.data(), 0, a.shape(), full, 0, sample);
+                return full;
+            });
+            int x = inS[0], y = outS[0];
+            return b -> {
+                float[] xs = b.slots[x], ys = b.slots[y];
+                for (int i = 0, o = 0; i < batch; i++)
+                    for (int j = 0; j < per; j++, o++) { float v = xs[o]; ys[o] = v >= 0 ? v : alpha[j] * v; }
+            };
+        }
+    }
+
+    static final class Softmax implements Lowering {
+        @Override public int[][] outputShapes(Node n, int[][] in) {
+            int ax = Shapes.axis(n.attrs().getInt("axis", -1), in[0].length);
+            if (ax != in[0].length - 1) throw new PlanException(n.name() + ": softmax only over the last axis");
+            return same(in);
+        }
+
+        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+            int len = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]), x = inS[0], y = outS[0];
+            var be = ctx.backend;
+            return b -> be.softmax(rows, len, b.slots[x], 0, b.slots[y], 0);
+        }
+    }
+
+    /** ADD SUB MUL DIV MAX MIN AVERAGE over two or more inputs, folded left. */
+    static final class Binary implements Lowering {
+        static BinaryOp opOf(Op op) {
+            return switch (op) {
+                case ADD, AVERAGE -> BinaryOp.ADD;
+                case SUB -> BinaryOp.SUB;
+                case MUL -> BinaryOp.MUL;
+                case DIV -> BinaryOp.DIV;
+                case MAX -> BinaryOp.MAX;
+                case MIN -> BinaryOp.MIN;
+                default -> throw new AssertionError(op);
+            };
+        }
+
+        @Override public int[][] outputShapes(Node n, int[][] in) {
+            if (in.length < 2) throw new PlanException(n.name() + ": " + n.op() + " needs at least two inputs");
+            int[] s = in[0];
+            for (int i = 1; i < in.length; i++) s = Shapes.broadcast(s, in[i]);
+            // Folding into the output buffer is only safe once the partial result has the final shape.
+            int[] first = Shapes.broadcast(in[0], in[1]);
+            if (in.length > 2 && !Arrays.equals(first, s))
+                throw new PlanException(n.name() + ": the first two inputs of a " + in.length + "-way " + n.op() + " must broadcast to the output shape");
+            return new int[][]{s};
+        }
+
+        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+            BinaryOp op = opOf(n.op());
+            int[] o = out[0];
+            int y = outS[0];
+            var be = ctx.backend;
+            int k = in.length;
+            int[] a0 = in[0], a1 = in[1];
+            int s0 = inS[0], s1 = inS[1];
+            float inv = 1f / k;
+            float[] invScale = {inv}, zero = {0f};
+            int len = Shapes.isize(o);
+            boolean average = n.op() == Op.AVERAGE;
+            return b -> {
+                be.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
+                for (int i = 2; i < k; i++)
+                    be.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
+                if (average) be.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
+            };
+        }
+    }
+}

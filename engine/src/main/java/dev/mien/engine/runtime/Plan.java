@@ -1,0 +1,59 @@
+package dev.mien.engine.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph lowered for one batch size: steps in order, buffer slots sized by liveness, and where
+ * every input and kept value lives. Immutable; run it with any number of {@link Buffers}.
+ */
+public final class Plan {
+    final int batch;
+    final List<Step> steps;
+    final List<String> stepNames;
+    final int[] slotSizes;
+    final Map<String, int[]> shapes;
+    final Map<String, Integer> slotOf;
+    final long macs;
+
+    Plan(int batch, List<Step> steps, List<String> stepNames, int[] slotSizes, Map<String, int[]> shapes,
+         Map<String, Integer> slotOf, long macs) {
+        this.batch = batch;
+        this.steps = steps;
+        this.stepNames = stepNames;
+        this.slotSizes = slotSizes;
+        this.shapes = shapes;
+        this.slotOf = slotOf;
+        this.macs = macs;
+    }
+
+    public int batch() { return batch; }
+    public long macs() { return macs; }
+    public int stepCount() { return steps.size(); }
+
+    /** Bytes of activation memory one execution context of this plan holds. */
+    public long activationBytes() {
+        long n = 0;
+        for (int s : slotSizes) n += 4L * s;
+        return n;
+    }
+
+    public int[] shape(String value) {
+        int[] s = shapes.get(value);
+        if (s == null) throw new IllegalArgumentException("unknown value " + value);
+        return s.clone();
+    }
+
+    public Buffers newBuffers() { return new Buffers(slotSizes); }
+
+    /** Runs every step; inputs must already be in their slots. */
+    public void execute(Buffers b) {
+        for (int i = 0, n = steps.size(); i < n; i++) steps.get(i).run(b);
+    }
+
+    public float[] slotOf(Buffers b, String value) {
+        Integer s = slotOf.get(value);
+        if (s == null) throw new IllegalArgumentException("value " + value + " is not kept by this plan");
+        return b.slots[s];
+    }
+}

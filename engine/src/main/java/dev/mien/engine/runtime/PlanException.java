@@ -1,0 +1,7 @@
+package dev.mien.engine.runtime;
+
+/** A graph that cannot be planned: bad shapes, unknown values, unsupported attributes. */
+public class PlanException extends RuntimeException {
+    public PlanException(String message) { super(message); }
+    public PlanException(String message, Throwable cause) { super(message, cause); }
+}

@@ -1,0 +1,99 @@
+package dev.mien.engine.io;
+
+import dev.mien.engine.GraphBuilder;
+import dev.mien.engine.Model;
+import dev.mien.engine.Tensor;
+import dev.mien.engine.ir.Attrs;
+import dev.mien.engine.ir.Graph;
+import dev.mien.engine.ir.Node;
+import dev.mien.engine.ir.Op;
+import dev.mien.kernels.KernelRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ModelFileTest {
+    @TempDir Path dir;
+
+    Graph sample() {
+        GraphBuilder b = new GraphBuilder(31);
+        String x = b.input("x", 6, 6, 3);
+        String c = b.conv(x, 3, 5, 3, 1, 1, 1, "relu", true);
+        String p = b.node(Op.AVG_POOL2D, c, new Attrs().set("kernel", new int[]{2, 2}).set("ceil_mode", true)
+                .set("count_include_pad", false));
+        String g = b.node(Op.GLOBAL_MAX_POOL, p, new Attrs().set("keepdims", false));
+        String s = b.node(Op.SCALE_SHIFT, List.of(g), new Attrs().set("activation", "leaky_relu").set("alpha", 0.1f),
+                Map.of("scale", b.random(5), "shift", b.random(5)));
+        Graph graph = b.build(s);
+        return graph.withMetadata("architecture", "test").withMetadata("classes", "a,b,c,d,e");
+    }
+
+    @Test
+    void roundTripKeepsGraphWeightsAndResults() throws IOException {
+        Graph g = sample();
+        Path f = dir.resolve("m.mien");
+        ModelFile.write(f, g);
+        assertTrue(ModelFile.looksLike(f));
+        Graph r = ModelFile.read(f);
+        assertEquals(g.metadata(), r.metadata());
+        assertEquals(g.inputs(), r.inputs());
+        assertEquals(g.outputs(), r.outputs());
+        assertEquals(g.nodes().size(), r.nodes().size());
+        for (int i = 0; i < g.nodes().size(); i++) {
+            Node a = g.nodes().get(i), b = r.nodes().get(i);
+            assertEquals(a.toString(), b.toString());
+            for (String k : a.params().keySet()) {
+                assertArrayEquals(a.param(k).shape(), b.param(k).shape());
+                assertArrayEquals(a.param(k).data(), b.param(k).data());
+            }
+        }
+        Tensor in = new GraphBuilder(5).random(2, 6, 6, 3);
+        var be = KernelRegistry.create("scalar", 1);
+        assertArrayEquals(new Model(g, be).run(Map.of("x", in)).get(g.outputs().get(0)).data(),
+                new Model(r, be).run(Map.of("x", in)).get(r.outputs().get(0)).data());
+    }
+
+    @Test
+    void truncatedAndCorruptFilesGiveClearErrors() throws IOException {
+        Path f = dir.resolve("m.mien");
+        ModelFile.write(f, sample());
+        byte[] bytes = Files.readAllBytes(f);
+        for (int cut : new int[]{0, 3, 11, 40, bytes.length / 2, bytes.length - 1}) {
+            Path t = dir.resolve("cut" + cut + ".mien");
+            Files.write(t, Arrays.copyOf(bytes, cut));
+            IOException e = assertThrows(IOException.class, () -> ModelFile.read(t), "cut at " + cut);
+            assertTrue(e.getMessage().contains(t.toString()), e.getMessage());
+        }
+        byte[] bad = bytes.clone();
+        bad[0] = 'X';
+        Path b = dir.resolve("magic.mien");
+        Files.write(b, bad);
+        assertTrue(assertThrows(IOException.class, () -> ModelFile.read(b)).getMessage().contains("magic"));
+        byte[] ver = bytes.clone();
+        ver[4] = 99;
+        Path v = dir.resolve("ver.mien");
+        Files.write(v, ver);
+        assertTrue(assertThrows(IOException.class, () -> ModelFile.read(v)).getMessage().contains("version"));
+        // Random corruption of the header must never escape as anything but an IOException.
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            byte[] c = bytes.clone();
+            for (int k = 0; k < 4; k++) c[12 + rnd.nextInt(Math.min(400, c.length - 12))] = (byte) rnd.nextInt(256);
+            Path p = dir.resolve("c.mien");
+            Files.write(p, c);
+            try {
+                ModelFile.read(p);
+            } catch (IOException expected) {
+                assertTrue(expected.getMessage().contains(p.toString()));
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.mien.kernels;
+
+/**
+ * The reference backend: plain loops in the most obvious order, one thread. Every other
+ * backend is tested against this one.
+ */
+public final class ScalarBackend implements Backend {
+    record Raw(float[] w) implements PackedWeights {
+        @Override public String backend() { return "scalar"; }
+    }
+
+    private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[3][Broadcast.MAX_RANK]);
+
+    @Override public String name() { return "scalar"; }
+    @Override public int threads() { return 1; }
+
+    @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
+        if (hwio.length != s.weightCount()) throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
+        return new Raw(hwio);
+    }
+
+    static float[] raw(PackedWeights w) {
+        if (!(w instanceof Raw r)) throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'scalar'");
+        return r.w;
+    }
+
+    @Override
+    public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights pw, float[] bias, float[] residual, int resOff,
+                       Activation act, float alpha, float[] out, int outOff) {
+        float[] w = raw(pw);
+        int oh = s.outH(), ow = s.outW(), cig = s.inGroupC(), cog = s.outGroupC();
+        for (int n = 0; n < s.n(); n++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                    for (int co = 0; co < s.outC(); co++) {
+                        int g = co / cog;
+                        float acc = 0f;
+                        for (int kh = 0; kh < s.kH(); kh++) {
+                            int iy = y * s.strideH() + kh * s.dilH() - s.padTop();
+                            if (iy < 0 || iy >= s.inH()) continue;
+                            for (int kw = 0; kw < s.kW(); kw++) {
+                                int ix = x * s.strideW() + kw * s.dilW() - s.padLeft();
+                                if (ix < 0 || ix >= s.inW()) continue;
+                                int ib = inOff + ((n * s.inH() + iy) * s.inW() + ix) * s.inC() + g * cig;
+                                int wb = ((kh * s.kW() + kw) * cig) * s.outC() + co;
+                                for (int ci = 0; ci < cig; ci++) acc += in[ib + ci] * w[wb + ci * s.outC()];
+                            }
+                        }
+                        int o = ((n * oh + y) * ow + x) * s.outC() + co;
+                        if (bias != null) acc += bias[co];
+                        if (residual != null) acc += residual[resOff + o];
+                        out[outOff + o] = act.apply(acc, alpha);
+                    }
+    }
+
+    @Override
+    public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
+                                Activation act, float alpha, float[] out, int outOff) {
+        int oc = s.outC(), ic = s.inC();
+        long total = (long) s.n() * s.outH() * s.outW() * oc;
+        for (int i = 0; i < total; i++) out[outOff + i] = 0f;
+        for (int n = 0; n < s.n(); n++)
+            for (int y = 0; y < s.inH(); y++)
+                for (int x = 0; x < s.inW(); x++)
+                    for (int kh = 0; kh < s.kH(); kh++) {
+                        int oy = y * s.strideH() + kh - s.padTop();
+                        if (oy < 0 || oy >= s.outH()) continue;
+                        for (int kw = 0; kw < s.kW(); kw++) {
+                            int ox = x * s.strideW() + kw - s.padLeft();
+                            if (ox < 0 || ox >= s.outW()) continue;
+                            int ib = inOff + ((n * s.inH() + y) * s.inW() + x) * ic;
+                            int ob = outOff + ((n * s.outH() + oy) * s.outW() + ox) * oc;
+                            int wb = (kh * s.kW() + kw) * oc * ic;
+                            for (int co = 0; co < oc; co++) {
+                                float acc = 0f;
+                                for (int ci = 0; ci < ic; ci++) acc += in[ib + ci] * w[wb + co * ic + ci];
+                                out[ob + co] += acc;
+                            }
+                        }
+                    }
+        for (int i = 0; i < total; i++) {
+            float v = out[outOff + i];
+            if (bias != null) v += bias[i % oc];
+            out[outOff + i] = act.apply(v, alpha);
+        }
+    }
+
+    @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { pool(s, in, inOff, out, outOff, true); }
+    @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { pool(s, in, inOff, out, outOff, false); }
+
+    private static void pool(PoolShape s, float[] in, int inOff, float[] out, int outOff, boolean max) {
+        int c = s.c();
+        for (int n = 0; n < s.n(); n++)
+            for (int y = 0; y < s.outH(); y++)
+                for (int x = 0; x < s.outW(); x++) {
+                    int y0 = y * s.strideH() - s.padTop(), x0 = x * s.strideW() - s.padLeft();
+                    int y1 = Math.min(y0 + s.kH(), s.inH() + s.padBottom()), x1 = Math.min(x0 + s.kW(), s.inW() + s.padRight());
+                    int padded = (y1 - y0) * (x1 - x0);
+                    int ya = Math.max(y0, 0), xa = Math.max(x0, 0), yb = Math.min(y1, s.inH()), xb = Math.min(x1, s.inW());
+                    int count = s.countIncludePad() ? padded : (yb - ya) * (xb - xa);
+                    for (int ch = 0; ch < c; ch++) {
+                        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                        for (int iy = ya; iy < yb; iy++)
+                            for (int ix = xa; ix < xb; ix++) {
+                                float v = in[inOff + ((n * s.inH() + iy) * s.inW() + ix) * c + ch];
+                                acc = max ? Math.max(acc, v) : acc + v;
+                            }
+                        out[outOff + ((n * s.outH() + y) * s.outW() + x) * c + ch] = max ? acc : acc / Math.max(count, 1);
+                    }
+                }
+    }
+
+    @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++) {
+                float acc = 0f;
+                for (int p = 0; p < hw; p++) acc += in[inOff + (b * hw + p) * c + ch];
+                out[outOff + b * c + ch] = acc / hw;
+            }
+    }
+
+    @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++) {
+                float acc = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p < hw; p++) acc = Math.max(acc, in[inOff + (b * hw + p) * c + ch]);
+                out[outOff + b * c + ch] = acc;
+            }
+    }
+
+    @Override public PackedWeights packDense(int in, int out, float[] w) {
+        if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
+        return new Raw(w);
+    }
+
+    @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights pw, float[] bias,
+                                Activation act, float alpha, float[] y, int yOff) {
+        float[] w = raw(pw);
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < out; o++) {
+                float acc = 0f;
+                for (int i = 0; i < in; i++) acc += x[xOff + r * in + i] * w[i * out + o];
+                if (bias != null) acc += bias[o];
+                y[yOff + r * out + o] = act.apply(acc, alpha);
+            }
+    }
+
+    @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        for (int i = 0; i < len; i++) y[yOff + i] = act.apply(x[xOff + i], alpha);
+    }
+
+    @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
+                                     Activation act, float alpha, float[] y, int yOff) {
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < c; i++) {
+                int k = r * c + i;
+                y[yOff + k] = act.apply(x[xOff + k] * scale[i] + shift[i], alpha);
+            }
+    }
+
+    @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        for (int r = 0; r < rows; r++) {
+            int b = r * len;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < len; i++) max = Math.max(max, x[xOff + b + i]);
+            float sum = 0f;
+            for (int i = 0; i < len; i++) { float e = (float) Math.exp(x[xOff + b + i] - max); y[yOff + b + i] = e; sum += e; }
+            for (int i = 0; i < len; i++) y[yOff + b + i] /= sum;
+        }
+    }
+
+    @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
+                                 float[] out, int outOff, int[] outShape) {
+        int r = outShape.length;
+        // Per-thread scratch: a warm inference must not allocate.
+        int[][] scratch = SCRATCH.get();
+        int[] as = Broadcast.strides(aShape, r, scratch[0]), bs = Broadcast.strides(bShape, r, scratch[1]);
+        long total = 1;
+        for (int d : outShape) total *= d;
+        int[] idx = scratch[2];
+        java.util.Arrays.fill(idx, 0);
+        for (long i = 0; i < total; i++) {
+            int ai = aOff, bi = bOff;
+            for (int d = 0; d < r; d++) { ai += idx[d] * as[d]; bi += idx[d] * bs[d]; }
+            out[outOff + (int) i] = op.apply(a[ai], b[bi]);
+            for (int d = r - 1; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+        }
+    }
+
+    @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        for (int r = 0; r < rows; r++) {
+            float acc = op == ReduceOp.MAX ? Float.NEGATIVE_INFINITY : op == ReduceOp.MIN ? Float.POSITIVE_INFINITY : 0f;
+            for (int i = 0; i < len; i++) {
+                float v = x[xOff + r * len + i];
+                acc = switch (op) { case MAX -> Math.max(acc, v); case MIN -> Math.min(acc, v); default -> acc + v; };
+            }
+            y[yOff + r] = op == ReduceOp.MEAN ? acc / len : acc;
+        }
+    }
+}
