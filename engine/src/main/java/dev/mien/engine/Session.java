@@ -45,6 +45,12 @@ public final class Session {
         return this;
     }
 
+    /** Runs once, adding each step's time to {@code nanos} (indexed like {@link Plan#stepNames()}). */
+    public Session runProfiled(long[] nanos) {
+        plan.executeProfiled(buffers, nanos);
+        return this;
+    }
+
     /** The live buffer holding a kept value (NHWC). Valid until the next run; may be longer than the value. */
     public float[] outputBuffer(String name) { return plan.slotOf(buffers, name); }
 

@@ -51,6 +51,18 @@ public final class Plan {
         for (int i = 0, n = steps.size(); i < n; i++) steps.get(i).run(b);
     }
 
+    /** Names of the nodes behind the steps, in order (views that cost nothing are not steps). */
+    public List<String> stepNames() { return stepNames; }
+
+    /** Runs every step, adding each step's wall time in nanoseconds to {@code nanos[step]}. */
+    public void executeProfiled(Buffers b, long[] nanos) {
+        for (int i = 0, n = steps.size(); i < n; i++) {
+            long t0 = System.nanoTime();
+            steps.get(i).run(b);
+            nanos[i] += System.nanoTime() - t0;
+        }
+    }
+
     public float[] slotOf(Buffers b, String value) {
         Integer s = slotOf.get(value);
         if (s == null) throw new IllegalArgumentException("value " + value + " is not kept by this plan");

@@ -1,0 +1,217 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvShape;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct NHWC convolution as a register-blocked micro-kernel: a tile of 8 output pixels
+ * along W times two vectors of output channels stays in 16 accumulators while the loop
+ * walks kernel rows, columns and input channels, broadcasting one input value per pixel and
+ * multiplying it with a packed weight vector. Padding is materialised once per call in a
+ * zero-bordered copy, so the inner loops carry no bounds checks; bias, residual and
+ * activation are applied as the tile is stored.
+ */
+final class ConvKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+    static final int CB = 2 * VL;   // output channels per block
+    static final int TW = 8;        // output pixels per tile
+
+    private ConvKernel() {}
+
+    /** Weights packed as [group][block][kh][kw][ci][CB], zero-padded past the group's channels. */
+    record Packed(ConvShape shape, float[] w, int blocks) implements dev.mien.kernels.PackedWeights {
+        @Override public String backend() { return "vector"; }
+    }
+
+    static Packed pack(ConvShape s, float[] hwio) {
+        if (hwio.length != s.weightCount())
+            throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
+        int g = s.groups(), cig = s.inGroupC(), cog = s.outGroupC(), kk = s.kH() * s.kW();
+        int nb = (cog + CB - 1) / CB;
+        float[] p = new float[g * nb * kk * cig * CB];
+        for (int gi = 0; gi < g; gi++)
+            for (int b = 0; b < nb; b++)
+                for (int k = 0; k < kk; k++)
+                    for (int ci = 0; ci < cig; ci++) {
+                        int dst = (((gi * nb + b) * kk + k) * cig + ci) * CB;
+                        int src = (k * cig + ci) * s.outC() + gi * cog + b * CB;
+                        int valid = Math.min(CB, cog - b * CB);
+                        System.arraycopy(hwio, src, p, dst, valid);
+                    }
+        return new Packed(s, p, nb);
+    }
+
+    /** Input with its padding materialised: [n][inH+pt+pb][inW+pl+pr][inC]. */
+    static final class PaddedInput {
+        final float[] data;
+        final int off, h, w;
+
+        PaddedInput(float[] data, int off, int h, int w) { this.data = data; this.off = off; this.h = h; this.w = w; }
+    }
+
+    static PaddedInput pad(ConvShape s, float[] in, int inOff, Scratch scratch) {
+        if (s.padTop() == 0 && s.padLeft() == 0 && s.padBottom() == 0 && s.padRight() == 0)
+            return new PaddedInput(in, inOff, s.inH(), s.inW());
+        int hp = s.inH() + s.padTop() + s.padBottom(), wp = s.inW() + s.padLeft() + s.padRight(), c = s.inC();
+        float[] buf = scratch.padded(s.n() * hp * wp * c);
+        int row = wp * c;
+        for (int n = 0; n < s.n(); n++) {
+            int base = n * hp * row;
+            java.util.Arrays.fill(buf, base, base + s.padTop() * row, 0f);
+            java.util.Arrays.fill(buf, base + (s.padTop() + s.inH()) * row, base + hp * row, 0f);
+            for (int y = 0; y < s.inH(); y++) {
+                int d = base + (y + s.padTop()) * row;
+                java.util.Arrays.fill(buf, d, d + s.padLeft() * c, 0f);
+                System.arraycopy(in, inOff + ((n * s.inH() + y) * s.inW()) * c, buf, d + s.padLeft() * c, s.inW() * c);
+                java.util.Arrays.fill(buf, d + (s.padLeft() + s.inW()) * c, d + row, 0f);
+            }
+        }
+        return new PaddedInput(buf, 0, hp, wp);
+    }
+
+    /** Tiles of TW output pixels per image: pixels are flattened over (oy, ox), so narrow maps fill tiles too. */
+    static int tilesPerImage(ConvShape s) { return (s.outH() * s.outW() + TW - 1) / TW; }
+
+    /** Work items of one call: every (group, channel block) times every pixel tile of every image. */
+    static int items(Packed pk) { return pk.shape().groups() * pk.blocks() * pk.shape().n() * tilesPerImage(pk.shape()); }
+
+    /** Computes items [from, to); item = (group*blocks + block) * tiles + tile, so neighbours share weights. */
+    static void run(Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
+                    float[] out, int outOff, int from, int to) {
+        ConvShape s = pk.shape();
+        int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
+        int[] q = new int[TW];
+        float[] acc = new float[TW * CB];
+        for (int item = from; item < to; item++) {
+            int gb = item / tiles, t = item % tiles;
+            int g = gb / pk.blocks(), b = gb % pk.blocks();
+            tile(pk, in, g, b, t / tilesImg, (t % tilesImg) * TW, q, acc, bias, res, resOff, act, alpha, out, outOff);
+        }
+    }
+
+    /** Geometry of one tile: weights, input and the input offset of each of its pixels. */
+    private record Job(ConvShape s, float[] w, float[] x, int wBase, int inRowStride, int[] q, float[] acc, int co0, int valid) {}
+
+    private static void tile(Packed pk, PaddedInput in, int g, int b, int n, int p0, int[] q, float[] acc, float[] bias, float[] res,
+                             int resOff, Activation act, float alpha, float[] out, int outOff) {
+        ConvShape s = pk.shape();
+        int cig = s.inGroupC(), cog = s.outGroupC(), inC = s.inC(), outC = s.outC(), ow = s.outW();
+        int pixels = s.outH() * ow, count = Math.min(TW, pixels - p0);
+        int co0 = g * cog + b * CB;                      // first output channel of this block
+        int valid = Math.min(CB, cog - b * CB);
+        int inRowStride = in.w * inC;
+        int img = in.off + n * in.h * inRowStride + g * cig;
+        for (int t = 0; t < TW; t++) {
+            // A partial last tile repeats its last pixel; the duplicates are computed but not stored.
+            int p = p0 + Math.min(t, count - 1), oy = p / ow, ox = p % ow;
+            q[t] = img + oy * s.strideH() * inRowStride + ox * s.strideW() * inC;
+        }
+        Job j = new Job(s, pk.w(), in.data, (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB, inRowStride, q, acc, co0, valid);
+        if (valid > VL) tile8x2(j); else tile8x1(j);
+        int o = outOff + (n * pixels + p0) * outC + co0;
+        for (int t = 0; t < count; t++) {
+            int d = o + t * outC;
+            storeOne(FloatVector.fromArray(S, acc, t * CB), Math.min(valid, VL), co0, bias, res, resOff, act, alpha, out, d);
+            if (valid > VL) storeOne(FloatVector.fromArray(S, acc, t * CB + VL), valid - VL, co0 + VL, bias, res, resOff, act, alpha, out, d + VL);
+        }
+    }
+
+    // The tiles are small, branch-free methods: C2 inlines every Vector API call, keeps the
+    // accumulators in registers, and has no rarely-taken branch to deoptimise on. They leave
+    // raw sums in the job's accumulator buffer; the epilogue above adds bias, residual, activation.
+
+    private static void tile8x2(Job j) {
+        ConvShape s = j.s;
+        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        float[] w = j.w, x = j.x;
+        int[] q = j.q;
+        int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        int wk = j.wBase;
+        for (int kh = 0; kh < kH; kh++) {
+            for (int kw = 0; kw < kW; kw++) {
+                int k = kh * dh + kw * dw;
+                for (int ci = 0; ci < cig; ci++, wk += CB) {
+                    int c = k + ci;
+                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector v;
+                    v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                    v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                    v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                    v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+                    v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+                    v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+                    v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+                    v = FloatVector.broadcast(S, x[q7 + c]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+                }
+            }
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL);
+        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
+        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
+        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
+        a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
+        a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
+        a6.intoArray(r, 6 * CB); b6.intoArray(r, 6 * CB + VL);
+        a7.intoArray(r, 7 * CB); b7.intoArray(r, 7 * CB + VL);
+    }
+
+    private static void tile8x1(Job j) {
+        ConvShape s = j.s;
+        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        float[] w = j.w, x = j.x;
+        int[] q = j.q;
+        int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int wk = j.wBase;
+        for (int kh = 0; kh < kH; kh++) {
+            for (int kw = 0; kw < kW; kw++) {
+                int k = kh * dh + kw * dw;
+                for (int ci = 0; ci < cig; ci++, wk += CB) {
+                    int c = k + ci;
+                    FloatVector w0 = FloatVector.fromArray(S, w, wk);
+                    a0 = FloatVector.broadcast(S, x[q0 + c]).fma(w0, a0);
+                    a1 = FloatVector.broadcast(S, x[q1 + c]).fma(w0, a1);
+                    a2 = FloatVector.broadcast(S, x[q2 + c]).fma(w0, a2);
+                    a3 = FloatVector.broadcast(S, x[q3 + c]).fma(w0, a3);
+                    a4 = FloatVector.broadcast(S, x[q4 + c]).fma(w0, a4);
+                    a5 = FloatVector.broadcast(S, x[q5 + c]).fma(w0, a5);
+                    a6 = FloatVector.broadcast(S, x[q6 + c]).fma(w0, a6);
+                    a7 = FloatVector.broadcast(S, x[q7 + c]).fma(w0, a7);
+                }
+            }
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0);
+        a1.intoArray(r, CB);
+        a2.intoArray(r, 2 * CB);
+        a3.intoArray(r, 3 * CB);
+        a4.intoArray(r, 4 * CB);
+        a5.intoArray(r, 5 * CB);
+        a6.intoArray(r, 6 * CB);
+        a7.intoArray(r, 7 * CB);
+    }
+
+    /** Stores n channels of v at out[o..], adding bias and residual and applying act. */
+    private static void storeOne(FloatVector v, int n, int co, float[] bias, float[] res, int resOff,
+                                 Activation act, float alpha, float[] out, int o) {
+        if (n == VL) {
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co));
+            if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + o));
+            v = Activations.apply(v, act, alpha);
+            v.intoArray(out, o);
+        } else {
+            VectorMask<Float> m = S.indexInRange(0, n);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co, m));
+            if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + o, m));
+            v = Activations.apply(v, act, alpha);
+            v.intoArray(out, o, m);
+        }
+    }
+}

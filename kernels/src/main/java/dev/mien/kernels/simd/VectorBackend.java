@@ -1,0 +1,171 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.Backend;
+import dev.mien.kernels.BinaryOp;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.ConvTransposeShape;
+import dev.mien.kernels.PackedWeights;
+import dev.mien.kernels.PoolShape;
+import dev.mien.kernels.ReduceOp;
+import dev.mien.kernels.ScalarBackend;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import static dev.mien.kernels.simd.ConvKernel.S;
+import static dev.mien.kernels.simd.ConvKernel.VL;
+
+/**
+ * Kernels on the Java Vector API, multi-threaded over a fixed worker team. Convolutions use
+ * register-blocked micro-kernels ({@link ConvKernel}, {@link DepthwiseKernel}); the light
+ * element-wise work is vectorised along the channel axis.
+ */
+public final class VectorBackend implements Backend {
+    private final WorkerPool pool;
+    private final ScalarBackend scalar = new ScalarBackend();
+
+    public VectorBackend(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+        pool = new WorkerPool(threads);
+    }
+
+    @Override public String name() { return "vector"; }
+    @Override public int threads() { return pool.threads(); }
+
+    /** Depthwise weights are used as given (HWIO with one input channel per group is [kh][kw][C]). */
+    record DepthwisePacked(ConvShape shape, float[] w) implements PackedWeights {
+        @Override public String backend() { return "vector"; }
+    }
+
+    @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
+        if (hwio.length != s.weightCount())
+            throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
+        return DepthwiseKernel.applies(s) ? new DepthwisePacked(s, hwio.clone()) : ConvKernel.pack(s, hwio);
+    }
+
+    @Override
+    public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias, float[] residual, int resOff,
+                       Activation act, float alpha, float[] out, int outOff) {
+        int rows = s.n() * s.outH();
+        // The micro-kernels index the residual with output offsets: shift its base accordingly.
+        int resDelta = resOff - outOff;
+        if (w instanceof DepthwisePacked dw) {
+            ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
+            pool.parallelFor(rows, 1, (a, b) -> DepthwiseKernel.run(s, p, dw.w(), bias, residual, resDelta, act, alpha, out, outOff, a, b));
+        } else if (w instanceof ConvKernel.Packed pk) {
+            if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
+            ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
+            pool.parallelFor(ConvKernel.items(pk), 1, (a, b) -> ConvKernel.run(pk, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
+        } else {
+            throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
+        }
+    }
+
+    /** Packing depends on kernel size, channels and groups only. */
+    private static boolean sameGeometry(ConvShape a, ConvShape b) {
+        return a.kH() == b.kH() && a.kW() == b.kW() && a.inC() == b.inC() && a.outC() == b.outC() && a.groups() == b.groups();
+    }
+
+    @Override
+    public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
+                                Activation act, float alpha, float[] out, int outOff) {
+        // Tiny in every supported network (MassAtt's spatial map): the reference loop is enough.
+        scalar.convTranspose2d(s, in, inOff, w, bias, act, alpha, out, outOff);
+    }
+
+    @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
+        pool.parallelFor(s.n() * s.outH(), 1, (a, b) -> Pooling.window(s, in, inOff, out, outOff, true, a, b));
+    }
+
+    @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
+        pool.parallelFor(s.n() * s.outH(), 1, (a, b) -> Pooling.window(s, in, inOff, out, outOff, false, a, b));
+    }
+
+    @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        Pooling.global(n, hw, c, in, inOff, out, outOff, false);
+    }
+
+    @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        Pooling.global(n, hw, c, in, inOff, out, outOff, true);
+    }
+
+    @Override public PackedWeights packDense(int in, int out, float[] w) {
+        if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
+        return ConvKernel.pack(denseShape(1, in, out), w);
+    }
+
+    /** A dense layer is a 1x1 convolution over a 1 x rows image. */
+    private static ConvShape denseShape(int rows, int in, int out) {
+        return new ConvShape(1, 1, rows, in, out, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1);
+    }
+
+    @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,
+                                Activation act, float alpha, float[] y, int yOff) {
+        if (rows == 0) return;
+        if (!(w instanceof ConvKernel.Packed pk) || pk.shape().inC() != in || pk.shape().outC() != out)
+            throw new IllegalArgumentException("dense weights packed for another shape or backend");
+        ConvShape s = denseShape(rows, in, out);
+        ConvKernel.Packed view = new ConvKernel.Packed(s, pk.w(), pk.blocks());
+        ConvKernel.PaddedInput p = new ConvKernel.PaddedInput(x, xOff, 1, rows);
+        pool.parallelFor(ConvKernel.items(view), 1, (a, b) -> ConvKernel.run(view, p, bias, null, 0, act, alpha, y, yOff, a, b));
+    }
+
+    @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        int i = 0;
+        for (int end = len - len % VL; i < end; i += VL)
+            Activations.apply(FloatVector.fromArray(S, x, xOff + i), act, alpha).intoArray(y, yOff + i);
+        for (; i < len; i++) y[yOff + i] = act.apply(x[xOff + i], alpha);
+    }
+
+    @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
+                                     Activation act, float alpha, float[] y, int yOff) {
+        int full = c - c % VL;
+        for (int r = 0; r < rows; r++) {
+            int b = r * c;
+            int i = 0;
+            for (; i < full; i += VL) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + b + i)
+                        .fma(FloatVector.fromArray(S, scale, i), FloatVector.fromArray(S, shift, i));
+                Activations.apply(v, act, alpha).intoArray(y, yOff + b + i);
+            }
+            for (; i < c; i++) y[yOff + b + i] = act.apply(x[xOff + b + i] * scale[i] + shift[i], alpha);
+        }
+    }
+
+    @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        scalar.softmax(rows, len, x, xOff, y, yOff);
+    }
+
+    @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
+                                 float[] out, int outOff, int[] outShape) {
+        if (!Elementwise.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape))
+            scalar.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
+    }
+
+    @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        if (len < VL) { scalar.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
+        int full = len - len % VL;
+        VectorOperators.Associative red = switch (op) {
+            case MAX -> VectorOperators.MAX;
+            case MIN -> VectorOperators.MIN;
+            default -> VectorOperators.ADD;
+        };
+        for (int r = 0; r < rows; r++) {
+            int base = xOff + r * len;
+            FloatVector acc = FloatVector.fromArray(S, x, base);
+            for (int i = VL; i < full; i += VL) {
+                FloatVector v = FloatVector.fromArray(S, x, base + i);
+                acc = switch (op) { case MAX -> acc.max(v); case MIN -> acc.min(v); default -> acc.add(v); };
+            }
+            float s = acc.reduceLanes(red);
+            for (int i = full; i < len; i++) {
+                float v = x[base + i];
+                s = switch (op) { case MAX -> Math.max(s, v); case MIN -> Math.min(s, v); default -> s + v; };
+            }
+            y[yOff + r] = op == ReduceOp.MEAN ? s / len : s;
+        }
+    }
+
+    static VectorMask<Float> tail(int n) { return S.indexInRange(0, n); }
+}

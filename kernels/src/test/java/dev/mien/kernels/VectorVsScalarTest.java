@@ -1,0 +1,184 @@
+package dev.mien.kernels;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Property tests: the Vector API backend (1 and 3 threads) against the scalar reference over
+ * random shapes, strides, dilations, asymmetric paddings, groups, channel counts that are not
+ * multiples of the vector width, 1x1 images and every activation.
+ */
+class VectorVsScalarTest {
+    static final Backend REF = new ScalarBackend();
+    static final Backend[] VEC = {KernelRegistry.create("vector", 1), KernelRegistry.create("vector", 3)};
+    final Random rnd = new Random(20261122);
+
+    float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
+    /** Error bound for a sum of {@code terms} products of unit-scale values computed in another order. */
+    static void assertNear(float[] exp, float[] got, int len, double scale, String what) {
+        for (int i = 0; i < len; i++) {
+            double tol = 1e-5 * scale + 1e-5 * Math.abs(exp[i]);
+            if (!(Math.abs(exp[i] - got[i]) <= tol))
+                fail(what + ": element " + i + " expected " + exp[i] + " got " + got[i]);
+        }
+    }
+
+    Activation randomAct() { return Activation.values()[rnd.nextInt(Activation.values().length)]; }
+
+    @Test
+    void conv2dMatchesReference() {
+        for (int t = 0; t < 300; t++) {
+            int groups = switch (rnd.nextInt(4)) { case 0 -> 1; case 1 -> 0; case 2 -> 2; default -> 3; }; // 0 = depthwise
+            int cin = 1 + rnd.nextInt(40), cout;
+            if (groups == 0) { groups = cin; cout = cin * (rnd.nextInt(4) == 0 ? 2 : 1); }
+            else { cin = groups * (1 + rnd.nextInt(12)); cout = groups * (1 + rnd.nextInt(24)); }
+            int k = 1 + rnd.nextInt(7), kw = rnd.nextBoolean() ? k : 1 + rnd.nextInt(7);
+            int sh = 1 + rnd.nextInt(3), sw = 1 + rnd.nextInt(3), dh = 1 + rnd.nextInt(3), dw = 1 + rnd.nextInt(3);
+            int pt = rnd.nextInt(4), pl = rnd.nextInt(4), pb = rnd.nextInt(4), pr = rnd.nextInt(4);
+            int ih = Math.max(1, dh * (k - 1) + 1 - pt - pb) + rnd.nextInt(12), iw = Math.max(1, dw * (kw - 1) + 1 - pl - pr) + rnd.nextInt(20);
+            if (rnd.nextInt(8) == 0) { ih = 1; iw = 1; k = 1; kw = 1; pt = pl = pb = pr = 0; }
+            ConvShape s = new ConvShape(1 + rnd.nextInt(3), ih, iw, cin, cout, k, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups);
+            float[] w = random((int) s.weightCount()), x = random((int) s.inputSize());
+            float[] bias = rnd.nextBoolean() ? random(cout) : null;
+            float[] res = rnd.nextBoolean() ? random((int) s.outputSize()) : null;
+            Activation act = randomAct();
+            float alpha = rnd.nextFloat();
+            int off = rnd.nextInt(5);
+            float[] exp = new float[(int) s.outputSize() + off];
+            REF.conv2d(s, x, 0, REF.packConv(s, w), bias, res, 0, act, alpha, exp, off);
+            for (Backend v : VEC) {
+                float[] got = new float[exp.length];
+                v.conv2d(s, x, 0, v.packConv(s, w), bias, res, 0, act, alpha, got, off);
+                assertNear(exp, got, exp.length, Math.sqrt(s.kH() * s.kW() * s.inGroupC()) * 4, v.threads() + "t conv " + s + " " + act);
+            }
+        }
+    }
+
+    @Test
+    void denseMatchesReference() {
+        for (int t = 0; t < 100; t++) {
+            int rows = 1 + rnd.nextInt(20), in = 1 + rnd.nextInt(70), out = 1 + rnd.nextInt(70);
+            float[] w = random(in * out), x = random(rows * in), bias = rnd.nextBoolean() ? random(out) : null;
+            Activation act = randomAct();
+            float[] exp = new float[rows * out];
+            REF.dense(rows, in, out, x, 0, REF.packDense(in, out, w), bias, act, 0.2f, exp, 0);
+            for (Backend v : VEC) {
+                float[] got = new float[rows * out];
+                v.dense(rows, in, out, x, 0, v.packDense(in, out, w), bias, act, 0.2f, got, 0);
+                assertNear(exp, got, got.length, Math.sqrt(in) * 4, "dense " + rows + "x" + in + "x" + out);
+            }
+        }
+    }
+
+    @Test
+    void poolingMatchesReference() {
+        for (int t = 0; t < 200; t++) {
+            int k = 1 + rnd.nextInt(4), s = 1 + rnd.nextInt(3), p = rnd.nextInt(k);
+            int h = k + rnd.nextInt(10), w = k + rnd.nextInt(10), c = 1 + rnd.nextInt(40), n = 1 + rnd.nextInt(2);
+            PoolShape ps = PoolShape.of(n, h, w, c, k, k, s, s, p, p, p, p, rnd.nextBoolean(), rnd.nextBoolean());
+            float[] x = random(n * h * w * c);
+            int outLen = n * ps.outH() * ps.outW() * c;
+            for (boolean max : new boolean[]{true, false}) {
+                float[] exp = new float[outLen];
+                if (max) REF.maxPool2d(ps, x, 0, exp, 0); else REF.avgPool2d(ps, x, 0, exp, 0);
+                for (Backend v : VEC) {
+                    float[] got = new float[outLen];
+                    if (max) v.maxPool2d(ps, x, 0, got, 0); else v.avgPool2d(ps, x, 0, got, 0);
+                    assertNear(exp, got, outLen, 1, (max ? "max " : "avg ") + ps);
+                }
+            }
+            float[] ge = new float[n * c], gg = new float[n * c];
+            REF.globalAvgPool(n, h * w, c, x, 0, ge, 0);
+            VEC[0].globalAvgPool(n, h * w, c, x, 0, gg, 0);
+            assertNear(ge, gg, ge.length, 1, "gap");
+            REF.globalMaxPool(n, h * w, c, x, 0, ge, 0);
+            VEC[1].globalMaxPool(n, h * w, c, x, 0, gg, 0);
+            assertNear(ge, gg, ge.length, 1, "gmp");
+        }
+    }
+
+    @Test
+    void elementwiseMatchesReference() {
+        for (int t = 0; t < 300; t++) {
+            int rank = 1 + rnd.nextInt(5);
+            int[] out = new int[rank];
+            for (int i = 0; i < rank; i++) out[i] = 1 + rnd.nextInt(rank > 3 ? 5 : 20);
+            int[] a = broadcastOf(out), b = broadcastOf(out);
+            for (int i = 0; i < rank; i++) out[i] = Math.max(a.length > i - (rank - a.length) && i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1,
+                    b.length > i - (rank - b.length) && i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1);
+            float[] x = random(size(a)), y = random(size(b));
+            for (BinaryOp op : BinaryOp.values()) {
+                if (op == BinaryOp.DIV) for (int i = 0; i < y.length; i++) y[i] = Math.abs(y[i]) + 0.5f;
+                float[] exp = new float[size(out)], got = new float[size(out)];
+                REF.binary(op, x, 0, a, y, 0, b, exp, 0, out);
+                VEC[0].binary(op, x, 0, a, y, 0, b, got, 0, out);
+                assertNear(exp, got, exp.length, 1e-2, op + " " + Arrays.toString(a) + " " + Arrays.toString(b));
+            }
+        }
+        for (int t = 0; t < 100; t++) {
+            int rows = 1 + rnd.nextInt(9), c = 1 + rnd.nextInt(50);
+            float[] x = random(rows * c), scale = random(c), shift = random(c);
+            Activation act = randomAct();
+            float[] e = new float[rows * c], g = new float[rows * c];
+            REF.scaleShift(rows, c, x, 0, scale, shift, act, 0.3f, e, 0);
+            VEC[0].scaleShift(rows, c, x, 0, scale, shift, act, 0.3f, g, 0);
+            assertNear(e, g, e.length, 1e-1, "scaleShift " + act);
+            REF.activation(act, 0.3f, x, 0, e, 0, x.length);
+            VEC[0].activation(act, 0.3f, x, 0, g, 0, x.length);
+            assertNear(e, g, e.length, 1e-1, "activation " + act);
+            REF.softmax(rows, c, x, 0, e, 0);
+            VEC[0].softmax(rows, c, x, 0, g, 0);
+            assertNear(e, g, e.length, 1e-2, "softmax");
+            for (ReduceOp op : ReduceOp.values()) {
+                float[] re = new float[rows], rg = new float[rows];
+                REF.reduceLastAxis(op, rows, c, x, 0, re, 0);
+                VEC[1].reduceLastAxis(op, rows, c, x, 0, rg, 0);
+                assertNear(re, rg, rows, Math.sqrt(c), "reduce " + op + " " + c);
+            }
+        }
+    }
+
+    int[] broadcastOf(int[] out) {
+        int drop = rnd.nextInt(out.length);
+        int[] s = Arrays.copyOfRange(out, drop, out.length);
+        for (int i = 0; i < s.length; i++) if (rnd.nextInt(3) == 0) s[i] = 1;
+        return s;
+    }
+
+    static int size(int[] s) { int n = 1; for (int d : s) n *= d; return n; }
+
+    @Test
+    void transposedConvMatchesReference() {
+        for (int t = 0; t < 50; t++) {
+            int k = 1 + rnd.nextInt(4), s = 1 + rnd.nextInt(3), ih = 1 + rnd.nextInt(6), iw = 1 + rnd.nextInt(6);
+            int ci = 1 + rnd.nextInt(5), co = 1 + rnd.nextInt(5), pt = rnd.nextInt(k), pl = rnd.nextInt(k);
+            int oh = (ih - 1) * s + k - pt - rnd.nextInt(k - pt), ow = (iw - 1) * s + k - pl;
+            ConvTransposeShape cs = new ConvTransposeShape(1, ih, iw, ci, co, k, k, s, s, pt, pl, Math.max(1, oh), ow);
+            float[] w = random(k * k * co * ci), x = random(ih * iw * ci), b = random(co);
+            float[] e = new float[cs.outH() * ow * co], g = new float[e.length];
+            REF.convTranspose2d(cs, x, 0, w, b, Activation.SIGMOID, 0f, e, 0);
+            VEC[1].convTranspose2d(cs, x, 0, w, b, Activation.SIGMOID, 0f, g, 0);
+            assertNear(e, g, e.length, 1e-2, "convT " + cs);
+        }
+    }
+
+    @Test
+    void registryRejectsUnknownBackendsAndWeightsFromAnother() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelRegistry.create("cuda", 1));
+        assertTrue(e.getMessage().contains("scalar") && e.getMessage().contains("vector"));
+        ConvShape s = new ConvShape(1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1);
+        PackedWeights w = REF.packConv(s, new float[4]);
+        assertThrows(IllegalArgumentException.class,
+                () -> VEC[0].conv2d(s, new float[18], 0, w, null, null, 0, Activation.NONE, 0f, new float[18], 0));
+        assertEquals("scalar", KernelRegistry.create("SCALAR", 4).name());
+    }
+}
