@@ -296,7 +296,9 @@ public final class KerasImporter {
     /** A value named {@code want}: the value itself, or an IDENTITY node giving it that name. */
     private String alias(String value, String want) {
         if (value.equals(want)) return value;
-        for (Node n : b.nodes) if (n.outputs().contains(want)) return want; // already aliased
+        for (Node n : b.nodes)
+            if (n.outputs().contains(want)) // an alias made before, or (shared layers) another call's value
+                return n.op() == Op.IDENTITY && n.inputs().get(0).equals(value) ? want : value;
         if (b.inputs.stream().anyMatch(v -> v.name().equals(want)))
             throw new KerasImportException(file.source() + ": output name '" + want + "' clashes with an input");
         return b.emit(want, Op.IDENTITY, List.of(value), new Attrs(), null, b.shape(value));
