@@ -57,7 +57,10 @@ class VectorVsScalarTest {
             REF.conv2d(s, x, 0, REF.packConv(s, w), bias, res, 0, act, alpha, exp, off);
             for (Backend v : VEC) {
                 float[] got = new float[exp.length];
-                v.conv2d(s, x, 0, v.packConv(s, w), bias, res, 0, act, alpha, got, off);
+                // Weights packed for another batch and image size must serve this call too.
+                ConvShape other = new ConvShape(s.n() + 1, s.inH() + 3, s.inW() + 5, s.inC(), s.outC(), s.kH(), s.kW(),
+                        s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padTop(), s.padLeft(), s.padBottom(), s.padRight(), s.groups());
+                v.conv2d(s, x, 0, v.packConv(rnd.nextBoolean() ? s : other, w), bias, res, 0, act, alpha, got, off);
                 assertNear(exp, got, exp.length, Math.sqrt(s.kH() * s.kW() * s.inGroupC()) * 4, v.threads() + "t conv " + s + " " + act);
             }
         }

@@ -56,7 +56,9 @@ public final class VectorBackend implements Backend {
         } else if (w instanceof ConvKernel.Packed pk) {
             if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
             ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
-            pool.parallelFor(ConvKernel.items(pk), 1, (a, b) -> ConvKernel.run(pk, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
+            // Packed weights are shared by every plan of a model; the call's shape gives n, H, W.
+            ConvKernel.Packed call = new ConvKernel.Packed(s, pk.w(), pk.blocks());
+            pool.parallelFor(ConvKernel.items(call), 1, (a, b) -> ConvKernel.run(call, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
         } else {
             throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
         }
