@@ -111,7 +111,10 @@ final class ConvKernel {
             q[t] = img + oy * s.strideH() * inRowStride + ox * s.strideW() * inC;
         }
         Job j = new Job(s, pk.w(), in.data, (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB, inRowStride, q, acc, co0, valid);
-        if (valid > VL) tile8x2(j); else tile8x1(j);
+        // A full tile within one output row has evenly spaced input pixels: the cheaper addressing.
+        boolean oneRow = count == TW && p0 / ow == (p0 + TW - 1) / ow;
+        if (valid > VL) { if (oneRow) row8x2(j, s.strideW() * inC); else tile8x2(j); }
+        else tile8x1(j);
         int o = outOff + (n * pixels + p0) * outC + co0;
         for (int t = 0; t < count; t++) {
             int d = o + t * outC;
@@ -148,6 +151,43 @@ final class ConvKernel {
                     v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
                     v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
                     v = FloatVector.broadcast(S, x[q7 + c]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+                }
+            }
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL);
+        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
+        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
+        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
+        a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
+        a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
+        a6.intoArray(r, 6 * CB); b6.intoArray(r, 6 * CB + VL);
+        a7.intoArray(r, 7 * CB); b7.intoArray(r, 7 * CB + VL);
+    }
+
+    /** As {@link #tile8x2} for 8 pixels of one row: pixel t reads at q[0] + t * step. */
+    private static void row8x2(Job j, int step) {
+        ConvShape s = j.s;
+        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        float[] w = j.w, x = j.x;
+        int q0 = j.q[0];
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        int wk = j.wBase;
+        for (int kh = 0; kh < kH; kh++) {
+            for (int kw = 0; kw < kW; kw++) {
+                int p = q0 + kh * dh + kw * dw;
+                for (int ci = 0; ci < cig; ci++, wk += CB, p++) {
+                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector v;
+                    v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                    v = FloatVector.broadcast(S, x[p + step]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                    v = FloatVector.broadcast(S, x[p + 2 * step]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                    v = FloatVector.broadcast(S, x[p + 3 * step]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+                    v = FloatVector.broadcast(S, x[p + 4 * step]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+                    v = FloatVector.broadcast(S, x[p + 5 * step]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+                    v = FloatVector.broadcast(S, x[p + 6 * step]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+                    v = FloatVector.broadcast(S, x[p + 7 * step]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
                 }
             }
         }
