@@ -2,6 +2,8 @@ package dev.mien.formats;
 
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.passes.Passes;
+import dev.mien.formats.keras.KerasArchitectures;
+import dev.mien.formats.keras.KerasImporter;
 import dev.mien.formats.manet.ManetGraphBuilder;
 import dev.mien.formats.manet.ManetRandomWeights;
 
@@ -17,6 +19,7 @@ public final class RandomModels {
     public static Graph graph(String arch, long seed) {
         Graph g = switch (arch) {
             case "manet" -> ManetGraphBuilder.build(ManetRandomWeights.full(seed), ManetGraphBuilder.DEFAULT_BETA);
+            case "lanmsff", "patt-lite" -> KerasImporter.importModel(KerasArchitectures.random(arch, seed));
             default -> throw new IllegalArgumentException("unknown architecture '" + arch + "'; known: " + String.join(", ", ARCHITECTURES));
         };
         return Passes.optimize(g);
