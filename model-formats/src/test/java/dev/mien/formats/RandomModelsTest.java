@@ -21,7 +21,7 @@ class RandomModelsTest {
         assertEquals(358563 - 4224, lan.parameterCount(), "LANMSFF parameters after BN folding");
         assertRuns(lan, 64 * 64);
         Graph patt = RandomModels.graph("patt-lite", 1);
-        assertTrue(Planner.macs(patt, 1) > 5e8, "PAtt-Lite MACs " + Planner.macs(patt, 1));
+        assertTrue(Planner.macs(patt, 1) > 3e8 && Planner.macs(patt, 1) < 4e8, "PAtt-Lite MACs " + Planner.macs(patt, 1));
         assertRuns(patt, 120 * 120 * 3);
         assertThrows(IllegalArgumentException.class, () -> RandomModels.graph("resnet", 1));
     }
