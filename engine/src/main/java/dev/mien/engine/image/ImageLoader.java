@@ -1,0 +1,88 @@
+package dev.mien.engine.image;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+
+/**
+ * Decodes PNG, JPEG, BMP and GIF files like PIL's {@code Image.open(p).convert('RGB')}: gray
+ * replicated to three channels, palettes expanded, alpha dropped without compositing. Gray
+ * samples are taken as stored (Java's gray colour space would otherwise re-gamma them).
+ */
+public final class ImageLoader {
+    private ImageLoader() {}
+
+    public static RgbImage readRgb(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
+        if (Files.size(file) == 0) throw new IOException(file + ": empty file, not an image");
+        BufferedImage img;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new IOException(file + ": not an image Mien can decode (PNG, JPEG, BMP, GIF)");
+            ImageReader r = readers.next();
+            try {
+                r.setInput(in, true, true);
+                img = r.read(0);
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
+                    : new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": corrupt or truncated image (" + e + ")", e);
+        }
+        if (img == null) throw new IOException(file + ": cannot decode image");
+        return toRgb(img);
+    }
+
+    /** PIL convert('RGB') semantics for the common BufferedImage types. */
+    public static RgbImage toRgb(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] out = new byte[3 * w * h];
+        Raster r = img.getRaster();
+        int bands = r.getNumBands();
+        boolean indexed = img.getColorModel() instanceof java.awt.image.IndexColorModel;
+        if (!indexed && (bands == 1 || bands == 2)) {
+            // Gray (with or without alpha): replicate the stored sample, scaled to 8 bits.
+            int bits = img.getColorModel().getComponentSize(0);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                r.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int v = bits == 16 ? row[x] >> 8 : bits < 8 ? row[x] * 255 / ((1 << bits) - 1) : row[x];
+                    int o = 3 * (y * w + x);
+                    out[o] = out[o + 1] = out[o + 2] = (byte) v;
+                }
+            }
+        } else if (!indexed && bands >= 3 && img.getColorModel().getComponentSize(0) == 8
+                && img.getColorModel().getColorSpace().isCS_sRGB()) {
+            int[] px = new int[w * bands];
+            for (int y = 0; y < h; y++) {
+                r.getPixels(0, y, w, 1, px);
+                for (int x = 0; x < w; x++) {
+                    int o = 3 * (y * w + x), i = x * bands;
+                    out[o] = (byte) px[i];
+                    out[o + 1] = (byte) px[i + 1];
+                    out[o + 2] = (byte) px[i + 2];
+                }
+            }
+        } else {
+            // Palettes and anything else: Java's own sRGB conversion, alpha ignored.
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    int argb = img.getRGB(x, y), o = 3 * (y * w + x);
+                    out[o] = (byte) (argb >> 16);
+                    out[o + 1] = (byte) (argb >> 8);
+                    out[o + 2] = (byte) argb;
+                }
+        }
+        return new RgbImage(w, h, out);
+    }
+}
