@@ -32,25 +32,8 @@ final class ImportFixtures {
         return new Tensor(shape, f);
     }
 
-    /**
-     * Opens a Keras file with the container reader ({@code KerasFiles.open(Path)}, written on
-     * another branch); skips the calling test while that class is not on the classpath.
-     */
-    static KerasModelFile open(Path p) throws Exception {
-        Class<?> c;
-        try {
-            c = Class.forName("dev.mien.formats.keras.KerasFiles");
-        } catch (ClassNotFoundException e) {
-            Assumptions.abort("the Keras container reader (KerasFiles) is not merged yet; skipping fixture parity");
-            throw e;
-        }
-        try {
-            return (KerasModelFile) c.getMethod("open", Path.class).invoke(null, p);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof Exception ex) throw ex;
-            throw e;
-        }
-    }
+    /** Opens a Keras file with the container reader. */
+    static KerasModelFile open(Path p) throws IOException { return KerasFiles.open(p); }
 
     /** config.json of a .keras archive. */
     static String kerasArchiveConfig(Path p) throws IOException {

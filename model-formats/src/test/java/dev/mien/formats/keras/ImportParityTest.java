@@ -51,7 +51,7 @@ class ImportParityTest {
         models.put("gender_mini_XCEPTION", "gender_mini_XCEPTION.21-0.95.hdf5");
         models.put("fer2013_big_XCEPTION", "fer2013_big_XCEPTION.54-0.66.hdf5");
         for (var m : models.entrySet()) {
-            Graph g = KerasImporter.importModel(new ImportH5TestReader(dir.resolve(m.getValue())));
+            Graph g = KerasImporter.importModel(KerasFiles.open(dir.resolve(m.getValue())));
             assertEquals("2.0.5", g.metadata().get("keras_version"));
             Model model = ImportReference.model(g);
             for (String image : List.of("test_image", "12_angry_men", "emotion_classification")) {
@@ -68,7 +68,7 @@ class ImportParityTest {
         Path dir = Fixtures.dir("lanmsff");
         Map<String, String> acts = Map.of("b1", "dropout", "b2", "dropout_1", "b3", "dropout_2", "b4", "dropout_3",
                 "features", "concatenate_6", "massatt_b2", "multiply", "pwfs_b1", "pwfs", "pwfs_b2", "pwfs_1", "pwfs_b3", "pwfs_2");
-        Graph g = KerasImporter.importModel(new ImportH5TestReader(dir.resolve("lanmsff.h5")),
+        Graph g = KerasImporter.importModel(KerasFiles.open(dir.resolve("lanmsff.h5")),
                 KerasImportOptions.DEFAULT.withExtraOutputs(acts.values().toArray(String[]::new)));
         Model model = ImportReference.model(g);
         for (String in : List.of("random", "face")) {
@@ -90,7 +90,7 @@ class ImportParityTest {
         acts.put("gap", "gap");
         acts.put("pre_classification", "pre_classification");
         acts.put("attention", "attention");
-        Graph g = KerasImporter.importModel(new ImportH5TestReader(dir.resolve("patt-lite.h5")),
+        Graph g = KerasImporter.importModel(KerasFiles.open(dir.resolve("patt-lite.h5")),
                 KerasImportOptions.DEFAULT.withExtraOutputs(acts.values().toArray(String[]::new)));
         assertEquals(List.of("classification_head", "resize", "tf.math.subtract_1", "base_model", "patch_extraction", "gap",
                 "pre_classification", "attention"), g.outputs());
@@ -117,7 +117,7 @@ class ImportParityTest {
     @Test
     void pattLiteBackboneOnReferencePreprocessedInput() throws Exception {
         Path dir = Fixtures.dir("patt-lite");
-        ImportH5TestReader full = new ImportH5TestReader(dir.resolve("patt-lite.h5"));
+        KerasModelFile full = KerasFiles.open(dir.resolve("patt-lite.h5"));
         com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(full.modelConfigJson());
         String base = null;
         for (com.fasterxml.jackson.databind.JsonNode l : root.path("config").path("layers"))
