@@ -36,7 +36,7 @@ public final class ModelLoader {
             case SAFETENSORS -> fromStateDict(file, Safetensors.read(file), options);
             case KERAS_H5, KERAS_ARCHIVE -> {
                 KerasModelFile kf = KerasFiles.open(file);
-                yield KerasImporter.importModel(kf);
+                yield KnownNetworks.annotate(KerasImporter.importModel(kf));
             }
         };
         g = g.withMetadata("source_format", format.name().toLowerCase(java.util.Locale.ROOT));

@@ -19,7 +19,7 @@ public final class RandomModels {
     public static Graph graph(String arch, long seed) {
         Graph g = switch (arch) {
             case "manet" -> ManetGraphBuilder.build(ManetRandomWeights.full(seed), ManetGraphBuilder.DEFAULT_BETA);
-            case "lanmsff", "patt-lite" -> KerasImporter.importModel(KerasArchitectures.random(arch, seed));
+            case "lanmsff", "patt-lite" -> KnownNetworks.annotate(KerasImporter.importModel(KerasArchitectures.random(arch, seed)));
             default -> throw new IllegalArgumentException("unknown architecture '" + arch + "'; known: " + String.join(", ", ARCHITECTURES));
         };
         return Passes.optimize(g);

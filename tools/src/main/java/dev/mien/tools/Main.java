@@ -1,0 +1,74 @@
+package dev.mien.tools;
+
+import dev.mien.tools.cli.BenchCommand;
+import dev.mien.tools.cli.CliException;
+import dev.mien.tools.cli.ConvertCommand;
+import dev.mien.tools.cli.InspectCommand;
+import dev.mien.tools.cli.PredictCommand;
+import dev.mien.tools.cli.RunCommand;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code mien} command line. */
+public final class Main {
+    private Main() {}
+
+    static final String USAGE = """
+            mien - pure-Java inference for facial-expression recognition networks
+
+            usage: mien <command> [options]
+
+              run      --model M --input X.npy --out DIR [--batch-coupled-attention]
+                       run a preprocessed tensor (source framework layout), write DIR/<output>.npy
+              predict  --model M [--json] [--top K] IMAGE...
+                       preprocess images like the model's authors, run, print the top classes
+              inspect  M                 format, architecture, inputs/outputs, parameters, MACs
+              convert  M -o FILE         write Mien's own optimised model file
+              bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
+                       [--iterations I] [--warmup W] [--json]
+              help                       this text
+
+            common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)
+            """;
+
+    public static void main(String[] argv) {
+        int code = run(argv, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command; returns the exit code. */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
+        boolean verbose = args.remove("--verbose");
+        if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help") || args.get(0).equals("-h")) {
+            out.print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        String cmd = args.remove(0);
+        try {
+            switch (cmd) {
+                case "run" -> new RunCommand().run(args, out);
+                case "predict" -> new PredictCommand().run(args, out);
+                case "inspect" -> new InspectCommand().run(args, out);
+                case "convert" -> new ConvertCommand().run(args, out);
+                case "bench" -> new BenchCommand().run(args, out);
+                default -> throw new CliException("unknown command '" + cmd + "' (try 'mien help')");
+            }
+            return 0;
+        } catch (CliException e) {
+            err.println("mien " + cmd + ": " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            return e.exitCode;
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            err.println("mien " + cmd + ": " + msg);
+            if (verbose) e.printStackTrace(err);
+            else err.println("(run with --verbose for details)");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.mien.tools.bench;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.Backend;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.KernelRegistry;
+import dev.mien.kernels.PackedWeights;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A quick kernel table without JMH's forks: for every real layer shape, median time of the
+ * vector backend on 1 and 2 threads, GFLOP/s and % of the fp32 peak (215 GFLOP/s per core here),
+ * plus the scalar reference on 1 thread as the ratio's base. Same JVM, same run.
+ * Run: {@code java --add-modules jdk.incubator.vector -cp "tools/target/mien-tools.jar:tools/target/lib/*" dev.mien.tools.bench.KernelReport}
+ */
+public final class KernelReport {
+    public static void main(String[] args) {
+        double peakPerCore = args.length > 0 ? Double.parseDouble(args[0]) : 215.0;
+        Backend scalar = KernelRegistry.create("scalar", 1), v1 = KernelRegistry.create("vector", 1), v2 = KernelRegistry.create("vector", 2);
+        System.out.println("| layer | shape (HxWxCin -> Cout, k/s/d) | MMAC | scalar ms | vector 1T ms | GFLOP/s | % peak | vector 2T ms | GFLOP/s | % peak | 2T vs scalar |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map.Entry<String, ConvShape> e : LayerShapes.CONV.entrySet()) {
+            ConvShape s = e.getValue();
+            double ts = time(scalar, s, 2), t1 = time(v1, s, 30), t2 = time(v2, s, 30);
+            double g1 = 2.0 * s.macs() / t1 / 1e6, g2 = 2.0 * s.macs() / t2 / 1e6;
+            System.out.printf("| %s | %dx%dx%d -> %d, %d/%d/%d%s | %.1f | %.2f | %.3f | %.1f | %.0f%% | %.3f | %.1f | %.0f%% | %.0fx |%n",
+                    e.getKey(), s.inH(), s.inW(), s.inC(), s.outC(), s.kH(), s.strideH(), s.dilH(), s.groups() > 1 ? " dw" : "",
+                    s.macs() / 1e6, ts, t1, g1, 100 * g1 / peakPerCore, t2, g2, 100 * g2 / (2 * peakPerCore), ts / t2);
+        }
+    }
+
+    /** Median milliseconds of {@code reps} runs after a warm-up. */
+    static double time(Backend be, ConvShape s, int reps) {
+        Random r = new Random(1);
+        float[] w = new float[(int) s.weightCount()], in = new float[(int) s.inputSize()], out = new float[(int) s.outputSize()];
+        for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() - 0.5f;
+        for (int i = 0; i < in.length; i++) in[i] = r.nextFloat();
+        PackedWeights p = be.packConv(s, w);
+        for (int i = 0; i < Math.max(3, reps / 2); i++) be.conv2d(s, in, 0, p, null, null, 0, Activation.RELU, 0f, out, 0);
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            be.conv2d(s, in, 0, p, null, null, 0, Activation.RELU, 0f, out, 0);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+}

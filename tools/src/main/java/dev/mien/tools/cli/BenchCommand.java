@@ -1,0 +1,115 @@
+package dev.mien.tools.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mien.engine.Model;
+import dev.mien.engine.Session;
+import dev.mien.engine.ir.Graph;
+import dev.mien.engine.ir.ValueInfo;
+import dev.mien.engine.runtime.RunOptions;
+import dev.mien.formats.LoadOptions;
+import dev.mien.formats.RandomModels;
+import dev.mien.kernels.Backend;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * {@code mien bench}: end-to-end latency of one model at a batch size and thread count.
+ * Reports min/median/p90, images/s, GFLOP/s (2 x MACs) and the share of the machine's fp32
+ * FMA peak, and peak heap. The default peak, 215 GFLOP/s per core, is this project's
+ * reference machine (AVX-512, 2 cores, about 430 GFLOP/s); pass --peak-gflops elsewhere.
+ */
+public final class BenchCommand {
+    static final double PEAK_PER_CORE_GFLOPS = 215.0;
+
+    public void run(List<String> argv, PrintStream out) {
+        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "peak-gflops", "seed"),
+                Set.of("json"));
+        if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
+        Backend backend = Common.backend(a);
+        Graph g;
+        String label;
+        if (a.get("model") != null) {
+            Path p = Args.existingFile("--model", a.get("model"));
+            g = Common.loadGraph(p, LoadOptions.DEFAULT);
+            label = p.getFileName().toString();
+        } else {
+            label = a.get("arch");
+            try {
+                g = RandomModels.graph(label, a.intValue("seed", 1, 0, Integer.MAX_VALUE));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+        int batch = a.intValue("batch", 1, 1, 4096);
+        int iters = a.intValue("iterations", 20, 1, 1_000_000);
+        int warmup = a.intValue("warmup", 5, 0, 1_000_000);
+        double peak = a.get("peak-gflops") != null ? a.floatValue("peak-gflops", 0f)
+                : PEAK_PER_CORE_GFLOPS * Math.min(backend.threads(), Runtime.getRuntime().availableProcessors());
+
+        Model model = new Model(g, backend);
+        Session s = model.newSession(batch, RunOptions.DEFAULT);
+        Random r = new Random(42);
+        for (ValueInfo in : g.inputs()) {
+            float[] x = new float[batch * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+            s.setInput(in.name(), x);
+        }
+        resetPeaks();
+        for (int i = 0; i < warmup; i++) s.run();
+        double[] ms = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            s.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double min = sorted[0], median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
+        long macs = s.plan().macs();
+        double gflops = 2.0 * macs / (median / 1e3) / 1e9;
+        double imagesPerSec = batch * 1000.0 / median;
+        long peakHeap = peakHeapBytes();
+        out.printf("model %s  backend %s  threads %d  batch %d  (%d iterations after %d warm-up)%n",
+                label, backend.name(), backend.threads(), batch, iters, warmup);
+        out.printf("latency ms: min %.2f  median %.2f  p90 %.2f%n", min, median, p90);
+        out.printf("throughput: %.1f images/s%n", imagesPerSec);
+        out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of %.0f GFLOP/s fp32 peak%n",
+                macs / 1e9 / batch, gflops, 100 * gflops / peak, peak);
+        out.printf("memory:     activations %.1f MiB, peak heap %.1f MiB%n",
+                s.plan().activationBytes() / 1048576.0, peakHeap / 1048576.0);
+        if (a.flag("json")) {
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.put("model", label).put("backend", backend.name()).put("threads", backend.threads()).put("batch", batch)
+                    .put("iterations", iters).put("min_ms", min).put("median_ms", median).put("p90_ms", p90)
+                    .put("images_per_s", imagesPerSec).put("gmac_per_image", macs / 1e9 / batch).put("gflops", gflops)
+                    .put("peak_gflops", peak).put("percent_of_peak", 100 * gflops / peak)
+                    .put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap);
+            out.println(j.toString());
+        }
+    }
+
+    static double percentile(double[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
+    }
+
+    private static long peakHeapBytes() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans())
+            if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) sum += p.getPeakUsage().getUsed();
+        return sum;
+    }
+}

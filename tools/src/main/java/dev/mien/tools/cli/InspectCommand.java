@@ -1,0 +1,52 @@
+package dev.mien.tools.cli;
+
+import dev.mien.engine.ir.Graph;
+import dev.mien.engine.ir.Node;
+import dev.mien.engine.ir.Op;
+import dev.mien.engine.ir.ValueInfo;
+import dev.mien.engine.runtime.Planner;
+import dev.mien.formats.LoadOptions;
+import dev.mien.formats.ModelFormat;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** {@code mien inspect}: what a model file is and what it computes. */
+public final class InspectCommand {
+    public void run(List<String> argv, PrintStream out) {
+        Args a = Args.parse("inspect", argv, Set.of(), Set.of());
+        if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
+        Path file = Args.existingFile("model", a.positionals().get(0));
+        ModelFormat format;
+        try {
+            format = ModelFormat.detect(file);
+        } catch (IOException e) {
+            throw new CliException(e.getMessage(), 1);
+        }
+        Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
+        out.println("file:          " + file);
+        out.println("format:        " + format.description);
+        out.println("architecture:  " + g.metadata().getOrDefault("architecture", "generic"));
+        for (ValueInfo in : g.inputs()) {
+            int[] s = in.sampleShape();
+            String shown = "NCHW".equals(in.layout()) && s.length == 3
+                    ? "[N, " + s[2] + ", " + s[0] + ", " + s[1] + "] NCHW" : "[N, " + String.join(", ", Arrays.stream(s).mapToObj(Integer::toString).toList()) + "] NHWC";
+            out.println("input:         " + in.name() + " " + shown);
+        }
+        Map<String, int[]> shapes = Planner.inferShapes(g, 1);
+        for (String o : g.outputs()) out.println("output:        " + o + " " + Arrays.toString(shapes.get(o)).replaceFirst("\\[1", "[N"));
+        out.printf("parameters:    %,d%n", g.parameterCount());
+        long macs = Planner.macs(g, 1);
+        out.printf("MACs/image:    %,d (%.3f G)%n", macs, macs / 1e9);
+        Map<Op, Integer> ops = new TreeMap<>();
+        for (Node n : g.nodes()) ops.merge(n.op(), 1, Integer::sum);
+        out.println("nodes:         " + g.nodes().size() + " " + ops);
+        g.metadata().forEach((k, v) -> { if (!k.equals("architecture")) out.println("meta " + k + ": " + v); });
+    }
+}
