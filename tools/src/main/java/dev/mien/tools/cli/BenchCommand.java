@@ -50,8 +50,8 @@ public final class BenchCommand {
             }
         }
         int batch = a.intValue("batch", 1, 1, 4096);
-        int iters = a.intValue("iterations", 20, 1, 1_000_000);
-        int warmup = a.intValue("warmup", 5, 0, 1_000_000);
+        int iters = a.intValue("iterations", 30, 1, 1_000_000);
+        int warmup = a.intValue("warmup", 20, 0, 1_000_000);
         double peak = a.get("peak-gflops") != null ? a.floatValue("peak-gflops", 0f)
                 : PEAK_PER_CORE_GFLOPS * Math.min(backend.threads(), Runtime.getRuntime().availableProcessors());
 
