@@ -129,8 +129,12 @@ final class ConvKernel {
 
     private static void tile8x2(Job j) {
         ConvShape s = j.s;
-        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
         float[] w = j.w, x = j.x;
+        // With unit dilation along W and one group, a kernel row's receptive field is contiguous
+        // (kW x Cin floats), as are its weights: walk it as one loop.
+        boolean flat = s.dilW() == 1 && s.groups() == 1;
+        int kW = flat ? 1 : s.kW(), cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
         int[] q = j.q;
         int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -168,8 +172,12 @@ final class ConvKernel {
     /** As {@link #tile8x2} for 8 pixels of one row: pixel t reads at q[0] + t * step. */
     private static void row8x2(Job j, int step) {
         ConvShape s = j.s;
-        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
         float[] w = j.w, x = j.x;
+        // With unit dilation along W and one group, a kernel row's receptive field is contiguous
+        // (kW x Cin floats), as are its weights: walk it as one loop.
+        boolean flat = s.dilW() == 1 && s.groups() == 1;
+        int kW = flat ? 1 : s.kW(), cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
         int q0 = j.q[0];
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
@@ -204,8 +212,12 @@ final class ConvKernel {
 
     private static void tile8x1(Job j) {
         ConvShape s = j.s;
-        int cig = s.inGroupC(), inC = s.inC(), kH = s.kH(), kW = s.kW(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
         float[] w = j.w, x = j.x;
+        // With unit dilation along W and one group, a kernel row's receptive field is contiguous
+        // (kW x Cin floats), as are its weights: walk it as one loop.
+        boolean flat = s.dilW() == 1 && s.groups() == 1;
+        int kW = flat ? 1 : s.kW(), cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
         int[] q = j.q;
         int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
