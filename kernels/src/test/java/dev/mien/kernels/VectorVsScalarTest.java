@@ -150,6 +150,46 @@ class VectorVsScalarTest {
         }
     }
 
+    @Test
+    void largeElementwiseSplitAcrossThreadsMatchesReference() {
+        int[][][] cases = {
+                {{1, 64, 64, 32}, {1, 1, 1, 32}}, {{2, 64, 64, 32}, {2, 64, 64, 1}}, {{1, 70, 70, 17}, {70, 70, 17}},
+                {{3, 40, 40, 48}, {1, 40, 1, 48}}, {{1, 1, 300, 300}, {300}}, {{2, 90, 90, 9}, {2, 1, 1, 9}}};
+        for (int[][] c : cases) {
+            int[] out = Shapes2.broadcast(c[0], c[1]);
+            float[] x = random(size(c[0])), y = random(size(c[1]));
+            for (BinaryOp op : new BinaryOp[]{BinaryOp.ADD, BinaryOp.MUL, BinaryOp.MAX}) {
+                float[] exp = new float[size(out)], got = new float[size(out)], got2 = new float[size(out)];
+                REF.binary(op, x, 0, c[0], y, 0, c[1], exp, 0, out);
+                VEC[1].binary(op, x, 0, c[0], y, 0, c[1], got, 0, out);
+                VEC[1].binary(op, y, 0, c[1], x, 0, c[0], got2, 0, out);
+                assertNear(exp, got, exp.length, 1e-2, op + " " + Arrays.toString(c[0]) + " " + Arrays.toString(c[1]));
+                float[] rev = new float[exp.length];
+                REF.binary(op, y, 0, c[1], x, 0, c[0], rev, 0, out);
+                assertNear(rev, got2, rev.length, 1e-2, op + " swapped");
+            }
+        }
+        float[] x = random(100_003), e = new float[x.length], g = new float[x.length];
+        for (Activation act : Activation.values()) {
+            REF.activation(act, 0.1f, x, 0, e, 0, x.length);
+            VEC[1].activation(act, 0.1f, x, 0, g, 0, x.length);
+            assertNear(e, g, e.length, 1e-2, "large activation " + act);
+        }
+    }
+
+    /** Broadcast shape of two shapes (test-side). */
+    static final class Shapes2 {
+        static int[] broadcast(int[] a, int[] b) {
+            int r = Math.max(a.length, b.length);
+            int[] o = new int[r];
+            for (int i = 0; i < r; i++) {
+                int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1, db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+                o[i] = Math.max(da, db);
+            }
+            return o;
+        }
+    }
+
     int[] broadcastOf(int[] out) {
         int drop = rnd.nextInt(out.length);
         int[] s = Arrays.copyOfRange(out, drop, out.length);

@@ -22,6 +22,11 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * element-wise work is vectorised along the channel axis.
  */
 public final class VectorBackend implements Backend {
+    /** Below this many multiply-adds a convolution runs on the calling thread. */
+    private static final long SMALL_MACS = 1 << 18;
+    /** Element-wise work is split across the team only above this many elements. */
+    private static final int PARALLEL_ELEMENTS = 1 << 16;
+
     private final WorkerPool pool;
     private final ScalarBackend scalar = new ScalarBackend();
 
@@ -58,7 +63,8 @@ public final class VectorBackend implements Backend {
             ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
             // Packed weights are shared by every plan of a model; the call's shape gives n, H, W.
             ConvKernel.Packed call = new ConvKernel.Packed(s, pk.w(), pk.blocks());
-            pool.parallelFor(ConvKernel.items(call), 1, (a, b) -> ConvKernel.run(call, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
+            // Tiny convolutions (attention gates) cost less than waking the team: run them inline.
+            pool.parallelFor(ConvKernel.items(call), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, (a, b) -> ConvKernel.run(call, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
         } else {
             throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
         }
@@ -110,10 +116,22 @@ public final class VectorBackend implements Backend {
         ConvShape s = denseShape(rows, in, out);
         ConvKernel.Packed view = new ConvKernel.Packed(s, pk.w(), pk.blocks());
         ConvKernel.PaddedInput p = new ConvKernel.PaddedInput(x, xOff, 1, rows);
-        pool.parallelFor(ConvKernel.items(view), 1, (a, b) -> ConvKernel.run(view, p, bias, null, 0, act, alpha, y, yOff, a, b));
+        pool.parallelFor(ConvKernel.items(view), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, (a, b) -> ConvKernel.run(view, p, bias, null, 0, act, alpha, y, yOff, a, b));
     }
 
     @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        if (len >= PARALLEL_ELEMENTS) {
+            int chunks = pool.threads() * 4, per = (len / chunks + VL - 1) / VL * VL;
+            pool.parallelFor(chunks, 1, (a, b) -> {
+                int from = Math.min(len, a * per), to = Math.min(len, b * per);
+                activationRange(act, alpha, x, xOff + from, y, yOff + from, to - from);
+            });
+            return;
+        }
+        activationRange(act, alpha, x, xOff, y, yOff, len);
+    }
+
+    private static void activationRange(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
         int i = 0;
         for (int end = len - len % VL; i < end; i += VL)
             Activations.apply(FloatVector.fromArray(S, x, xOff + i), act, alpha).intoArray(y, yOff + i);
@@ -141,8 +159,52 @@ public final class VectorBackend implements Backend {
 
     @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
                                  float[] out, int outOff, int[] outShape) {
+        long size = 1;
+        for (int d : outShape) size *= d;
+        // Large outputs are split along their first axis longer than 1 (batch, else rows), one slice per task.
+        int axis = 0;
+        while (axis < outShape.length - 1 && outShape[axis] == 1) axis++;
+        if (size >= PARALLEL_ELEMENTS && axis < outShape.length - 1 && pool.threads() > 1) {
+            int r = outShape.length, n = outShape[axis];
+            int[] as = alignedShape(aShape, r), bs = alignedShape(bShape, r);
+            long aStep = sliceStride(as, axis), bStep = sliceStride(bs, axis), oStep = sliceStride(outShape, axis);
+            int[] aSlice = sliceShape(as, axis), bSlice = sliceShape(bs, axis), oSlice = sliceShape(outShape, axis);
+            pool.parallelFor(n, 1, (from, to) -> {
+                for (int i = from; i < to; i++)
+                    binaryOne(op, a, (int) (aOff + i * aStep), aSlice, b, (int) (bOff + i * bStep), bSlice, out, (int) (outOff + i * oStep), oSlice);
+            });
+            return;
+        }
+        binaryOne(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
+    }
+
+    private void binaryOne(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
+                           float[] out, int outOff, int[] outShape) {
         if (!Elementwise.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape))
             scalar.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
+    }
+
+    /** The shape right-aligned to {@code rank} dims (leading 1s). */
+    private static int[] alignedShape(int[] shape, int rank) {
+        int[] s = new int[rank];
+        java.util.Arrays.fill(s, 1);
+        System.arraycopy(shape, 0, s, rank - shape.length, shape.length);
+        return s;
+    }
+
+    /** Elements between consecutive slices along {@code axis}: 0 when the operand broadcasts there (only leading axes are 1). */
+    private static long sliceStride(int[] shape, int axis) {
+        if (shape[axis] == 1) return 0;
+        long n = 1;
+        for (int i = axis + 1; i < shape.length; i++) n *= shape[i];
+        return n;
+    }
+
+    /** One slice's shape: the axis (and the ones before it, all 1 by choice of axis) set to 1. */
+    private static int[] sliceShape(int[] shape, int axis) {
+        int[] s = shape.clone();
+        for (int i = 0; i <= axis; i++) s[i] = 1;
+        return s;
     }
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
