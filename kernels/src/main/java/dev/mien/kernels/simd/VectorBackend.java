@@ -140,6 +140,15 @@ public final class VectorBackend implements Backend {
 
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
                                      Activation act, float alpha, float[] y, int yOff) {
+        if (c < VL && c > 1 && uniform(scale, c) && uniform(shift, c)) {
+            // The same affine on every channel (Rescaling, preprocessing): one long row.
+            int len = rows * c, i = 0;
+            float sc = scale[0], sh = shift[0];
+            for (int end = len - len % VL; i < end; i += VL)
+                Activations.apply(FloatVector.fromArray(S, x, xOff + i).fma(sc, sh), act, alpha).intoArray(y, yOff + i);
+            for (; i < len; i++) y[yOff + i] = act.apply(x[xOff + i] * sc + sh, alpha);
+            return;
+        }
         int full = c - c % VL;
         for (int r = 0; r < rows; r++) {
             int b = r * c;
@@ -151,6 +160,11 @@ public final class VectorBackend implements Backend {
             }
             for (; i < c; i++) y[yOff + b + i] = act.apply(x[xOff + b + i] * scale[i] + shift[i], alpha);
         }
+    }
+
+    private static boolean uniform(float[] v, int n) {
+        for (int i = 1; i < n; i++) if (v[i] != v[0]) return false;
+        return true;
     }
 
     @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
