@@ -224,7 +224,7 @@ public final class KerasArchiveFile implements KerasModelFile {
 
     /** The stored vars of the layer, or null for a Keras operation (no weights by construction). */
     private StoredVars locate(List<String> path) throws KerasFormatException {
-        if (path == null || path.isEmpty() || path.contains(null))
+        if (path == null || path.isEmpty() || path.stream().anyMatch(java.util.Objects::isNull))
             throw new IllegalArgumentException(source + ": empty layer path");
         List<JsonNode> chain = KerasFiles.findLayer(config, path);
         if (chain == null)

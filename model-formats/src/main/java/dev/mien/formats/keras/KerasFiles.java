@@ -103,10 +103,21 @@ public final class KerasFiles {
         return n != null && n.isTextual() ? n.asText() : null;
     }
 
-    /** Keras 3 operations (ops.split, '*' on tensors) appear in the config but are not layers and hold no weights. */
+    /**
+     * Keras 3 operations (ops.split, '*' on tensors) appear in the config but are not layers and
+     * hold no weights. The .keras config names their module (keras.src.ops...); the legacy h5
+     * config omits modules, so there an entry whose config lacks "trainable" (which every
+     * Layer.get_config writes) counts as an operation. Callers only ask about entries that have
+     * no stored weights, so InputLayer (also without "trainable") never reaches this question.
+     */
     static boolean isOperation(JsonNode entry) {
-        String module = entry.path("module").asText("");
-        return module.startsWith("keras.src.ops.") || module.startsWith("keras.ops.");
+        JsonNode module = entry.get("module");
+        if (module != null && module.isTextual()) {
+            String m = module.asText();
+            return m.startsWith("keras.src.ops.") || m.startsWith("keras.ops.");
+        }
+        JsonNode config = entry.path("config");
+        return config.isObject() && !config.has("trainable");
     }
 
     /** The config entries along {@code path} (outermost first), or null when some name is not listed. */

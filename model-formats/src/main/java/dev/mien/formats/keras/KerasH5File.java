@@ -163,7 +163,7 @@ public final class KerasH5File implements KerasModelFile {
     }
 
     private List<StoredWeight> select(List<String> path) throws KerasFormatException {
-        if (path == null || path.isEmpty() || path.contains(null))
+        if (path == null || path.isEmpty() || path.stream().anyMatch(java.util.Objects::isNull))
             throw new IllegalArgumentException(source + ": empty layer path");
         List<JsonNode> chain = KerasFiles.findLayer(config, path);
         List<StoredWeight> group = layers.get(path.get(0));
