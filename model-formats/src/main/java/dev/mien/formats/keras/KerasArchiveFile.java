@@ -56,16 +56,19 @@ public final class KerasArchiveFile implements KerasModelFile {
     private final JsonNode config;
     /** Storage path of the object (e.g. "layers/conv2d") -> its variables. */
     private final Map<String, StoredVars> vars;
+    /** Every group path below the layer container, with or without vars (nested models may lack them). */
+    private final java.util.Set<String> objects;
     /** "layers" or, in files from Keras 2.13, "_layer_checkpoint_dependencies". */
     private final String containerName;
 
     private KerasArchiveFile(String source, String kerasVersion, String configJson, JsonNode config,
-                             Map<String, StoredVars> vars, String containerName) {
+                             Map<String, StoredVars> vars, java.util.Set<String> objects, String containerName) {
         this.source = source;
         this.kerasVersion = kerasVersion;
         this.configJson = configJson;
         this.config = config;
         this.vars = vars;
+        this.objects = objects;
         this.containerName = containerName;
     }
 
@@ -156,12 +159,13 @@ public final class KerasArchiveFile implements KerasModelFile {
         try {
             Hdf5Access h5 = new Hdf5Access(h5Source, h5Bytes.length);
             Map<String, StoredVars> vars = new LinkedHashMap<>();
+            java.util.Set<String> objects = new java.util.HashSet<>();
             String container = h5.childGroup(hdf, "layers") != null ? "layers"
                     : h5.childGroup(hdf, "_layer_checkpoint_dependencies") != null ? "_layer_checkpoint_dependencies"
                     : "layers";
             Group layersGroup = h5.childGroup(hdf, container);
-            if (layersGroup != null) collectVars(h5, layersGroup, container, 0, vars, new int[1]);
-            return new KerasArchiveFile(source, version, configJson, config, vars, container);
+            if (layersGroup != null) collectVars(h5, layersGroup, container, 0, vars, objects, new int[1]);
+            return new KerasArchiveFile(source, version, configJson, config, vars, objects, container);
         } finally {
             Hdf5Access.closeQuietly(hdf);
         }
@@ -169,7 +173,9 @@ public final class KerasArchiveFile implements KerasModelFile {
 
     /** Every vars group below {@code group}, keyed by the path of the object owning it. */
     private static void collectVars(Hdf5Access h5, Group group, String path, int depth,
-                                    Map<String, StoredVars> out, int[] visited) throws KerasFormatException {
+                                    Map<String, StoredVars> out, java.util.Set<String> objects, int[] visited)
+            throws KerasFormatException {
+        objects.add(path);
         if (depth > MAX_DEPTH || ++visited[0] > MAX_GROUPS)
             throw new KerasFormatException(h5.source(), "weights file nests too deeply (looping groups?) at " + path);
         Map<String, Node> children = h5.guard("cannot read group " + path, group::getChildren);
@@ -177,7 +183,7 @@ public final class KerasArchiveFile implements KerasModelFile {
             String name = e.getKey();
             if (!(e.getValue() instanceof Group child)) continue;
             if (name.equals("vars")) out.put(path, readVars(h5, child, path));
-            else collectVars(h5, child, path + "/" + name, depth + 1, out, visited);
+            else collectVars(h5, child, path + "/" + name, depth + 1, out, objects, visited);
         }
     }
 
@@ -262,9 +268,9 @@ public final class KerasArchiveFile implements KerasModelFile {
         }
         if (byAttr != null) return byAttr;
         String byClass = classBasedKey(base, container, layer);
-        if (byClass != null && vars.containsKey(byClass)) return byClass;
+        if (byClass != null && objects.contains(byClass)) return byClass;
         String literal = base + "/" + name;
-        return vars.containsKey(literal) ? literal : null;
+        return objects.contains(literal) ? literal : null;
     }
 
     private static boolean isDirectChild(String base, String path) {
