@@ -2,8 +2,20 @@ package dev.mien.formats.keras;
 
 import java.io.IOException;
 
-/** A Keras file that cannot be read; the message starts with the file. */
-public final class KerasFormatException extends IOException {
-    public KerasFormatException(String source, String problem) { super(source + ": " + problem); }
-    public KerasFormatException(String source, String problem, Throwable cause) { super(source + ": " + problem, cause); }
+/** A Keras model file that cannot be read: the message always starts with the file's name. */
+public class KerasFormatException extends IOException {
+    private final String source;
+
+    public KerasFormatException(String source, String problem) {
+        super(source + ": " + problem);
+        this.source = source;
+    }
+
+    public KerasFormatException(String source, String problem, Throwable cause) {
+        super(source + ": " + problem, cause);
+        this.source = source;
+    }
+
+    /** The file (or archive entry) the problem was found in. */
+    public String source() { return source; }
 }

@@ -73,6 +73,8 @@ final class KerasGraphBuilder {
             return file.layerWeights(path);
         } catch (KerasImportException e) {
             throw e;
+        } catch (KerasFormatException e) {
+            throw new KerasImportException(e.getMessage());
         } catch (RuntimeException e) {
             throw new KerasImportException(source() + ": cannot read the weights of layer '"
                     + String.join("/", path) + "': " + e.getMessage());
@@ -82,7 +84,7 @@ final class KerasGraphBuilder {
     List<String> weightNames(List<String> path) {
         try {
             return file.layerWeightNames(path);
-        } catch (RuntimeException e) {
+        } catch (KerasFormatException | RuntimeException e) {
             return List.of();
         }
     }

@@ -28,9 +28,14 @@ public interface KerasModelFile {
     /** The model config: {"class_name": "Functional"|"Sequential"|"Model", "config": {...}}. */
     String modelConfigJson();
 
-    /** Weights of the layer at {@code layerPath} (empty list for layers without weights). */
-    List<Tensor> layerWeights(List<String> layerPath);
+    /**
+     * Weights of the layer at {@code layerPath} (empty list for layers without weights).
+     *
+     * @throws KerasFormatException when the config lists the layer but the file lacks its weights
+     * @throws IllegalArgumentException when the model config has no layer at that path
+     */
+    List<Tensor> layerWeights(List<String> layerPath) throws KerasFormatException;
 
     /** Names of the stored weights of that layer (same order), for error messages. */
-    List<String> layerWeightNames(List<String> layerPath);
+    List<String> layerWeightNames(List<String> layerPath) throws KerasFormatException;
 }

@@ -130,8 +130,8 @@ class ImportParityTest {
             @Override public String kerasVersion() { return full.kerasVersion(); }
             @Override public String modelConfigJson() { return baseConfig; }
             private List<String> nested(List<String> p) { var q = new java.util.ArrayList<>(List.of("base_model")); q.addAll(p); return q; }
-            @Override public List<Tensor> layerWeights(List<String> p) { return full.layerWeights(nested(p)); }
-            @Override public List<String> layerWeightNames(List<String> p) { return full.layerWeightNames(nested(p)); }
+            @Override public List<Tensor> layerWeights(List<String> p) throws KerasFormatException { return full.layerWeights(nested(p)); }
+            @Override public List<String> layerWeightNames(List<String> p) throws KerasFormatException { return full.layerWeightNames(nested(p)); }
         };
         Graph g = KerasImporter.importModel(backbone);
         assertEquals(List.of("conv_dw_9_relu"), g.outputs());
