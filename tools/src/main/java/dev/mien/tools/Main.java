@@ -23,7 +23,7 @@ public final class Main {
 
               run      --model M --input X.npy --out DIR [--batch-coupled-attention]
                        run a preprocessed tensor (source framework layout), write DIR/<output>.npy
-              predict  --model M [--json] [--top K] IMAGE...
+              predict  --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
                        preprocess images like the model's authors, run, print the top classes
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
               convert  M -o FILE         write Mien's own optimised model file

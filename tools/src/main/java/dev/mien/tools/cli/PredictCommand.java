@@ -23,7 +23,7 @@ import java.util.Set;
 /** {@code mien predict}: images in, each model's own preprocessing, softmax, top classes out. */
 public final class PredictCommand {
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess"), Set.of("json"));
+        Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess", "classes"), Set.of("json"));
         Path modelPath = Args.existingFile("--model", a.get("model"));
         if (a.positionals().isEmpty()) throw new CliException("no images given");
         List<Path> images = new ArrayList<>();
@@ -32,7 +32,8 @@ public final class PredictCommand {
         Graph g = model.graph();
         String pipelineName = a.get("preprocess", g.metadata().get("preprocessing"));
         if (pipelineName == null)
-            throw new CliException(modelPath + ": the model does not say how to preprocess images; pass --preprocess NAME");
+            throw new CliException(modelPath + ": the model does not say how to preprocess images; pass --preprocess NAME ("
+                    + String.join(", ", ModelPreprocessing.names()) + ")");
         ImagePipeline pipeline;
         try {
             pipeline = ModelPreprocessing.byName(pipelineName, g.inputs().get(0).sampleShape());
@@ -55,7 +56,9 @@ public final class PredictCommand {
             }
             float[] scores = session.setInput(input, x.data()).run().output(output).data();
             float[] p = probabilities ? scores : softmax(scores);
-            List<String> names = Common.classNames(g, p.length);
+            List<String> names = a.get("classes") != null ? List.of(a.get("classes").split(",")) : Common.classNames(g, p.length);
+            if (names.size() != p.length)
+                throw new CliException("--classes names " + names.size() + " classes, the model outputs " + p.length);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < p.length; i++) order.add(i);
             order.sort(Comparator.comparingDouble((Integer i) -> -p[i]));
