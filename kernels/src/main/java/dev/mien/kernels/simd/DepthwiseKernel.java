@@ -28,30 +28,82 @@ final class DepthwiseKernel {
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = in.off + n * in.h * rowStride;
-            for (int ox = 0; ox < ow; ox++) {
+            int ox = 0;
+            // Four pixels at a time: four independent accumulator chains hide the FMA latency.
+            for (; ox + 4 <= ow && full > 0; ox += 4) {
                 int o = outOff + ((n * oh + oy) * ow + ox) * c;
                 int base = img + (oy * s.strideH()) * rowStride + (ox * s.strideW()) * c;
-                for (int ch = 0; ch < full; ch += VL) {
-                    FloatVector acc = taps(s, in.data, w, base + ch, ch, rowStride, c);
-                    if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
-                    if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
-                    Activations.apply(acc, act, alpha).intoArray(out, o + ch);
-                }
+                pixels4(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
+                if (full < c)
+                    for (int t = 0; t < 4; t++)
+                        tail(s, in.data, w, base + t * s.strideW() * c, full, rowStride, c, bias, res, resOff, act, alpha, out, o + t * c);
+            }
+            for (; ox < ow; ox++) {
+                int o = outOff + ((n * oh + oy) * ow + ox) * c;
+                int base = img + (oy * s.strideH()) * rowStride + (ox * s.strideW()) * c;
+                if (full > 0) pixel(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
                 if (full < c) tail(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
             }
         }
     }
 
-    /** Sum over the kernel window of one whole channel vector. */
-    private static FloatVector taps(ConvShape s, float[] x, float[] w, int p0, int ch, int rowStride, int c) {
+    /**
+     * Every whole channel vector of one output pixel. Vectors never cross a method boundary
+     * here (a returned vector that C2 does not inline is boxed), so the loop stays in registers.
+     */
+    private static void pixel(ConvShape s, float[] x, float[] w, int base, int full, int rowStride, int c, float[] bias,
+                              float[] res, int resOff, Activation act, float alpha, float[] out, int o) {
         int kH = s.kH(), kW = s.kW(), dh = s.dilH() * rowStride, dw = s.dilW() * c;
-        FloatVector acc = FloatVector.zero(S);
-        for (int kh = 0; kh < kH; kh++) {
-            int p = p0 + kh * dh, wk = kh * kW * c + ch;
-            for (int kw = 0; kw < kW; kw++, p += dw, wk += c)
-                acc = FloatVector.fromArray(S, x, p).fma(FloatVector.fromArray(S, w, wk), acc);
+        for (int ch = 0; ch < full; ch += VL) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int kh = 0; kh < kH; kh++) {
+                int p = base + ch + kh * dh, wk = kh * kW * c + ch;
+                for (int kw = 0; kw < kW; kw++, p += dw, wk += c)
+                    acc = FloatVector.fromArray(S, x, p).fma(FloatVector.fromArray(S, w, wk), acc);
+            }
+            if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
+            if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
+            if (act == Activation.NONE) acc.intoArray(out, o + ch);
+            else Activations.apply(acc, act, alpha).intoArray(out, o + ch);
         }
-        return acc;
+    }
+
+    /** Every whole channel vector of four consecutive output pixels. */
+    private static void pixels4(ConvShape s, float[] x, float[] w, int base, int full, int rowStride, int c, float[] bias,
+                                float[] res, int resOff, Activation act, float alpha, float[] out, int o) {
+        int kH = s.kH(), kW = s.kW(), dh = s.dilH() * rowStride, dw = s.dilW() * c, step = s.strideW() * c;
+        for (int ch = 0; ch < full; ch += VL) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int kh = 0; kh < kH; kh++) {
+                int p = base + ch + kh * dh, wk = kh * kW * c + ch;
+                for (int kw = 0; kw < kW; kw++, p += dw, wk += c) {
+                    FloatVector wv = FloatVector.fromArray(S, w, wk);
+                    a0 = FloatVector.fromArray(S, x, p).fma(wv, a0);
+                    a1 = FloatVector.fromArray(S, x, p + step).fma(wv, a1);
+                    a2 = FloatVector.fromArray(S, x, p + 2 * step).fma(wv, a2);
+                    a3 = FloatVector.fromArray(S, x, p + 3 * step).fma(wv, a3);
+                }
+            }
+            if (bias != null) {
+                FloatVector b = FloatVector.fromArray(S, bias, ch);
+                a0 = a0.add(b); a1 = a1.add(b); a2 = a2.add(b); a3 = a3.add(b);
+            }
+            if (res != null) {
+                int r = resOff + o + ch;
+                a0 = a0.add(FloatVector.fromArray(S, res, r));
+                a1 = a1.add(FloatVector.fromArray(S, res, r + c));
+                a2 = a2.add(FloatVector.fromArray(S, res, r + 2 * c));
+                a3 = a3.add(FloatVector.fromArray(S, res, r + 3 * c));
+            }
+            if (act != Activation.NONE) {
+                a0 = Activations.apply(a0, act, alpha); a1 = Activations.apply(a1, act, alpha);
+                a2 = Activations.apply(a2, act, alpha); a3 = Activations.apply(a3, act, alpha);
+            }
+            a0.intoArray(out, o + ch);
+            a1.intoArray(out, o + c + ch);
+            a2.intoArray(out, o + 2 * c + ch);
+            a3.intoArray(out, o + 3 * c + ch);
+        }
     }
 
     /** The last, partial channel vector, with masked loads and store. */
