@@ -15,7 +15,7 @@ import java.util.Arrays;
 public final class KnownNetworks {
     private KnownNetworks() {}
 
-    /** FERPlus order as LANMSFF's paper lists it (the repository prints no label order). */
+    /** FERPlus in its usual order (LANMSFF's repository prints no label order). */
     public static final String LANMSFF_CLASSES = "neutral,happiness,surprise,sadness,anger,disgust,fear,contempt";
     /** PAtt-Lite's FERPlus folders, sorted as its data-compile notebook reads them. */
     public static final String PATT_LITE_CLASSES = "anger,contempt,disgust,fear,happiness,neutral,sadness,surprise";
