@@ -71,6 +71,20 @@ public final class Tensor {
     /** NHWC -> NCHW. */
     public Tensor nhwcToNchw() { return transpose(0, 3, 1, 2); }
 
+    /** The NumPy broadcast of two shapes (right-aligned); IllegalArgumentException when they do not broadcast. */
+    public static int[] broadcastShape(int[] a, int[] b) {
+        int r = Math.max(a.length, b.length);
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
+            int db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
     public static int[] strides(int[] shape) {
         int[] s = new int[shape.length];
         int acc = 1;

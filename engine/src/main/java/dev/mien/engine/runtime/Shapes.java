@@ -31,16 +31,11 @@ final class Shapes {
     static int rowsExceptLast(int[] s) { return outer(s, s.length - 1); }
 
     static int[] broadcast(int[] a, int[] b) {
-        int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
-        for (int i = 0; i < r; i++) {
-            int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
-            int db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
-            if (da != db && da != 1 && db != 1)
-                throw new PlanException("cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
-            out[i] = da == 1 ? db : da;
+        try {
+            return dev.mien.engine.Tensor.broadcastShape(a, b);
+        } catch (IllegalArgumentException e) {
+            throw new PlanException("cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
         }
-        return out;
     }
 
     static String str(int[] s) { return Arrays.toString(s); }

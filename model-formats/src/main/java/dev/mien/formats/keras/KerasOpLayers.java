@@ -79,16 +79,11 @@ final class KerasOpLayers {
     }
 
     private static int[] broadcast(KerasLayerCall c, int[] a, int[] b) {
-        int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
-        for (int i = 0; i < r; i++) {
-            int da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
-            int db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
-            if (da != db && da != 1 && db != 1)
-                throw c.fail("operand shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            out[i] = da == 1 ? db : da;
+        try {
+            return dev.mien.engine.Tensor.broadcastShape(a, b);
+        } catch (IllegalArgumentException e) {
+            throw c.fail("operand " + e.getMessage());
         }
-        return out;
     }
 
     /** REDUCE over Keras axes (batch = 0; null = all per-sample axes). */
