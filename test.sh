@@ -8,4 +8,6 @@ if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE '
   done
 fi
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven itself uses sun.misc.Unsafe; newer JDKs warn about it on every build.
+java --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1 && export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 exec mvn -B -ntp test "$@"
