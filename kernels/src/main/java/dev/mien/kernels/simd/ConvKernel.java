@@ -113,7 +113,11 @@ final class ConvKernel {
         Job j = new Job(s, pk.w(), in.data, (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB, inRowStride, q, acc, co0, valid);
         // A full tile within one output row has evenly spaced input pixels: the cheaper addressing.
         boolean oneRow = count == TW && p0 / ow == (p0 + TW - 1) / ow;
-        if (valid > VL) { if (oneRow) row8x2(j, s.strideW() * inC); else tile8x2(j); }
+        if (valid > VL) {
+            if (oneRow) row8x2(j, s.strideW() * inC);
+            else if (count <= TW / 2) tile4x2(j);  // a short last tile: half the work
+            else tile8x2(j);
+        }
         else tile8x1(j);
         int o = outOff + (n * pixels + p0) * outC + co0;
         for (int t = 0; t < count; t++) {
@@ -167,6 +171,41 @@ final class ConvKernel {
         a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
         a6.intoArray(r, 6 * CB); b6.intoArray(r, 6 * CB + VL);
         a7.intoArray(r, 7 * CB); b7.intoArray(r, 7 * CB + VL);
+    }
+
+    /** As {@link #tile8x2} for at most 4 pixels (the short last tile of a small map). */
+    private static void tile4x2(Job j) {
+        ConvShape s = j.s;
+        int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
+        float[] w = j.w, x = j.x;
+        // With unit dilation along W and one group, a kernel row's receptive field is contiguous
+        // (kW x Cin floats), as are its weights: walk it as one loop.
+        boolean flat = s.dilW() == 1 && s.groups() == 1;
+        int kW = flat ? 1 : s.kW(), cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
+        int[] q = j.q;
+        int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int wk = j.wBase;
+        for (int kh = 0; kh < kH; kh++) {
+            for (int kw = 0; kw < kW; kw++) {
+                int k = kh * dh + kw * dw;
+                for (int ci = 0; ci < cig; ci++, wk += CB) {
+                    int c = k + ci;
+                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector v;
+                    v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                    v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                    v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                    v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+                }
+            }
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL);
+        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
+        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
+        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
     }
 
     /** As {@link #tile8x2} for 8 pixels of one row: pixel t reads at q[0] + t * step. */
