@@ -6,10 +6,7 @@ final class Broadcast {
 
     static final int MAX_RANK = 8;
 
-    /** Element strides of {@code shape} right-aligned to {@code rank} dims, 0 where the dim broadcasts. */
-    static int[] strides(int[] shape, int rank) { return strides(shape, rank, new int[rank]); }
-
-    /** As {@link #strides(int[], int)}, written into {@code s} (length >= rank). */
+    /** Element strides of {@code shape} right-aligned to {@code rank} dims, 0 where the dim broadcasts, written into {@code s}. */
     static int[] strides(int[] shape, int rank, int[] s) {
         if (rank > s.length) throw new IllegalArgumentException("rank " + rank + " exceeds " + s.length);
         java.util.Arrays.fill(s, 0);

@@ -84,14 +84,23 @@ final class ConvKernel {
                     float[] out, int outOff, int from, int to) {
         ConvShape s = pk.shape();
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
-        int[] q = new int[TW];
-        float[] acc = new float[TW * CB];
+        TileBuffers buf = TILE_BUFFERS.get();
+        int[] q = buf.q;
+        float[] acc = buf.acc;
         for (int item = from; item < to; item++) {
             int gb = item / tiles, t = item % tiles;
             int g = gb / pk.blocks(), b = gb % pk.blocks();
             tile(pk, in, g, b, t / tilesImg, (t % tilesImg) * TW, q, acc, bias, res, resOff, act, alpha, out, outOff);
         }
     }
+
+    /** Per-thread tile scratch, so a warm convolution allocates no arrays. */
+    private static final class TileBuffers {
+        final int[] q = new int[TW];
+        final float[] acc = new float[TW * CB];
+    }
+
+    private static final ThreadLocal<TileBuffers> TILE_BUFFERS = ThreadLocal.withInitial(TileBuffers::new);
 
     /** Geometry of one tile: weights, input and the input offset of each of its pixels. */
     private record Job(ConvShape s, float[] w, float[] x, int wBase, int inRowStride, int[] q, float[] acc, int co0, int valid) {}

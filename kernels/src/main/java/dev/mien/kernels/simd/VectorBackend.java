@@ -10,7 +10,6 @@ import dev.mien.kernels.PoolShape;
 import dev.mien.kernels.ReduceOp;
 import dev.mien.kernels.ScalarBackend;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import static dev.mien.kernels.simd.ConvKernel.S;
@@ -244,6 +243,4 @@ public final class VectorBackend implements Backend {
             y[yOff + r] = op == ReduceOp.MEAN ? s / len : s;
         }
     }
-
-    static VectorMask<Float> tail(int n) { return S.indexInRange(0, n); }
 }
