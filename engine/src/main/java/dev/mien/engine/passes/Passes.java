@@ -76,15 +76,9 @@ public final class Passes {
         List<Node> out = new ArrayList<>();
         for (Node n : g.nodes()) {
             if (n.op() != Op.BATCH_NORM) { out.add(n); continue; }
-            int c = channels(n);
-            float[] scale = new float[c], shift = new float[c];
-            float[] ga = vec(n, "gamma", c, 1f), be = vec(n, "beta", c, 0f), m = vec(n, "mean", c, 0f), v = vec(n, "var", c, 1f);
-            double eps = n.attrs().getFloat("epsilon", 1e-3f);
-            for (int i = 0; i < c; i++) {
-                double s = ga[i] / Math.sqrt((double) v[i] + eps);
-                scale[i] = (float) s;
-                shift[i] = (float) (be[i] - m[i] * s);
-            }
+            float[][] ss = batchNormScaleShift(n);
+            int c = ss[0].length;
+            float[] scale = ss[0], shift = ss[1];
             Map<String, Tensor> p = new LinkedHashMap<>();
             p.put("scale", new Tensor(new int[]{c}, scale));
             p.put("shift", new Tensor(new int[]{c}, shift));
@@ -93,6 +87,24 @@ public final class Passes {
             out.add(new Node(n.name(), Op.SCALE_SHIFT, n.inputs(), n.outputs(), a, p));
         }
         return g.withNodes(out);
+    }
+
+    /**
+     * A BATCH_NORM node as a per-channel affine: {scale = gamma/sqrt(var+eps), shift = beta - mean*scale},
+     * computed in double. Used by this pass and by the runtime for graphs that were not optimised,
+     * so both give the same numbers.
+     */
+    public static float[][] batchNormScaleShift(Node n) {
+        int c = channels(n);
+        float[] scale = new float[c], shift = new float[c];
+        float[] ga = vec(n, "gamma", c, 1f), be = vec(n, "beta", c, 0f), m = vec(n, "mean", c, 0f), v = vec(n, "var", c, 1f);
+        double eps = n.attrs().getFloat("epsilon", 1e-3f);
+        for (int i = 0; i < c; i++) {
+            double s = ga[i] / Math.sqrt((double) v[i] + eps);
+            scale[i] = (float) s;
+            shift[i] = (float) (be[i] - m[i] * s);
+        }
+        return new float[][]{scale, shift};
     }
 
     private static int channels(Node n) {

@@ -31,21 +31,12 @@ final class ElementwiseLowering {
         @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
 
         static float[][] scaleShift(Node n, int c) {
-            float[] scale = new float[c], shift = new float[c];
             if (n.op() == Op.BATCH_NORM) {
-                float[] g = vec(n, "gamma", c, 1f), be = vec(n, "beta", c, 0f), m = vec(n, "mean", c, 0f), v = vec(n, "var", c, 1f);
-                double eps = n.attrs().getFloat("epsilon", 1e-3f);
-                for (int i = 0; i < c; i++) {
-                    double s = g[i] / Math.sqrt(v[i] + eps);
-                    scale[i] = (float) s;
-                    shift[i] = (float) (be[i] - m[i] * s);
-                }
-            } else {
-                float[] s = vec(n, "scale", c, 1f), t = vec(n, "shift", c, 0f);
-                System.arraycopy(s, 0, scale, 0, c);
-                System.arraycopy(t, 0, shift, 0, c);
+                float[][] ss = dev.mien.engine.passes.Passes.batchNormScaleShift(n);
+                if (ss[0].length != c) throw new PlanException(n.name() + ": batch norm has " + ss[0].length + " channels, input has " + c);
+                return ss;
             }
-            return new float[][]{scale, shift};
+            return new float[][]{vec(n, "scale", c, 1f), vec(n, "shift", c, 0f)};
         }
 
         /** A per-channel parameter of length c, or a scalar broadcast to c, or the default when absent. */

@@ -38,6 +38,7 @@ final class LayoutLowering {
             return new int[][]{out};
         }
 
+        /** Never called: the planner emits no step for a view. */
         @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             return b -> { };
         }

@@ -2,7 +2,6 @@ package dev.mien.engine.runtime;
 
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
-import dev.mien.engine.ir.Op;
 import dev.mien.engine.ir.ValueInfo;
 
 import java.util.ArrayList;
@@ -130,15 +129,16 @@ public final class Planner {
             Node n = nodes.get(i);
             int[] inS = n.inputs().stream().mapToInt(slotOf::get).toArray();
             int[] outS = n.outputs().stream().mapToInt(slotOf::get).toArray();
+            Lowering l = Lowerings.of(n.op());
+            if (l.aliasesInput(n)) continue; // a view: its output already shares the input's storage
             Step st;
             try {
-                st = Lowerings.of(n.op()).lower(n, ins[i], outs[i], inS, outS, ctx);
+                st = l.lower(n, ins[i], outs[i], inS, outS, ctx);
             } catch (PlanException e) {
                 throw e;
             } catch (RuntimeException e) {
                 throw new PlanException(n.name() + " (" + n.op() + "): " + e.getMessage(), e);
             }
-            if (n.op() == Op.RESHAPE || n.op() == Op.FLATTEN || n.op() == Op.IDENTITY) continue;
             steps.add(st);
             names.add(n.name());
         }
