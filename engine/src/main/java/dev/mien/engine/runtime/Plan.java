@@ -11,16 +11,20 @@ public final class Plan {
     final int batch;
     final List<Step> steps;
     final List<String> stepNames;
+    final List<String> stepOps;
+    final long[] stepMacs;
     final int[] slotSizes;
     final Map<String, int[]> shapes;
     final Map<String, Integer> slotOf;
     final long macs;
 
-    Plan(int batch, List<Step> steps, List<String> stepNames, int[] slotSizes, Map<String, int[]> shapes,
+    Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, long[] stepMacs, int[] slotSizes, Map<String, int[]> shapes,
          Map<String, Integer> slotOf, long macs) {
         this.batch = batch;
         this.steps = steps;
         this.stepNames = stepNames;
+        this.stepOps = stepOps;
+        this.stepMacs = stepMacs;
         this.slotSizes = slotSizes;
         this.shapes = shapes;
         this.slotOf = slotOf;
@@ -53,6 +57,12 @@ public final class Plan {
 
     /** Names of the nodes behind the steps, in order (views that cost nothing are not steps). */
     public List<String> stepNames() { return stepNames; }
+
+    /** The op of each step's node (e.g. CONV2D), indexed like {@link #stepNames()}. */
+    public List<String> stepOps() { return stepOps; }
+
+    /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
+    public long stepMacs(int step) { return stepMacs[step]; }
 
     /** Runs every step, adding each step's wall time in nanoseconds to {@code nanos[step]}. */
     public void executeProfiled(Buffers b, long[] nanos) {

@@ -4,25 +4,45 @@ import dev.mien.kernels.Activation;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-/** Vectorised activations; the transcendental ones go through the Vector API's EXP/TANH. */
+import static dev.mien.kernels.simd.ConvKernel.S;
+import static dev.mien.kernels.simd.ConvKernel.VL;
+
+/**
+ * Activations over array ranges. The API is arrays in, arrays out on purpose: a vector passed
+ * to or returned from a method that C2 does not inline is boxed (an allocation per vector),
+ * so vectors never cross a call here. The piecewise-linear activations are vectorised; the
+ * transcendental ones use the scalar definition so they agree exactly with the reference.
+ */
 final class Activations {
     private Activations() {}
 
-    static FloatVector apply(FloatVector v, Activation act, float alpha) {
+    /** y[yo, yo+n) = act(x[xo, xo+n)); x and y may be the same range. */
+    static void apply(Activation act, float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, full = n - n % VL;
         switch (act) {
-            case NONE: return v;
-            case RELU: return v.max(0f);
-            case RELU6: return v.max(0f).min(6f);
-            case LEAKY_RELU: return v.max(v.mul(alpha)).blend(v.mul(alpha), v.compare(VectorOperators.LT, 0f));
-            default: return applyExact(v, act, alpha);
+            case NONE -> {
+                if (x != y || xo != yo) System.arraycopy(x, xo, y, yo, n);
+                return;
+            }
+            case RELU -> {
+                for (; i < full; i += VL) FloatVector.fromArray(S, x, xo + i).max(0f).intoArray(y, yo + i);
+            }
+            case RELU6 -> {
+                for (; i < full; i += VL) FloatVector.fromArray(S, x, xo + i).max(0f).min(6f).intoArray(y, yo + i);
+            }
+            case LEAKY_RELU -> {
+                for (; i < full; i += VL) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(y, yo + i);
+                }
+            }
+            default -> { }
         }
+        for (; i < n; i++) y[yo + i] = act.apply(x[xo + i], alpha);
     }
 
-    /** Lane by lane with the scalar definition, so these agree exactly with the reference backend. */
-    private static FloatVector applyExact(FloatVector v, Activation act, float alpha) {
-        float[] t = new float[v.length()];
-        v.intoArray(t, 0);
-        for (int i = 0; i < t.length; i++) t[i] = act.apply(t[i], alpha);
-        return FloatVector.fromArray(v.species(), t, 0);
+    /** In place. */
+    static void apply(Activation act, float alpha, float[] y, int o, int n) {
+        if (act != Activation.NONE) apply(act, alpha, y, o, y, o, n);
     }
 }

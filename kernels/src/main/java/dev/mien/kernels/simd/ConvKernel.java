@@ -3,7 +3,6 @@ package dev.mien.kernels.simd;
 import dev.mien.kernels.Activation;
 import dev.mien.kernels.ConvShape;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -84,28 +83,30 @@ final class ConvKernel {
                     float[] out, int outOff, int from, int to) {
         ConvShape s = pk.shape();
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
-        TileBuffers buf = TILE_BUFFERS.get();
-        int[] q = buf.q;
-        float[] acc = buf.acc;
+        Job j = JOBS.get();
         for (int item = from; item < to; item++) {
             int gb = item / tiles, t = item % tiles;
             int g = gb / pk.blocks(), b = gb % pk.blocks();
-            tile(pk, in, g, b, t / tilesImg, (t % tilesImg) * TW, q, acc, bias, res, resOff, act, alpha, out, outOff);
+            tile(pk, in, g, b, t / tilesImg, (t % tilesImg) * TW, j, bias, res, resOff, act, alpha, out, outOff);
         }
     }
 
-    /** Per-thread tile scratch, so a warm convolution allocates no arrays. */
-    private static final class TileBuffers {
+    /**
+     * One tile's geometry (weights, input, the input offset of each pixel) and its raw sums.
+     * Mutable and per thread: the micro-kernels are not inlined into their caller, so a fresh
+     * object per tile would be a real allocation.
+     */
+    private static final class Job {
+        ConvShape s;
+        float[] w, x;
+        int wBase, inRowStride;
         final int[] q = new int[TW];
         final float[] acc = new float[TW * CB];
     }
 
-    private static final ThreadLocal<TileBuffers> TILE_BUFFERS = ThreadLocal.withInitial(TileBuffers::new);
+    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
-    /** Geometry of one tile: weights, input and the input offset of each of its pixels. */
-    private record Job(ConvShape s, float[] w, float[] x, int wBase, int inRowStride, int[] q, float[] acc, int co0, int valid) {}
-
-    private static void tile(Packed pk, PaddedInput in, int g, int b, int n, int p0, int[] q, float[] acc, float[] bias, float[] res,
+    private static void tile(Packed pk, PaddedInput in, int g, int b, int n, int p0, Job j, float[] bias, float[] res,
                              int resOff, Activation act, float alpha, float[] out, int outOff) {
         ConvShape s = pk.shape();
         int cig = s.inGroupC(), cog = s.outGroupC(), inC = s.inC(), outC = s.outC(), ow = s.outW();
@@ -114,12 +115,17 @@ final class ConvKernel {
         int valid = Math.min(CB, cog - b * CB);
         int inRowStride = in.w * inC;
         int img = in.off + n * in.h * inRowStride + g * cig;
+        int[] q = j.q;
         for (int t = 0; t < TW; t++) {
             // A partial last tile repeats its last pixel; the duplicates are computed but not stored.
             int p = p0 + Math.min(t, count - 1), oy = p / ow, ox = p % ow;
             q[t] = img + oy * s.strideH() * inRowStride + ox * s.strideW() * inC;
         }
-        Job j = new Job(s, pk.w(), in.data, (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB, inRowStride, q, acc, co0, valid);
+        j.s = s;
+        j.w = pk.w();
+        j.x = in.data;
+        j.wBase = (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB;
+        j.inRowStride = inRowStride;
         // A full tile within one output row has evenly spaced input pixels: the cheaper addressing.
         boolean oneRow = count == TW && p0 / ow == (p0 + TW - 1) / ow;
         if (valid > VL) {
@@ -129,10 +135,25 @@ final class ConvKernel {
         }
         else tile8x1(j);
         int o = outOff + (n * pixels + p0) * outC + co0;
+        store(j.acc, count, valid, co0, bias, res, resOff, out, o, outC);
+        if (act != Activation.NONE)
+            for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
+    }
+
+    /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels (whole vectors, then a scalar tail). */
+    private static void store(float[] acc, int count, int valid, int co, float[] bias, float[] res, int resOff,
+                              float[] out, int o, int outC) {
+        int full = valid - valid % VL;
         for (int t = 0; t < count; t++) {
-            int d = o + t * outC;
-            storeOne(FloatVector.fromArray(S, acc, t * CB), Math.min(valid, VL), co0, bias, res, resOff, act, alpha, out, d);
-            if (valid > VL) storeOne(FloatVector.fromArray(S, acc, t * CB + VL), valid - VL, co0 + VL, bias, res, resOff, act, alpha, out, d + VL);
+            int d = o + t * outC, a = t * CB;
+            for (int c = 0; c < full; c += VL) {
+                FloatVector v = FloatVector.fromArray(S, acc, a + c);
+                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
+                if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + d + c));
+                v.intoArray(out, d + c);
+            }
+            for (int c = full; c < valid; c++)
+                out[d + c] = acc[a + c] + (bias != null ? bias[co + c] : 0f) + (res != null ? res[resOff + d + c] : 0f);
         }
     }
 
@@ -296,22 +317,5 @@ final class ConvKernel {
         a5.intoArray(r, 5 * CB);
         a6.intoArray(r, 6 * CB);
         a7.intoArray(r, 7 * CB);
-    }
-
-    /** Stores n channels of v at out[o..], adding bias and residual and applying act. */
-    private static void storeOne(FloatVector v, int n, int co, float[] bias, float[] res, int resOff,
-                                 Activation act, float alpha, float[] out, int o) {
-        if (n == VL) {
-            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co));
-            if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + o));
-            v = Activations.apply(v, act, alpha);
-            v.intoArray(out, o);
-        } else {
-            VectorMask<Float> m = S.indexInRange(0, n);
-            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co, m));
-            if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + o, m));
-            v = Activations.apply(v, act, alpha);
-            v.intoArray(out, o, m);
-        }
     }
 }

@@ -44,6 +44,8 @@ final class DepthwiseKernel {
                 if (full > 0) pixel(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
                 if (full < c) tail(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
             }
+            // The row is still in cache: activate it in one pass (the pixel loops store raw sums).
+            Activations.apply(act, alpha, out, outOff + (n * oh + oy) * ow * c, ow * c);
         }
     }
 
@@ -63,8 +65,7 @@ final class DepthwiseKernel {
             }
             if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
             if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
-            if (act == Activation.NONE) acc.intoArray(out, o + ch);
-            else Activations.apply(acc, act, alpha).intoArray(out, o + ch);
+            acc.intoArray(out, o + ch);
         }
     }
 
@@ -95,10 +96,6 @@ final class DepthwiseKernel {
                 a2 = a2.add(FloatVector.fromArray(S, res, r + 2 * c));
                 a3 = a3.add(FloatVector.fromArray(S, res, r + 3 * c));
             }
-            if (act != Activation.NONE) {
-                a0 = Activations.apply(a0, act, alpha); a1 = Activations.apply(a1, act, alpha);
-                a2 = Activations.apply(a2, act, alpha); a3 = Activations.apply(a3, act, alpha);
-            }
             a0.intoArray(out, o + ch);
             a1.intoArray(out, o + c + ch);
             a2.intoArray(out, o + 2 * c + ch);
@@ -119,6 +116,6 @@ final class DepthwiseKernel {
         }
         if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch, m));
         if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch, m));
-        Activations.apply(acc, act, alpha).intoArray(out, o + ch, m);
+        acc.intoArray(out, o + ch, m);
     }
 }

@@ -2,7 +2,6 @@ package dev.mien.kernels.simd;
 
 import dev.mien.kernels.BinaryOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.VL;
@@ -51,29 +50,36 @@ final class Elementwise {
                             float[] out, int o, int len) {
         int i = 0;
         int full = len - len % VL;
-        VectorOperators.Binary vop = switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            case MAX -> VectorOperators.MAX;
-            case MIN -> VectorOperators.MIN;
-        };
+        // The operator is chosen per vector through a switch, not passed as a VectorOperators
+        // value: the Vector API only compiles lanewise ops to instructions for constant operators.
         if (aVec && bVec) {
             for (; i < full; i += VL)
-                FloatVector.fromArray(S, a, ao + i).lanewise(vop, FloatVector.fromArray(S, b, bo + i)).intoArray(out, o + i);
+                op(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i), out, o + i);
             for (; i < len; i++) out[o + i] = op.apply(a[ao + i], b[bo + i]);
         } else if (aVec) {
             float bv = b[bo];
-            for (; i < full; i += VL) FloatVector.fromArray(S, a, ao + i).lanewise(vop, bv).intoArray(out, o + i);
+            FloatVector bb = FloatVector.broadcast(S, bv);
+            for (; i < full; i += VL) op(op, FloatVector.fromArray(S, a, ao + i), bb, out, o + i);
             for (; i < len; i++) out[o + i] = op.apply(a[ao + i], bv);
         } else if (bVec) {
             FloatVector av = FloatVector.broadcast(S, a[ao]);
-            for (; i < full; i += VL) av.lanewise(vop, FloatVector.fromArray(S, b, bo + i)).intoArray(out, o + i);
+            for (; i < full; i += VL) op(op, av, FloatVector.fromArray(S, b, bo + i), out, o + i);
             for (; i < len; i++) out[o + i] = op.apply(a[ao], b[bo + i]);
         } else {
             float v = op.apply(a[ao], b[bo]);
             for (; i < len; i++) out[o + i] = v;
+        }
+    }
+
+    /** out[o..] = x op y. Small enough that C2 always inlines it, so the vectors stay in registers. */
+    private static void op(BinaryOp op, FloatVector x, FloatVector y, float[] out, int o) {
+        switch (op) {
+            case ADD -> x.add(y).intoArray(out, o);
+            case SUB -> x.sub(y).intoArray(out, o);
+            case MUL -> x.mul(y).intoArray(out, o);
+            case DIV -> x.div(y).intoArray(out, o);
+            case MAX -> x.max(y).intoArray(out, o);
+            case MIN -> x.min(y).intoArray(out, o);
         }
     }
 

@@ -131,10 +131,7 @@ public final class VectorBackend implements Backend {
     }
 
     private static void activationRange(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        int i = 0;
-        for (int end = len - len % VL; i < end; i += VL)
-            Activations.apply(FloatVector.fromArray(S, x, xOff + i), act, alpha).intoArray(y, yOff + i);
-        for (; i < len; i++) y[yOff + i] = act.apply(x[xOff + i], alpha);
+        Activations.apply(act, alpha, x, xOff, y, yOff, len);
     }
 
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
@@ -144,20 +141,21 @@ public final class VectorBackend implements Backend {
             int len = rows * c, i = 0;
             float sc = scale[0], sh = shift[0];
             for (int end = len - len % VL; i < end; i += VL)
-                Activations.apply(FloatVector.fromArray(S, x, xOff + i).fma(sc, sh), act, alpha).intoArray(y, yOff + i);
-            for (; i < len; i++) y[yOff + i] = act.apply(x[xOff + i] * sc + sh, alpha);
+                FloatVector.fromArray(S, x, xOff + i).fma(sc, sh).intoArray(y, yOff + i);
+            for (; i < len; i++) y[yOff + i] = x[xOff + i] * sc + sh;
+            Activations.apply(act, alpha, y, yOff, len);
             return;
         }
         int full = c - c % VL;
         for (int r = 0; r < rows; r++) {
             int b = r * c;
             int i = 0;
-            for (; i < full; i += VL) {
-                FloatVector v = FloatVector.fromArray(S, x, xOff + b + i)
-                        .fma(FloatVector.fromArray(S, scale, i), FloatVector.fromArray(S, shift, i));
-                Activations.apply(v, act, alpha).intoArray(y, yOff + b + i);
-            }
-            for (; i < c; i++) y[yOff + b + i] = act.apply(x[xOff + b + i] * scale[i] + shift[i], alpha);
+            for (; i < full; i += VL)
+                FloatVector.fromArray(S, x, xOff + b + i)
+                        .fma(FloatVector.fromArray(S, scale, i), FloatVector.fromArray(S, shift, i))
+                        .intoArray(y, yOff + b + i);
+            for (; i < c; i++) y[yOff + b + i] = x[xOff + b + i] * scale[i] + shift[i];
+            Activations.apply(act, alpha, y, yOff + b, c);
         }
     }
 

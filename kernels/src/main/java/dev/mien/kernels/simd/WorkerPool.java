@@ -50,8 +50,11 @@ final class WorkerPool {
             generation++;
             for (Thread w : workers) LockSupport.unpark(w);
             drain(body, n, c);
-            while (pending.get() > 0) {
-                LockSupport.parkNanos(10_000);
+            // The team finishes within microseconds of the caller; a timed park would sleep for the
+            // kernel's timer slack (~50 us) on every parallel step, so spin first.
+            for (int i = 0; pending.get() > 0; i++) {
+                if (i < 100_000) Thread.onSpinWait();
+                else LockSupport.parkNanos(10_000);
             }
             task = null;
         }

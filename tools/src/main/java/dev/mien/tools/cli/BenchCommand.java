@@ -32,7 +32,7 @@ public final class BenchCommand {
 
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "peak-gflops", "seed"),
-                Set.of("json"));
+                Set.of("json", "profile"));
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
         Backend backend = Common.backend(a);
         Graph g;
@@ -68,11 +68,13 @@ public final class BenchCommand {
         System.gc();
         resetPeaks();
         double[] ms = new double[iters];
+        long allocBefore = allocatedBytesAllThreads();
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
             s.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
+        long allocPerRun = (allocatedBytesAllThreads() - allocBefore) / iters;
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double min = sorted[0], median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
@@ -86,22 +88,65 @@ public final class BenchCommand {
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of %.0f GFLOP/s fp32 peak%n",
                 macs / 1e9 / batch, gflops, 100 * gflops / peak, peak);
-        out.printf("memory:     activations %.1f MiB, peak heap %.1f MiB%n",
-                s.plan().activationBytes() / 1048576.0, peakHeap / 1048576.0);
+        out.printf("memory:     activations %.1f MiB, peak heap %.1f MiB, allocated per run %s%n",
+                s.plan().activationBytes() / 1048576.0, peakHeap / 1048576.0, allocPerRun < 0 ? "n/a" : allocPerRun + " bytes");
+        if (a.flag("profile")) printProfile(s, iters, out);
         if (a.flag("json")) {
             ObjectNode j = new ObjectMapper().createObjectNode();
             j.put("model", label).put("backend", backend.name()).put("threads", backend.threads()).put("batch", batch)
                     .put("iterations", iters).put("min_ms", min).put("median_ms", median).put("p90_ms", p90)
                     .put("images_per_s", imagesPerSec).put("gmac_per_image", macs / 1e9 / batch).put("gflops", gflops)
                     .put("peak_gflops", peak).put("percent_of_peak", 100 * gflops / peak)
-                    .put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap);
+                    .put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap)
+                    .put("allocated_bytes_per_run", allocPerRun);
             out.println(j.toString());
+        }
+    }
+
+    /** Per-step wall times over {@code runs} more runs: totals by op, then the slowest steps. */
+    static void printProfile(Session s, int runs, PrintStream out) {
+        List<String> names = s.plan().stepNames(), ops = s.plan().stepOps();
+        long[] ns = new long[names.size()];
+        for (int i = 0; i < runs; i++) s.runProfiled(ns);
+        double total = Arrays.stream(ns).sum() / 1e6 / runs;
+        java.util.Map<String, double[]> byOp = new java.util.TreeMap<>();
+        for (int i = 0; i < ns.length; i++) {
+            double[] t = byOp.computeIfAbsent(ops.get(i), k -> new double[2]);
+            t[0] += ns[i] / 1e6 / runs;
+            t[1]++;
+        }
+        out.printf("profile (mean of %d runs, %.2f ms per run):%n", runs, total);
+        byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]))
+                .forEach(e -> out.printf("  %-22s %4d steps %8.2f ms %5.1f%%%n", e.getKey(), (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total));
+        Integer[] idx = new Integer[ns.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (x, y) -> Long.compare(ns[y], ns[x]));
+        out.println("  slowest steps:");
+        int top = Integer.getInteger("mien.profile.top", 20);
+        for (int k = 0; k < Math.min(top, idx.length); k++) {
+            int i = idx[k];
+            double ms = ns[i] / 1e6 / runs;
+            long macs = s.plan().stepMacs(i);
+            String rate = macs > 0 ? String.format("%6.1f GFLOP/s", 2.0 * macs / (ms / 1e3) / 1e9) : "";
+            out.printf("  %8.3f ms %15s  %-16s %s%n", ms, rate, ops.get(i), names.get(i));
         }
     }
 
     static double percentile(double[] sorted, double q) {
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    /**
+     * Heap bytes allocated so far by every live thread (kernel workers included), or -1 where the
+     * JVM cannot tell. A warm run should allocate nothing: boxed vectors show up here first.
+     */
+    static long allocatedBytesAllThreads() {
+        if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx) || !mx.isThreadAllocatedMemorySupported())
+            return -1;
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) if (b > 0) sum += b;
+        return sum;
     }
 
     private static void resetPeaks() {
