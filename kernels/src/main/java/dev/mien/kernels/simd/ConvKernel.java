@@ -75,8 +75,28 @@ final class ConvKernel {
     /** Tiles of TW output pixels per image: pixels are flattened over (oy, ox), so narrow maps fill tiles too. */
     static int tilesPerImage(ConvShape s) { return (s.outH() * s.outW() + TW - 1) / TW; }
 
-    /** Work items of one call: every (group, channel block) times every pixel tile of every image. */
-    static int items(Packed pk) { return pk.shape().groups() * pk.blocks() * pk.shape().n() * tilesPerImage(pk.shape()); }
+    /**
+     * Small maps with long reductions (MA-Net's 7x7x512 and 14x14x256 layers at batch 1) are
+     * run block by block: each block's weights are walked once in L1-sized slices of the
+     * reduction, and every pixel tile of the call consumes a slice before the next one is read.
+     * Otherwise each tile would stream the block's weights (up to 590 KB) from L2 again, and the
+     * first tile from memory.
+     */
+    static final int SLICE = 256;               // reduction steps per slice: 32 KB of weights
+    static final int MAX_SLICED_TILES = 32;
+    static final int MIN_SLICED_REDUCTION = 2048;
+
+    static boolean sliced(ConvShape s) {
+        // The slice kernels walk a flattened kernel row and fill whole 32-channel blocks.
+        boolean flat = s.dilW() == 1 && s.groups() == 1 && s.outC() % CB == 0;
+        return flat && s.n() * tilesPerImage(s) <= MAX_SLICED_TILES && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION;
+    }
+
+    /** Work items of one call: every (group, channel block), times every pixel tile of every image unless sliced. */
+    static int items(Packed pk) {
+        ConvShape s = pk.shape();
+        return s.groups() * pk.blocks() * (sliced(s) ? 1 : s.n() * tilesPerImage(s));
+    }
 
     /** Computes items [from, to); item = (group*blocks + block) * tiles + tile, so neighbours share weights. */
     static void run(Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
@@ -84,68 +104,140 @@ final class ConvKernel {
         ConvShape s = pk.shape();
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
         Job j = JOBS.get();
+        j.bind(pk, in);
+        if (sliced(s)) {
+            for (int gb = from; gb < to; gb++) slicedBlock(j, gb / pk.blocks(), gb % pk.blocks(), bias, res, resOff, act, alpha, out, outOff);
+            return;
+        }
+        j.acc(TW * CB);
         for (int item = from; item < to; item++) {
             int gb = item / tiles, t = item % tiles;
             int g = gb / pk.blocks(), b = gb % pk.blocks();
-            tile(pk, in, g, b, t / tilesImg, (t % tilesImg) * TW, j, bias, res, resOff, act, alpha, out, outOff);
+            int n = t / tilesImg, p0 = (t % tilesImg) * TW;
+            int count = j.place(g, b, n, p0);
+            compute(j, count);
+            finish(j, 0, g, b, n, p0, count, bias, res, resOff, act, alpha, out, outOff);
+        }
+    }
+
+    /** Every tile of one block, the reduction walked in slices that stay in L1 across tiles. */
+    private static void slicedBlock(Job j, int g, int b, float[] bias, float[] res, int resOff,
+                                    Activation act, float alpha, float[] out, int outOff) {
+        ConvShape s = j.s;
+        int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg, pixels = s.outH() * s.outW();
+        float[] acc = j.acc(tiles * TW * CB);
+        java.util.Arrays.fill(acc, 0, tiles * TW * CB, 0f);
+        int[] qAll = j.qAll(tiles * TW);
+        for (int t = 0; t < tiles; t++) {
+            j.place(g, b, t / tilesImg, (t % tilesImg) * TW);
+            System.arraycopy(j.q, 0, qAll, t * TW, TW);
+        }
+        for (int kh = 0; kh < s.kH(); kh++) {
+            j.kh0 = kh;
+            for (int c0 = 0; c0 < j.cig; c0 += SLICE) {
+                j.c0 = c0;
+                j.c1 = Math.min(j.cig, c0 + SLICE);
+                for (int t = 0; t < tiles; t++) {
+                    System.arraycopy(qAll, t * TW, j.q, 0, TW);
+                    j.accOff = t * TW * CB;
+                    if (pixels - (t % tilesImg) * TW <= TW / 2) slice4x2(j);
+                    else slice8x2(j);
+                }
+            }
+        }
+        for (int t = 0; t < tiles; t++) {
+            int p0 = (t % tilesImg) * TW;
+            finish(j, t * TW * CB, g, b, t / tilesImg, p0, Math.min(TW, pixels - p0), bias, res, resOff, act, alpha, out, outOff);
         }
     }
 
     /**
-     * One tile's geometry (weights, input, the input offset of each pixel) and its raw sums.
-     * Mutable and per thread: the micro-kernels are not inlined into their caller, so a fresh
-     * object per tile would be a real allocation.
+     * One thread's working state: the call's geometry and the tile being computed (its input
+     * offsets, reduction range, where its sums live). Mutable and per thread: the micro-kernels
+     * are not inlined into their caller, so an object per tile would be a real allocation.
      */
     private static final class Job {
         ConvShape s;
         float[] w, x;
-        int wBase, inRowStride;
+        int xBase, xH, inRowStride, blocks;
+        int kW, cig;                            // after flattening a contiguous kernel row (see bind)
+        int wBase, kh0, c0, c1, accOff, valid;   // kh0, c0..c1, accOff: the sliced path's current slice
+        boolean oneRow;
         final int[] q = new int[TW];
-        final float[] acc = new float[TW * CB];
+        float[] acc = new float[TW * CB];
+        private int[] qAll = new int[TW];
+
+        void bind(Packed pk, PaddedInput in) {
+            s = pk.shape();
+            w = pk.w();
+            x = in.data;
+            xBase = in.off;
+            xH = in.h;
+            blocks = pk.blocks();
+            inRowStride = in.w * s.inC();
+            // With unit dilation along W and one group, a kernel row's receptive field is
+            // contiguous (kW x Cin floats), as are its weights: walk it as one loop.
+            boolean flat = s.dilW() == 1 && s.groups() == 1;
+            kW = flat ? 1 : s.kW();
+            cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
+        }
+
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+
+        int[] qAll(int n) {
+            if (qAll.length < n) qAll = new int[n];
+            return qAll;
+        }
+
+        /** Sets up the tile of image n starting at flattened output pixel p0; returns its pixel count. */
+        int place(int g, int b, int n, int p0) {
+            int inC = s.inC(), ow = s.outW(), pixels = s.outH() * ow, count = Math.min(TW, pixels - p0);
+            int img = xBase + n * xH * inRowStride + g * s.inGroupC();
+            for (int t = 0; t < TW; t++) {
+                // A partial last tile repeats its last pixel; the duplicates are computed but not stored.
+                int p = p0 + Math.min(t, count - 1), oy = p / ow, ox = p % ow;
+                q[t] = img + oy * s.strideH() * inRowStride + ox * s.strideW() * inC;
+            }
+            wBase = (g * blocks + b) * s.kH() * s.kW() * s.inGroupC() * CB;
+            valid = Math.min(CB, s.outGroupC() - b * CB);
+            // A full tile within one output row has evenly spaced input pixels: the cheaper addressing.
+            oneRow = count == TW && p0 / ow == (p0 + TW - 1) / ow;
+            return count;
+        }
     }
 
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
-    private static void tile(Packed pk, PaddedInput in, int g, int b, int n, int p0, Job j, float[] bias, float[] res,
-                             int resOff, Activation act, float alpha, float[] out, int outOff) {
-        ConvShape s = pk.shape();
-        int cig = s.inGroupC(), cog = s.outGroupC(), inC = s.inC(), outC = s.outC(), ow = s.outW();
-        int pixels = s.outH() * ow, count = Math.min(TW, pixels - p0);
-        int co0 = g * cog + b * CB;                      // first output channel of this block
-        int valid = Math.min(CB, cog - b * CB);
-        int inRowStride = in.w * inC;
-        int img = in.off + n * in.h * inRowStride + g * cig;
-        int[] q = j.q;
-        for (int t = 0; t < TW; t++) {
-            // A partial last tile repeats its last pixel; the duplicates are computed but not stored.
-            int p = p0 + Math.min(t, count - 1), oy = p / ow, ox = p % ow;
-            q[t] = img + oy * s.strideH() * inRowStride + ox * s.strideW() * inC;
-        }
-        j.s = s;
-        j.w = pk.w();
-        j.x = in.data;
-        j.wBase = (g * pk.blocks() + b) * s.kH() * s.kW() * cig * CB;
-        j.inRowStride = inRowStride;
-        // A full tile within one output row has evenly spaced input pixels: the cheaper addressing.
-        boolean oneRow = count == TW && p0 / ow == (p0 + TW - 1) / ow;
-        if (valid > VL) {
-            if (oneRow) row8x2(j, s.strideW() * inC);
+    /** Adds the current tile's products over the job's reduction range to its sums. */
+    private static void compute(Job j, int count) {
+        if (j.valid > VL) {
+            if (j.oneRow) row8x2(j, j.s.strideW() * j.s.inC());
             else if (count <= TW / 2) tile4x2(j);  // a short last tile: half the work
             else tile8x2(j);
         }
         else tile8x1(j);
-        int o = outOff + (n * pixels + p0) * outC + co0;
-        store(j.acc, count, valid, co0, bias, res, resOff, out, o, outC);
+    }
+
+    /** Epilogue of one tile: sums at acc[accOff..] plus bias and residual, then the activation. */
+    private static void finish(Job j, int accOff, int g, int b, int n, int p0, int count, float[] bias, float[] res, int resOff,
+                               Activation act, float alpha, float[] out, int outOff) {
+        ConvShape s = j.s;
+        int outC = s.outC(), co0 = g * s.outGroupC() + b * CB, valid = Math.min(CB, s.outGroupC() - b * CB);
+        int o = outOff + (n * s.outH() * s.outW() + p0) * outC + co0;
+        store(j.acc, accOff, count, valid, co0, bias, res, resOff, out, o, outC);
         if (act != Activation.NONE)
             for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
     }
 
     /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels (whole vectors, then a scalar tail). */
-    private static void store(float[] acc, int count, int valid, int co, float[] bias, float[] res, int resOff,
+    private static void store(float[] acc, int accOff, int count, int valid, int co, float[] bias, float[] res, int resOff,
                               float[] out, int o, int outC) {
         int full = valid - valid % VL;
         for (int t = 0; t < count; t++) {
-            int d = o + t * outC, a = t * CB;
+            int d = o + t * outC, a = accOff + t * CB;
             for (int c = 0; c < full; c += VL) {
                 FloatVector v = FloatVector.fromArray(S, acc, a + c);
                 if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
@@ -317,5 +409,71 @@ final class ConvKernel {
         a5.intoArray(r, 5 * CB);
         a6.intoArray(r, 6 * CB);
         a7.intoArray(r, 7 * CB);
+    }
+
+    // The sliced path's kernels: they add one slice of one kernel row (a contiguous run of the
+    // flattened kW x Cin reduction) to sums kept in the job's buffer at accOff. Separate from the
+    // kernels above on purpose: giving those a range and a loaded initial sum made C2 compile
+    // them measurably slower for the large maps.
+
+    private static void slice8x2(Job j) {
+        float[] w = j.w, x = j.x, r = j.acc;
+        int[] q = j.q;
+        int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
+        int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k, q4 = q[4] + k, q5 = q[5] + k, q6 = q[6] + k, q7 = q[7] + k;
+        FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
+                a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB),
+                a4 = FloatVector.fromArray(S, r, ro + 4 * CB), a5 = FloatVector.fromArray(S, r, ro + 5 * CB),
+                a6 = FloatVector.fromArray(S, r, ro + 6 * CB), a7 = FloatVector.fromArray(S, r, ro + 7 * CB);
+        FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
+                b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL),
+                b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL),
+                b6 = FloatVector.fromArray(S, r, ro + 6 * CB + VL), b7 = FloatVector.fromArray(S, r, ro + 7 * CB + VL);
+        int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
+        for (int c = 0; c < c1; c++, wk += CB) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+            v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+            v = FloatVector.broadcast(S, x[q7 + c]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+        }
+        a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
+        a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
+        a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
+        a3.intoArray(r, ro + 3 * CB); b3.intoArray(r, ro + 3 * CB + VL);
+        a4.intoArray(r, ro + 4 * CB); b4.intoArray(r, ro + 4 * CB + VL);
+        a5.intoArray(r, ro + 5 * CB); b5.intoArray(r, ro + 5 * CB + VL);
+        a6.intoArray(r, ro + 6 * CB); b6.intoArray(r, ro + 6 * CB + VL);
+        a7.intoArray(r, ro + 7 * CB); b7.intoArray(r, ro + 7 * CB + VL);
+    }
+
+    /** As {@link #slice8x2} for at most 4 pixels. */
+    private static void slice4x2(Job j) {
+        float[] w = j.w, x = j.x, r = j.acc;
+        int[] q = j.q;
+        int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
+        int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k;
+        FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
+                a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB);
+        FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
+                b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL);
+        int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
+        for (int c = 0; c < c1; c++, wk += CB) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+        }
+        a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
+        a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
+        a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
+        a3.intoArray(r, ro + 3 * CB); b3.intoArray(r, ro + 3 * CB + VL);
     }
 }

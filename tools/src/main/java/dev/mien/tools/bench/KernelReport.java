@@ -15,6 +15,7 @@ import java.util.Random;
  * vector backend on 1 and 2 threads, GFLOP/s and % of the fp32 peak (215 GFLOP/s per core here),
  * plus the scalar reference on 1 thread as the ratio's base. Same JVM, same run.
  * Run: {@code java --add-modules jdk.incubator.vector -cp "tools/target/mien-tools.jar:tools/target/lib/*" dev.mien.tools.bench.KernelReport}
+ * ({@code -Dlayers=REGEX} keeps the layers whose name matches; {@code -Dscalar=false} skips the slow reference column).
  */
 public final class KernelReport {
     public static void main(String[] args) {
@@ -22,9 +23,14 @@ public final class KernelReport {
         Backend scalar = KernelRegistry.create("scalar", 1), v1 = KernelRegistry.create("vector", 1), v2 = KernelRegistry.create("vector", 2);
         System.out.println("| layer | shape (HxWxCin -> Cout, k/s/d) | MMAC | scalar ms | vector 1T ms | GFLOP/s | % peak | vector 2T ms | GFLOP/s | % peak | 2T vs scalar |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        String only = System.getProperty("layers", ".*");
+        boolean withScalar = Boolean.parseBoolean(System.getProperty("scalar", "true"));
+        // -Drounds=2 repeats the table in the same JVM (the JIT then knows every shape).
+        for (int round = Integer.getInteger("rounds", 1); round > 0; round--)
         for (Map.Entry<String, ConvShape> e : LayerShapes.CONV.entrySet()) {
+            if (!e.getKey().matches(only)) continue;
             ConvShape s = e.getValue();
-            double ts = time(scalar, s, 2), t1 = time(v1, s, 30), t2 = time(v2, s, 30);
+            double ts = withScalar ? time(scalar, s, 2) : Double.NaN, t1 = time(v1, s, 30), t2 = time(v2, s, 30);
             double g1 = 2.0 * s.macs() / t1 / 1e6, g2 = 2.0 * s.macs() / t2 / 1e6;
             System.out.printf("| %s | %dx%dx%d -> %d, %d/%d/%d%s | %.1f | %.2f | %.3f | %.1f | %.0f%% | %.3f | %.1f | %.0f%% | %.0fx |%n",
                     e.getKey(), s.inH(), s.inW(), s.inC(), s.outC(), s.kH(), s.strideH(), s.dilH(), s.groups() > 1 ? " dw" : "",
