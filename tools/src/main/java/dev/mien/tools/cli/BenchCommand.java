@@ -31,7 +31,7 @@ public final class BenchCommand {
     static final double PEAK_PER_CORE_GFLOPS = 215.0;
 
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "peak-gflops", "seed"),
+        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed"),
                 Set.of("json", "profile"));
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
         Backend backend = Common.backend(a);
@@ -52,6 +52,7 @@ public final class BenchCommand {
         int batch = a.intValue("batch", 1, 1, 4096);
         int iters = a.intValue("iterations", 30, 1, 1_000_000);
         int warmup = a.intValue("warmup", 20, 0, 1_000_000);
+        double warmupSeconds = a.get("warmup-seconds") != null ? a.floatValue("warmup-seconds", 0f) : 2.0;
         double peak = a.get("peak-gflops") != null ? a.floatValue("peak-gflops", 0f)
                 : PEAK_PER_CORE_GFLOPS * Math.min(backend.threads(), Runtime.getRuntime().availableProcessors());
 
@@ -63,7 +64,14 @@ public final class BenchCommand {
             for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
             s.setInput(in.name(), x);
         }
-        for (int i = 0; i < warmup; i++) s.run();
+        // At least --warmup runs and --warmup-seconds (default 2 s): the JIT compiles the kernels
+        // of every layer shape in that time, so the timed runs see steady-state code.
+        long warmStart = System.nanoTime();
+        int warmed = 0;
+        while (warmed < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds) {
+            s.run();
+            warmed++;
+        }
         // Building the model leaves garbage behind: collect it now rather than inside a timed run.
         System.gc();
         resetPeaks();
@@ -83,7 +91,7 @@ public final class BenchCommand {
         double imagesPerSec = batch * 1000.0 / median;
         long peakHeap = peakHeapBytes();
         out.printf("model %s  backend %s  threads %d  batch %d  (%d iterations after %d warm-up)%n",
-                label, backend.name(), backend.threads(), batch, iters, warmup);
+                label, backend.name(), backend.threads(), batch, iters, warmed);
         out.printf("latency ms: min %.2f  median %.2f  p90 %.2f%n", min, median, p90);
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of %.0f GFLOP/s fp32 peak%n",
