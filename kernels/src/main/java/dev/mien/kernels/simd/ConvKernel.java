@@ -76,7 +76,7 @@ final class ConvKernel {
     static int tilesPerImage(ConvShape s) { return (s.outH() * s.outW() + TW - 1) / TW; }
 
     /**
-     * Small maps with long reductions (MA-Net's 7x7x512 and 14x14x256 layers at batch 1) are
+     * Small maps with long reductions (MA-Net's 7x7 and 14x14 layers from 128 channels up, batch 1) are
      * run block by block: each block's weights are walked once in L1-sized slices of the
      * reduction, and every pixel tile of the call consumes a slice before the next one is read.
      * Otherwise each tile would stream the block's weights (up to 590 KB) from L2 again, and the
@@ -92,7 +92,7 @@ final class ConvKernel {
      * took 1.51-1.58 ms without, 1.22-1.33 ms with; 2 threads).
      */
     static final int TOUCH_STEP = 4;
-    static final int MIN_SLICED_REDUCTION = 2048;
+    static final int MIN_SLICED_REDUCTION = 1024;
 
     static boolean sliced(ConvShape s) {
         // The slice kernels walk a flattened kernel row and fill whole 32-channel blocks.
