@@ -92,12 +92,24 @@ class CliTest {
 
     @Test
     void benchReportsJsonWithMedian() {
-        Result r = mien("bench", "--model", checkpoint.toString(), "--iterations", "2", "--warmup", "1", "--json");
+        Result r = mien("bench", "--model", checkpoint.toString(), "--iterations", "2", "--warmup", "1", "--warmup-seconds", "0", "--json");
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         String last = lines[lines.length - 1];
-        assertTrue(last.startsWith("{") && last.contains("\"median_ms\""), last);
+        assertTrue(last.startsWith("{") && last.contains("\"median_ms\"") && last.contains("\"allocated_bytes_per_run\""), last);
         assertTrue(r.out().contains("GFLOP/s"), r.out());
+    }
+
+    @Test
+    void benchProfileListsStepsByOpAndTheSlowestSteps() {
+        Result r = mien("bench", "--model", checkpoint.toString(), "--iterations", "2", "--warmup", "1", "--warmup-seconds", "0", "--profile");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
+        assertTrue(out.contains("profile (mean of 2 runs"), out);
+        // The MA-Net fixture is mostly convolutions: the CONV2D total and a conv step with its rate appear.
+        assertTrue(out.lines().anyMatch(l -> l.trim().startsWith("CONV2D") && l.contains("steps")), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("GFLOP/s  CONV2D")), out);
+        assertTrue(out.contains("slowest steps:"), out);
     }
 
     @Test
