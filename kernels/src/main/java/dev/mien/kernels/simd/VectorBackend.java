@@ -220,25 +220,44 @@ public final class VectorBackend implements Backend {
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
         if (len < VL) { scalar.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
-        int full = len - len % VL;
-        VectorOperators.Associative red = switch (op) {
-            case MAX -> VectorOperators.MAX;
-            case MIN -> VectorOperators.MIN;
-            default -> VectorOperators.ADD;
-        };
         for (int r = 0; r < rows; r++) {
             int base = xOff + r * len;
-            FloatVector acc = FloatVector.fromArray(S, x, base);
-            for (int i = VL; i < full; i += VL) {
-                FloatVector v = FloatVector.fromArray(S, x, base + i);
-                acc = switch (op) { case MAX -> acc.max(v); case MIN -> acc.min(v); default -> acc.add(v); };
-            }
-            float s = acc.reduceLanes(red);
-            for (int i = full; i < len; i++) {
-                float v = x[base + i];
-                s = switch (op) { case MAX -> Math.max(s, v); case MIN -> Math.min(s, v); default -> s + v; };
-            }
-            y[yOff + r] = op == ReduceOp.MEAN ? s / len : s;
+            y[yOff + r] = switch (op) {
+                case MAX -> rowMax(x, base, len);
+                case MIN -> rowMin(x, base, len);
+                case MEAN -> rowSum(x, base, len) / len;
+                default -> rowSum(x, base, len);
+            };
         }
+    }
+
+    // One method per reduction: reduceLanes compiles to instructions only for a constant
+    // operator (a VectorOperators value chosen at run time allocates on every call).
+
+    private static float rowMax(float[] x, int base, int len) {
+        int full = len - len % VL;
+        FloatVector acc = FloatVector.fromArray(S, x, base);
+        for (int i = VL; i < full; i += VL) acc = acc.max(FloatVector.fromArray(S, x, base + i));
+        float s = acc.reduceLanes(VectorOperators.MAX);
+        for (int i = full; i < len; i++) s = Math.max(s, x[base + i]);
+        return s;
+    }
+
+    private static float rowMin(float[] x, int base, int len) {
+        int full = len - len % VL;
+        FloatVector acc = FloatVector.fromArray(S, x, base);
+        for (int i = VL; i < full; i += VL) acc = acc.min(FloatVector.fromArray(S, x, base + i));
+        float s = acc.reduceLanes(VectorOperators.MIN);
+        for (int i = full; i < len; i++) s = Math.min(s, x[base + i]);
+        return s;
+    }
+
+    private static float rowSum(float[] x, int base, int len) {
+        int full = len - len % VL;
+        FloatVector acc = FloatVector.fromArray(S, x, base);
+        for (int i = VL; i < full; i += VL) acc = acc.add(FloatVector.fromArray(S, x, base + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = full; i < len; i++) s += x[base + i];
+        return s;
     }
 }
