@@ -45,6 +45,8 @@ public enum ModelFormat {
             for (int i = 7; i >= 0; i--) len = (len << 8) | (head[i] & 0xff);
             if (len > 1 && len < Files.size(file)) return SAFETENSORS;
         }
+        // HDF5 allows a user block (512, 1024, ... bytes) before the superblock.
+        if (dev.mien.formats.keras.KerasFiles.isHdf5(file)) return KERAS_H5;
         String start = new String(head, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
         throw new IOException(file + ": unrecognised model format (starts with \"" + start + "\"); expected a PyTorch checkpoint, "
                 + "safetensors, Keras .h5/.keras or a Mien model file");

@@ -38,11 +38,13 @@ final class Hdf5Access {
 
     /** Opens an HDF5 file on disk (jHDF finds the superblock after a user block too). */
     static HdfFile open(String source, java.nio.file.Path file) throws KerasFormatException {
+        Hdf5Superblock.checkComplete(source, file);
         return guardStatic(source, "not a readable HDF5 file", () -> new HdfFile(file));
     }
 
     /** Opens HDF5 content held in memory (an archive entry, or a test's bytes). */
     static HdfFile open(String source, byte[] bytes) throws KerasFormatException {
+        Hdf5Superblock.checkComplete(source, bytes);
         return guardStatic(source, "not a readable HDF5 file", () -> HdfFile.fromBytes(bytes));
     }
 

@@ -40,16 +40,15 @@ public final class KerasFiles {
      * (HDF5 allows a user block of a power-of-two size before the superblock).
      */
     public static boolean isHdf5(Path file) throws IOException {
-        long size = Files.size(file);
         try (var ch = Files.newByteChannel(file)) {
-            for (long offset = 0; offset + HDF5_SIGNATURE.length <= size; offset = offset == 0 ? 512 : offset * 2) {
+            long size = ch.size();
+            return Hdf5Superblock.find(size, (offset, len) -> {
+                var buf = java.nio.ByteBuffer.allocate(len);
                 ch.position(offset);
-                var buf = java.nio.ByteBuffer.allocate(HDF5_SIGNATURE.length);
                 while (buf.hasRemaining() && ch.read(buf) > 0) { /* fill */ }
-                if (Arrays.equals(buf.array(), HDF5_SIGNATURE)) return true;
-            }
+                return Arrays.copyOf(buf.array(), buf.position());
+            }) >= 0;
         }
-        return false;
     }
 
     private static boolean startsWith(Path file, byte[] signature) throws IOException {
