@@ -220,13 +220,14 @@ public final class VectorBackend implements Backend {
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
         if (len < VL) { scalar.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
+        float[] lanes = LANES.get();
         for (int r = 0; r < rows; r++) {
             int base = xOff + r * len;
             y[yOff + r] = switch (op) {
                 case MAX -> rowMax(x, base, len);
                 case MIN -> rowMin(x, base, len);
-                case MEAN -> rowSum(x, base, len) / len;
-                default -> rowSum(x, base, len);
+                case MEAN -> rowSum(x, base, len, lanes) / len;
+                default -> rowSum(x, base, len, lanes);
             };
         }
     }
@@ -252,12 +253,21 @@ public final class VectorBackend implements Backend {
         return s;
     }
 
-    private static float rowSum(float[] x, int base, int len) {
+    /**
+     * The lanes are added in a fixed order from a small buffer, not with reduceLanes(ADD): its
+     * order is unspecified and differs between the compiled and the interpreted Vector API, so
+     * the same model would give different last bits before and after the JIT warms up.
+     */
+    private static float rowSum(float[] x, int base, int len, float[] lanes) {
         int full = len - len % VL;
         FloatVector acc = FloatVector.fromArray(S, x, base);
         for (int i = VL; i < full; i += VL) acc = acc.add(FloatVector.fromArray(S, x, base + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        float s = 0f;
+        for (int i = 0; i < VL; i++) s += lanes[i];
         for (int i = full; i < len; i++) s += x[base + i];
         return s;
     }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VL]);
 }
