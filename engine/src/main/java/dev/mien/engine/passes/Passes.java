@@ -18,7 +18,8 @@ import java.util.Set;
 
 /**
  * Graph optimisations run once, by the converter, so that loading a model does no rewriting:
- * BatchNorm folded into the preceding conv/dense (or turned into a per-channel affine),
+ * explicit zero padding folded into the convolution that reads it, BatchNorm folded into the
+ * preceding conv/dense (or turned into a per-channel affine),
  * activations and residual adds fused into conv epilogues, identities and dead nodes removed.
  * Values named in {@code keep} (and graph outputs) survive every pass.
  */
@@ -29,6 +30,7 @@ public final class Passes {
 
     public static Graph optimize(Graph g, Set<String> keep) {
         g = removeIdentities(g, keep);
+        g = foldPadIntoConv(g, keep);
         g = batchNormToAffine(g);
         g = foldAffineIntoConv(g, keep);
         g = fuseResidualAdd(g, keep);
@@ -64,6 +66,33 @@ public final class Passes {
             }
         }
         return g.withNodes(out);
+    }
+
+    /**
+     * PAD(x) read only by a CONV2D becomes part of that convolution's own padding (both pad with
+     * zeros): the kernel pads while it copies its input anyway, so the separate pass over the
+     * tensor disappears (Keras' ZeroPadding2D before MobileNet's stride-2 depthwise layers).
+     */
+    public static Graph foldPadIntoConv(Graph g, Set<String> keep) {
+        GraphRewriter rw = new GraphRewriter(g, keep);
+        for (int i = 0; i < rw.nodes.size(); i++) {
+            Node conv = rw.nodes.get(i);
+            if (conv.op() != Op.CONV2D) continue;
+            Node pad = rw.soleProducer(conv.inputs().get(0));
+            if (pad == null || pad.op() != Op.PAD) continue;
+            int[] extra = pad.attrs().getInts("pads");
+            if (extra.length != 4 || Arrays.stream(extra).anyMatch(v -> v < 0)) continue;
+            int[] own = conv.attrs().getInts("pads", 0, 0, 0, 0);
+            int[] sum = new int[4];
+            for (int k = 0; k < 4; k++) sum[k] = own[k] + extra[k];
+            List<String> ins = new ArrayList<>(conv.inputs());
+            ins.set(0, pad.inputs().get(0));
+            Node fused = new Node(conv.name(), Op.CONV2D, ins, conv.outputs(), conv.attrs().copy().set("pads", sum), conv.params());
+            rw.nodes.set(i, fused);
+            rw.nodes.remove(pad);
+            i--;
+        }
+        return rw.result();
     }
 
     private static int indexOfOutput(List<Node> nodes, String value) {

@@ -53,6 +53,27 @@ class PassesTest {
     }
 
     @Test
+    void zeroPaddingFoldsIntoTheConvolutionThatReadsIt() {
+        GraphBuilder b = new GraphBuilder(24);
+        String x = b.input("x", 7, 8, 3);
+        // ZeroPadding2D((top 1, left 2), (bottom 0, right 1)) then a stride-2 conv that pads too.
+        String p = b.node(Op.PAD, List.of(x), new Attrs().set("pads", new int[]{1, 2, 0, 1}), null);
+        String c = b.conv(p, 3, 4, 3, 2, 1, 1, "relu", true);
+        // A second pad read by two nodes must stay (folding it would pad the other reader too).
+        String p2 = b.node(Op.PAD, List.of(c), new Attrs().set("pads", new int[]{1, 1, 1, 1}), null);
+        String c2 = b.conv(p2, 4, 4, 3, 1, 0, 1, "none", true);
+        String sum = b.node(Op.ADD, List.of(c2, b.node(Op.MAX_POOL2D, List.of(p2), new Attrs().set("kernel", new int[]{3, 3}).set("strides", new int[]{1, 1}), null)), null, null);
+        Graph g = b.build(sum);
+        Graph o = Passes.optimize(g);
+        assertEquals(1, count(o, Op.PAD), "the pad with one reader is folded, the shared one stays");
+        Node conv = o.nodes().stream().filter(n -> n.op() == Op.CONV2D).findFirst().orElseThrow();
+        assertEquals(x, conv.inputs().get(0));
+        assertArrayEquals(new int[]{2, 3, 1, 2}, conv.attrs().getInts("pads"));
+        Tensor in = b.random(2, 7, 8, 3);
+        assertClose(run(g, in), run(o, in), 1e-5f, 1e-4f, "optimised vs original");
+    }
+
+    @Test
     void keptValuesSurvive() {
         GraphBuilder b = new GraphBuilder(22);
         String x = b.input("x", 6, 6, 3);
