@@ -20,32 +20,86 @@ final class DepthwiseKernel {
 
     static boolean applies(ConvShape s) { return s.isDepthwise() && s.outC() == s.inC(); }
 
-    /** Output rows [from, to) of the batch (row = n * outH + oy). */
-    static void run(ConvShape s, ConvKernel.PaddedInput in, float[] w, float[] bias, float[] res, int resOff,
+    /**
+     * Output rows [from, to) of the batch (row = n * outH + oy). The input is read in place, not
+     * copied with its padding: interior pixels (window inside the image) take the unchecked fast
+     * loops, border pixels a loop that skips the taps falling into the padding. Depthwise layers
+     * do so little arithmetic per byte that the copy used to cost as much as the convolution.
+     */
+    static void run(ConvShape s, float[] x, int inOff, float[] w, float[] bias, float[] res, int resOff,
                     Activation act, float alpha, float[] out, int outOff, int from, int to) {
-        int c = s.inC(), oh = s.outH(), ow = s.outW();
-        int rowStride = in.w * c, full = c - c % VL;
+        int c = s.inC(), oh = s.outH(), ow = s.outW(), ih = s.inH(), iw = s.inW();
+        int rowStride = iw * c, full = c - c % VL;
+        int sh = s.strideH(), sw = s.strideW(), spanH = (s.kH() - 1) * s.dilH(), spanW = (s.kW() - 1) * s.dilW();
+        // Output columns [ox0, ox1) have their whole window inside the image horizontally.
+        int ox0 = Math.min(ow, (s.padLeft() + sw - 1) / sw);
+        int ox1 = Math.max(ox0, Math.min(ow, (iw - 1 - spanW + s.padLeft()) / sw + 1));
+        if (iw - 1 - spanW + s.padLeft() < 0) ox1 = ox0;
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
-            int img = in.off + n * in.h * rowStride;
+            int img = inOff + n * ih * rowStride;
+            int y0 = oy * sh - s.padTop();
+            boolean rowInside = y0 >= 0 && y0 + spanH < ih;
+            int rowOut = outOff + (n * oh + oy) * ow * c;
             int ox = 0;
-            // Four pixels at a time: four independent accumulator chains hide the FMA latency.
-            for (; ox + 4 <= ow && full > 0; ox += 4) {
-                int o = outOff + ((n * oh + oy) * ow + ox) * c;
-                int base = img + (oy * s.strideH()) * rowStride + (ox * s.strideW()) * c;
-                pixels4(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
-                if (full < c)
-                    for (int t = 0; t < 4; t++)
-                        tail(s, in.data, w, base + t * s.strideW() * c, full, rowStride, c, bias, res, resOff, act, alpha, out, o + t * c);
+            if (rowInside) {
+                for (; ox < ox0; ox++) border(s, x, img, y0, ox * sw - s.padLeft(), w, bias, res, resOff, out, rowOut + ox * c);
+                // Four pixels at a time: four independent accumulator chains hide the FMA latency.
+                for (; ox + 4 <= ox1 && full > 0; ox += 4) {
+                    int o = rowOut + ox * c;
+                    int base = img + y0 * rowStride + (ox * sw - s.padLeft()) * c;
+                    pixels4(s, x, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
+                    if (full < c)
+                        for (int t = 0; t < 4; t++)
+                            tail(s, x, w, base + t * sw * c, full, rowStride, c, bias, res, resOff, act, alpha, out, o + t * c);
+                }
+                for (; ox < ox1; ox++) {
+                    int o = rowOut + ox * c;
+                    int base = img + y0 * rowStride + (ox * sw - s.padLeft()) * c;
+                    if (full > 0) pixel(s, x, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
+                    if (full < c) tail(s, x, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
+                }
             }
-            for (; ox < ow; ox++) {
-                int o = outOff + ((n * oh + oy) * ow + ox) * c;
-                int base = img + (oy * s.strideH()) * rowStride + (ox * s.strideW()) * c;
-                if (full > 0) pixel(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
-                if (full < c) tail(s, in.data, w, base, full, rowStride, c, bias, res, resOff, act, alpha, out, o);
-            }
+            for (; ox < ow; ox++) border(s, x, img, y0, ox * sw - s.padLeft(), w, bias, res, resOff, out, rowOut + ox * c);
             // The row is still in cache: activate it in one pass (the pixel loops store raw sums).
-            Activations.apply(act, alpha, out, outOff + (n * oh + oy) * ow * c, ow * c);
+            Activations.apply(act, alpha, out, rowOut, ow * c);
+        }
+    }
+
+    /** One output pixel whose window reaches into the padding: taps outside the image are skipped. */
+    private static void border(ConvShape s, float[] x, int img, int y0, int x0, float[] w, float[] bias,
+                               float[] res, int resOff, float[] out, int o) {
+        int c = s.inC(), kH = s.kH(), kW = s.kW(), rowStride = s.inW() * c, full = c - c % VL;
+        for (int ch = 0; ch < full; ch += VL) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int kh = 0; kh < kH; kh++) {
+                int iy = y0 + kh * s.dilH();
+                if (iy < 0 || iy >= s.inH()) continue;
+                for (int kw = 0; kw < kW; kw++) {
+                    int ix = x0 + kw * s.dilW();
+                    if (ix < 0 || ix >= s.inW()) continue;
+                    acc = FloatVector.fromArray(S, x, img + iy * rowStride + ix * c + ch)
+                            .fma(FloatVector.fromArray(S, w, (kh * kW + kw) * c + ch), acc);
+                }
+            }
+            if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
+            if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
+            acc.intoArray(out, o + ch);
+        }
+        for (int ch = full; ch < c; ch++) {
+            float acc = 0f;
+            for (int kh = 0; kh < kH; kh++) {
+                int iy = y0 + kh * s.dilH();
+                if (iy < 0 || iy >= s.inH()) continue;
+                for (int kw = 0; kw < kW; kw++) {
+                    int ix = x0 + kw * s.dilW();
+                    if (ix < 0 || ix >= s.inW()) continue;
+                    acc = Math.fma(x[img + iy * rowStride + ix * c + ch], w[(kh * kW + kw) * c + ch], acc);
+                }
+            }
+            if (bias != null) acc += bias[ch];
+            if (res != null) acc += res[resOff + o + ch];
+            out[o + ch] = acc;
         }
     }
 

@@ -55,8 +55,7 @@ public final class VectorBackend implements Backend {
         // The micro-kernels index the residual with output offsets: shift its base accordingly.
         int resDelta = resOff - outOff;
         if (w instanceof DepthwisePacked dw) {
-            ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
-            pool.parallelFor(rows, 1, (a, b) -> DepthwiseKernel.run(s, p, dw.w(), bias, residual, resDelta, act, alpha, out, outOff, a, b));
+            pool.parallelFor(rows, 1, (a, b) -> DepthwiseKernel.run(s, in, inOff, dw.w(), bias, residual, resDelta, act, alpha, out, outOff, a, b));
         } else if (w instanceof ConvKernel.Packed pk) {
             if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
             ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
