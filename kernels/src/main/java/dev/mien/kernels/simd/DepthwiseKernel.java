@@ -66,40 +66,29 @@ final class DepthwiseKernel {
         }
     }
 
-    /** One output pixel whose window reaches into the padding: taps outside the image are skipped. */
+    /**
+     * One output pixel whose window reaches into the padding: taps outside the image are
+     * skipped. Masked vectors cover the channel tail too; border pixels are few.
+     */
     private static void border(ConvShape s, float[] x, int img, int y0, int x0, float[] w, float[] bias,
                                float[] res, int resOff, float[] out, int o) {
-        int c = s.inC(), kH = s.kH(), kW = s.kW(), rowStride = s.inW() * c, full = c - c % VL;
-        for (int ch = 0; ch < full; ch += VL) {
+        int c = s.inC(), kW = s.kW(), rowStride = s.inW() * c;
+        for (int ch = 0; ch < c; ch += VL) {
+            VectorMask<Float> m = S.indexInRange(ch, c);
             FloatVector acc = FloatVector.zero(S);
-            for (int kh = 0; kh < kH; kh++) {
+            for (int kh = 0; kh < s.kH(); kh++) {
                 int iy = y0 + kh * s.dilH();
                 if (iy < 0 || iy >= s.inH()) continue;
                 for (int kw = 0; kw < kW; kw++) {
                     int ix = x0 + kw * s.dilW();
                     if (ix < 0 || ix >= s.inW()) continue;
-                    acc = FloatVector.fromArray(S, x, img + iy * rowStride + ix * c + ch)
-                            .fma(FloatVector.fromArray(S, w, (kh * kW + kw) * c + ch), acc);
+                    acc = FloatVector.fromArray(S, x, img + iy * rowStride + ix * c + ch, m)
+                            .fma(FloatVector.fromArray(S, w, (kh * kW + kw) * c + ch, m), acc);
                 }
             }
-            if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
-            if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
-            acc.intoArray(out, o + ch);
-        }
-        for (int ch = full; ch < c; ch++) {
-            float acc = 0f;
-            for (int kh = 0; kh < kH; kh++) {
-                int iy = y0 + kh * s.dilH();
-                if (iy < 0 || iy >= s.inH()) continue;
-                for (int kw = 0; kw < kW; kw++) {
-                    int ix = x0 + kw * s.dilW();
-                    if (ix < 0 || ix >= s.inW()) continue;
-                    acc = Math.fma(x[img + iy * rowStride + ix * c + ch], w[(kh * kW + kw) * c + ch], acc);
-                }
-            }
-            if (bias != null) acc += bias[ch];
-            if (res != null) acc += res[resOff + o + ch];
-            out[o + ch] = acc;
+            if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch, m));
+            if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch, m));
+            acc.intoArray(out, o + ch, m);
         }
     }
 

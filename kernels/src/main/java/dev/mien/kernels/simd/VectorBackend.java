@@ -223,32 +223,26 @@ public final class VectorBackend implements Backend {
         for (int r = 0; r < rows; r++) {
             int base = xOff + r * len;
             y[yOff + r] = switch (op) {
-                case MAX -> rowMax(x, base, len);
-                case MIN -> rowMin(x, base, len);
+                case MAX -> rowExtreme(x, base, len, true);
+                case MIN -> rowExtreme(x, base, len, false);
                 case MEAN -> rowSum(x, base, len, lanes) / len;
                 default -> rowSum(x, base, len, lanes);
             };
         }
     }
 
-    // One method per reduction: reduceLanes compiles to instructions only for a constant
+    // Each reduceLanes call names its operator: it compiles to instructions only for a constant
     // operator (a VectorOperators value chosen at run time allocates on every call).
 
-    private static float rowMax(float[] x, int base, int len) {
+    private static float rowExtreme(float[] x, int base, int len, boolean max) {
         int full = len - len % VL;
         FloatVector acc = FloatVector.fromArray(S, x, base);
-        for (int i = VL; i < full; i += VL) acc = acc.max(FloatVector.fromArray(S, x, base + i));
-        float s = acc.reduceLanes(VectorOperators.MAX);
-        for (int i = full; i < len; i++) s = Math.max(s, x[base + i]);
-        return s;
-    }
-
-    private static float rowMin(float[] x, int base, int len) {
-        int full = len - len % VL;
-        FloatVector acc = FloatVector.fromArray(S, x, base);
-        for (int i = VL; i < full; i += VL) acc = acc.min(FloatVector.fromArray(S, x, base + i));
-        float s = acc.reduceLanes(VectorOperators.MIN);
-        for (int i = full; i < len; i++) s = Math.min(s, x[base + i]);
+        for (int i = VL; i < full; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, base + i);
+            acc = max ? acc.max(v) : acc.min(v);
+        }
+        float s = max ? acc.reduceLanes(VectorOperators.MAX) : acc.reduceLanes(VectorOperators.MIN);
+        for (int i = full; i < len; i++) s = max ? Math.max(s, x[base + i]) : Math.min(s, x[base + i]);
         return s;
     }
 
