@@ -106,7 +106,10 @@ final class ConvKernel {
         return s.groups() * pk.blocks() * (sliced(s) ? 1 : s.n() * tilesPerImage(s));
     }
 
-    /** Computes items [from, to); item = (group*blocks + block) * tiles + tile, so neighbours share weights. */
+    /**
+     * Computes items [from, to): item = (group*blocks + block) * tiles + tile, so neighbours share
+     * weights; on the sliced path item = group*blocks + block, every tile of the block at once.
+     */
     static void run(Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
                     float[] out, int outOff, int from, int to) {
         ConvShape s = pk.shape();
