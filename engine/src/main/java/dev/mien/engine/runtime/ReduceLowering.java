@@ -63,11 +63,13 @@ final class ReduceLowering implements Lowering {
         }
         int outLen = acc, inLen = Shapes.isize(x);
         float norm = (float) (1.0 / groupSize);
+        ThreadLocal<int[]> counters = ThreadLocal.withInitial(() -> new int[rank]);   // a warm run allocates nothing
         return b -> {
             float[] src = b.slots[xi], dst = b.slots[yi];
             float init = switch (op) { case MAX -> Float.NEGATIVE_INFINITY; case MIN -> Float.POSITIVE_INFINITY; default -> 0f; };
             Arrays.fill(dst, 0, outLen, init);
-            int[] idx = new int[rank];
+            int[] idx = counters.get();
+            Arrays.fill(idx, 0);
             int o = 0;
             for (int i = 0; i < inLen; i++) {
                 float v = src[i];

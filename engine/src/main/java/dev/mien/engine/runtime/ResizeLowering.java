@@ -76,13 +76,15 @@ final class ResizeLowering implements Lowering {
         // the same results, for about half the work when upscaling.
         int rowLen = o[2] * c;
         ThreadLocal<double[][]> rows = ThreadLocal.withInitial(() -> new double[][]{new double[rowLen], new double[rowLen]});
+        ThreadLocal<int[]> rowIds = ThreadLocal.withInitial(() -> new int[2]);   // which input row each cache row holds
         return b -> {
             float[] src = b.slots[xi], dst = b.slots[yi];
             double[][] cache = rows.get();
+            int[] cached = rowIds.get();
             int d = 0;
             for (int bi = 0; bi < x[0]; bi++) {
                 int base = bi * x[1] * x[2] * c;
-                int[] cached = {-1, -1};
+                cached[0] = cached[1] = -1;
                 for (int oy = 0; oy < o[1]; oy++) {
                     double[] top = horizontal(src, base, ys.lo[oy], x[2], c, xs, cache, cached);
                     double[] bot = horizontal(src, base, ys.hi[oy], x[2], c, xs, cache, cached);

@@ -84,4 +84,46 @@ class PlannerTest {
         long allocated = mx.getThreadAllocatedBytes(tid) - before;
         assertTrue(allocated < 1024, "warm runs allocated " + allocated + " bytes");
     }
+
+    @Test
+    void warmVectorRunsAllocateNothingOnAnyThread() {
+        // Padded and unpadded convs, a depthwise conv, a pool, a residual add and a dense layer,
+        // on the vector backend with a worker team. Until C2 has compiled the kernels the Vector
+        // API runs as plain Java and boxes every vector, so this waits (bounded) for a quiet batch.
+        // Alone, this graph settles at 0 bytes a run; after the other tests of this JVM it keeps
+        // ~20, so the bound is 32 bytes a run: one object per kernel call (a captured lambda,
+        // a shape record) would be 40-100 bytes each, 8 calls a run.
+        GraphBuilder b = new GraphBuilder(6);
+        String x = b.input("x", 16, 16, 8);
+        String c = b.conv(x, 8, 32, 3, 1, 1, 1, "relu", true);
+        String d = b.conv(c, 32, 32, 3, 2, 1, 32, "relu6", true);
+        String p = b.node(Op.MAX_POOL2D, c, new Attrs().set("kernel", new int[]{2, 2}));
+        String s = b.node(Op.ADD, List.of(d, p), null, null);
+        String c2 = b.conv(s, 32, 48, 1, 1, 0, 1, "none", false);
+        String g = b.node(Op.GLOBAL_AVG_POOL, c2, new Attrs());
+        String f = b.node(Op.FLATTEN, g, new Attrs());
+        String y = b.node(Op.DENSE, List.of(f), new Attrs().set("activation", "none"),
+                java.util.Map.of("weight", b.random(48, 7), "bias", b.random(7)));
+        Model m = new Model(b.build(y), KernelRegistry.create("vector", 2));
+        Session session = m.newSession(2, RunOptions.DEFAULT);
+        session.setInput("x", b.random(2, 16, 16, 8).data());
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long perBatch;
+        do {
+            long before = allocatedByRunningThreads(mx);
+            for (int i = 0; i < 100; i++) session.run();
+            perBatch = allocatedByRunningThreads(mx) - before;
+        } while (perBatch >= 3200 && System.nanoTime() < deadline);
+        assertTrue(perBatch < 3200, "100 warm runs still allocated " + perBatch + " bytes after 30 s");
+    }
+
+    /** Bytes allocated so far by this thread and the kernel worker team. */
+    private static long allocatedByRunningThreads(com.sun.management.ThreadMXBean mx) {
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds()))
+            if (t != null && (t.getThreadId() == Thread.currentThread().threadId() || t.getThreadName().startsWith("mien-kernel")))
+                sum += Math.max(0, mx.getThreadAllocatedBytes(t.getThreadId()));
+        return sum;
+    }
 }

@@ -44,17 +44,24 @@ final class ConvKernel {
         return new Packed(s, p, nb);
     }
 
-    /** Input with its padding materialised: [n][inH+pt+pb][inW+pl+pr][inC]. */
+    /** Input with its padding materialised: [n][inH+pt+pb][inW+pl+pr][inC]. Mutable, reused per calling thread. */
     static final class PaddedInput {
-        final float[] data;
-        final int off, h, w;
+        float[] data;
+        int off, h, w;
 
-        PaddedInput(float[] data, int off, int h, int w) { this.data = data; this.off = off; this.h = h; this.w = w; }
+        PaddedInput set(float[] data, int off, int h, int w) {
+            this.data = data;
+            this.off = off;
+            this.h = h;
+            this.w = w;
+            return this;
+        }
     }
 
-    static PaddedInput pad(ConvShape s, float[] in, int inOff, Scratch scratch) {
+    /** Points {@code to} at the input, copied with its padding into {@code scratch} where it has any. */
+    static PaddedInput pad(ConvShape s, float[] in, int inOff, Scratch scratch, PaddedInput to) {
         if (s.padTop() == 0 && s.padLeft() == 0 && s.padBottom() == 0 && s.padRight() == 0)
-            return new PaddedInput(in, inOff, s.inH(), s.inW());
+            return to.set(in, inOff, s.inH(), s.inW());
         int hp = s.inH() + s.padTop() + s.padBottom(), wp = s.inW() + s.padLeft() + s.padRight(), c = s.inC();
         float[] buf = scratch.padded(s.n() * hp * wp * c);
         int row = wp * c;
@@ -69,7 +76,7 @@ final class ConvKernel {
                 java.util.Arrays.fill(buf, d + (s.padLeft() + s.inW()) * c, d + row, 0f);
             }
         }
-        return new PaddedInput(buf, 0, hp, wp);
+        return to.set(buf, 0, hp, wp);
     }
 
     /** Tiles of TW output pixels per image: pixels are flattened over (oy, ox), so narrow maps fill tiles too. */
@@ -100,9 +107,12 @@ final class ConvKernel {
         return flat && s.n() * tilesPerImage(s) <= MAX_SLICED_TILES && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION;
     }
 
-    /** Work items of one call: every (group, channel block), times every pixel tile of every image unless sliced. */
-    static int items(Packed pk) {
-        ConvShape s = pk.shape();
+    /**
+     * Work items of one call: every (group, channel block), times every pixel tile of every image
+     * unless sliced. {@code s} is the call's shape (batch and image size); the packed weights are
+     * shared by every plan of a model and only fix the kernel and channels.
+     */
+    static int items(ConvShape s, Packed pk) {
         return s.groups() * pk.blocks() * (sliced(s) ? 1 : s.n() * tilesPerImage(s));
     }
 
@@ -110,12 +120,11 @@ final class ConvKernel {
      * Computes items [from, to): item = (group*blocks + block) * tiles + tile, so neighbours share
      * weights; on the sliced path item = group*blocks + block, every tile of the block at once.
      */
-    static void run(Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
+    static void run(ConvShape s, Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
                     float[] out, int outOff, int from, int to) {
-        ConvShape s = pk.shape();
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
         Job j = JOBS.get();
-        j.bind(pk, in);
+        j.bind(s, pk, in);
         if (sliced(s)) {
             for (int gb = from; gb < to; gb++) slicedBlock(j, gb / pk.blocks(), gb % pk.blocks(), bias, res, resOff, act, alpha, out, outOff);
             return;
@@ -181,8 +190,8 @@ final class ConvKernel {
         float[] acc = new float[TW * CB];
         private int[] qAll = new int[TW];
 
-        void bind(Packed pk, PaddedInput in) {
-            s = pk.shape();
+        void bind(ConvShape shape, Packed pk, PaddedInput in) {
+            s = shape;
             w = pk.w();
             x = in.data;
             xBase = in.off;

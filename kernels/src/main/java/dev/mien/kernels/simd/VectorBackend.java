@@ -27,7 +27,10 @@ public final class VectorBackend implements Backend {
     private static final int PARALLEL_ELEMENTS = 1 << 16;
 
     private final WorkerPool pool;
+    /** Each calling thread's reusable loop bodies (a capturing lambda would be an object per call). */
+    private final ThreadLocal<Tasks> tasks = ThreadLocal.withInitial(Tasks::new);
     private final ScalarBackend scalar = new ScalarBackend();
+    private static final ScalarBackend REFERENCE = new ScalarBackend();
 
     public VectorBackend(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
@@ -51,22 +54,24 @@ public final class VectorBackend implements Backend {
     @Override
     public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias, float[] residual, int resOff,
                        Activation act, float alpha, float[] out, int outOff) {
-        int rows = s.n() * s.outH();
+        Tasks.Conv t = tasks.get().conv;
         // The micro-kernels index the residual with output offsets: shift its base accordingly.
-        int resDelta = resOff - outOff;
+        t.args(s, bias, residual, resOff - outOff, act, alpha, out, outOff);
         if (w instanceof DepthwisePacked dw) {
-            pool.parallelFor(rows, 1, (a, b) -> DepthwiseKernel.run(s, in, inOff, dw.w(), bias, residual, resDelta, act, alpha, out, outOff, a, b));
+            t.depthwise(in, inOff, dw.w());
+            pool.parallelFor(s.n() * s.outH(), 1, t);
         } else if (w instanceof ConvKernel.Packed pk) {
             if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
-            ConvKernel.PaddedInput p = ConvKernel.pad(s, in, inOff, Scratch.get());
-            // Packed weights are shared by every plan of a model; the call's shape gives n, H, W.
-            ConvKernel.Packed call = new ConvKernel.Packed(s, pk.w(), pk.blocks());
+            ConvKernel.pad(s, in, inOff, Scratch.get(), t.input);
+            t.direct(pk);
             // Tiny convolutions (attention gates) cost less than waking the team: run them inline.
-            pool.parallelFor(ConvKernel.items(call), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, (a, b) -> ConvKernel.run(call, p, bias, residual, resDelta, act, alpha, out, outOff, a, b));
+            pool.parallelFor(ConvKernel.items(s, pk), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t);
         } else {
             throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
         }
+        t.release();
     }
+
 
     /** Packing depends on kernel size, channels and groups only. */
     private static boolean sameGeometry(ConvShape a, ConvShape b) {
@@ -81,11 +86,15 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
-        pool.parallelFor(s.n() * s.outH(), 1, (a, b) -> Pooling.window(s, in, inOff, out, outOff, true, a, b));
+        Tasks.Pool t = tasks.get().pool.set(s, in, inOff, out, outOff, true);
+        pool.parallelFor(s.n() * s.outH(), 1, t);
+        t.release();
     }
 
     @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
-        pool.parallelFor(s.n() * s.outH(), 1, (a, b) -> Pooling.window(s, in, inOff, out, outOff, false, a, b));
+        Tasks.Pool t = tasks.get().pool.set(s, in, inOff, out, outOff, false);
+        pool.parallelFor(s.n() * s.outH(), 1, t);
+        t.release();
     }
 
     @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
@@ -98,7 +107,26 @@ public final class VectorBackend implements Backend {
 
     @Override public PackedWeights packDense(int in, int out, float[] w) {
         if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
-        return ConvKernel.pack(denseShape(1, in, out), w);
+        return new DensePacked(ConvKernel.pack(denseShape(1, in, out), w));
+    }
+
+    /**
+     * Dense weights, packed as a 1x1 convolution, with the shape of the last call: a plan calls
+     * with the same row count every run, so a warm run builds no shape.
+     */
+    static final class DensePacked implements PackedWeights {
+        final ConvKernel.Packed conv;
+        private volatile ConvShape lastCall;
+
+        DensePacked(ConvKernel.Packed conv) { this.conv = conv; }
+
+        ConvShape callShape(int rows) {
+            ConvShape s = lastCall;
+            if (s == null || s.inW() != rows) lastCall = s = denseShape(rows, conv.shape().inC(), conv.shape().outC());
+            return s;
+        }
+
+        @Override public String backend() { return "vector"; }
     }
 
     /** A dense layer is a 1x1 convolution over a 1 x rows image. */
@@ -109,27 +137,29 @@ public final class VectorBackend implements Backend {
     @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,
                                 Activation act, float alpha, float[] y, int yOff) {
         if (rows == 0) return;
-        if (!(w instanceof ConvKernel.Packed pk) || pk.shape().inC() != in || pk.shape().outC() != out)
+        if (!(w instanceof DensePacked dp) || dp.conv.shape().inC() != in || dp.conv.shape().outC() != out)
             throw new IllegalArgumentException("dense weights packed for another shape or backend");
-        ConvShape s = denseShape(rows, in, out);
-        ConvKernel.Packed view = new ConvKernel.Packed(s, pk.w(), pk.blocks());
-        ConvKernel.PaddedInput p = new ConvKernel.PaddedInput(x, xOff, 1, rows);
-        pool.parallelFor(ConvKernel.items(view), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, (a, b) -> ConvKernel.run(view, p, bias, null, 0, act, alpha, y, yOff, a, b));
+        Tasks.Conv t = tasks.get().conv;
+        ConvShape s = dp.callShape(rows);
+        t.args(s, bias, null, 0, act, alpha, y, yOff);
+        t.input.set(x, xOff, 1, rows);
+        t.direct(dp.conv);
+        pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t);
+        t.release();
     }
 
     @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
         if (len >= PARALLEL_ELEMENTS) {
             int chunks = pool.threads() * 4, per = (len / chunks + VL - 1) / VL * VL;
-            pool.parallelFor(chunks, 1, (a, b) -> {
-                int from = Math.min(len, a * per), to = Math.min(len, b * per);
-                activationRange(act, alpha, x, xOff + from, y, yOff + from, to - from);
-            });
+            Tasks.Activate t = tasks.get().activate.set(act, alpha, x, xOff, y, yOff, len, per);
+            pool.parallelFor(chunks, 1, t);
+            t.release();
             return;
         }
         activationRange(act, alpha, x, xOff, y, yOff, len);
     }
 
-    private static void activationRange(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+    static void activationRange(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
         Activations.apply(act, alpha, x, xOff, y, yOff, len);
     }
 
@@ -175,46 +205,19 @@ public final class VectorBackend implements Backend {
         int axis = 0;
         while (axis < outShape.length - 1 && outShape[axis] == 1) axis++;
         if (size >= PARALLEL_ELEMENTS && axis < outShape.length - 1 && pool.threads() > 1) {
-            int r = outShape.length, n = outShape[axis];
-            int[] as = alignedShape(aShape, r), bs = alignedShape(bShape, r);
-            long aStep = sliceStride(as, axis), bStep = sliceStride(bs, axis), oStep = sliceStride(outShape, axis);
-            int[] aSlice = sliceShape(as, axis), bSlice = sliceShape(bs, axis), oSlice = sliceShape(outShape, axis);
-            pool.parallelFor(n, 1, (from, to) -> {
-                for (int i = from; i < to; i++)
-                    binaryOne(op, a, (int) (aOff + i * aStep), aSlice, b, (int) (bOff + i * bStep), bSlice, out, (int) (outOff + i * oStep), oSlice);
-            });
+            Tasks.Binary t = tasks.get().binary.set(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape, axis);
+            pool.parallelFor(outShape[axis], 1, t);
+            t.release();
             return;
         }
         binaryOne(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
     }
 
-    private void binaryOne(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
-                           float[] out, int outOff, int[] outShape) {
+    /** Shapes the vector loops do not cover (neither operand contiguous nor broadcast along the last axis) take the reference loop. */
+    static void binaryOne(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
+                          float[] out, int outOff, int[] outShape) {
         if (!Elementwise.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape))
-            scalar.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
-    }
-
-    /** The shape right-aligned to {@code rank} dims (leading 1s). */
-    private static int[] alignedShape(int[] shape, int rank) {
-        int[] s = new int[rank];
-        java.util.Arrays.fill(s, 1);
-        System.arraycopy(shape, 0, s, rank - shape.length, shape.length);
-        return s;
-    }
-
-    /** Elements between consecutive slices along {@code axis}: 0 when the operand broadcasts there (only leading axes are 1). */
-    private static long sliceStride(int[] shape, int axis) {
-        if (shape[axis] == 1) return 0;
-        long n = 1;
-        for (int i = axis + 1; i < shape.length; i++) n *= shape[i];
-        return n;
-    }
-
-    /** One slice's shape: the axis (and the ones before it, all 1 by choice of axis) set to 1. */
-    private static int[] sliceShape(int[] shape, int axis) {
-        int[] s = shape.clone();
-        for (int i = 0; i <= axis; i++) s[i] = 1;
-        return s;
+            REFERENCE.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
     }
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {

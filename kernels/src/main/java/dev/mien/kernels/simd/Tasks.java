@@ -1,0 +1,177 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.BinaryOp;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.PoolShape;
+
+/**
+ * One calling thread's reusable loop bodies for the worker team: the arguments of one kernel
+ * call as fields, instead of a capturing lambda that would be a new object on every call, so a
+ * warm inference allocates nothing. The team sees the fields through the pool's hand-off of the
+ * body; a thread's calls never overlap, and each call drops its references when done.
+ */
+final class Tasks {
+    final Conv conv = new Conv();
+    final Pool pool = new Pool();
+    final Activate activate = new Activate();
+    final Binary binary = new Binary();
+
+    /** A convolution (direct, depthwise or dense). */
+    static final class Conv implements WorkerPool.Range {
+        ConvShape s;
+        float[] bias, residual, out, x, dw;
+        int resDelta, outOff, inOff;
+        Activation act;
+        float alpha;
+        ConvKernel.Packed pk;
+        final ConvKernel.PaddedInput input = new ConvKernel.PaddedInput();
+
+        void args(ConvShape s, float[] bias, float[] residual, int resDelta, Activation act, float alpha, float[] out, int outOff) {
+            this.s = s;
+            this.bias = bias;
+            this.residual = residual;
+            this.resDelta = resDelta;
+            this.act = act;
+            this.alpha = alpha;
+            this.out = out;
+            this.outOff = outOff;
+        }
+
+        void depthwise(float[] x, int inOff, float[] w) {
+            this.x = x;
+            this.inOff = inOff;
+            this.dw = w;
+            this.pk = null;
+        }
+
+        /** A direct convolution over {@link #input}, set by the caller. */
+        void direct(ConvKernel.Packed pk) {
+            this.pk = pk;
+            this.dw = null;
+        }
+
+        @Override public void run(int from, int to) {
+            if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+        }
+
+        /** Drops the references to the call's arrays (they belong to the caller's buffers). */
+        void release() {
+            bias = residual = out = x = dw = null;
+            input.data = null;
+            pk = null;
+        }
+    }
+
+
+    /** Window pooling over output rows. */
+    static final class Pool implements WorkerPool.Range {
+        PoolShape s;
+        float[] in, out;
+        int inOff, outOff;
+        boolean max;
+
+        Pool set(PoolShape s, float[] in, int inOff, float[] out, int outOff, boolean max) {
+            this.s = s;
+            this.in = in;
+            this.inOff = inOff;
+            this.out = out;
+            this.outOff = outOff;
+            this.max = max;
+            return this;
+        }
+
+        @Override public void run(int from, int to) { Pooling.window(s, in, inOff, out, outOff, max, from, to); }
+
+        void release() { in = out = null; }
+    }
+
+    /** An activation over a long range, in chunks of {@code per} elements (whole vectors). */
+    static final class Activate implements WorkerPool.Range {
+        Activation act;
+        float alpha;
+        float[] x, y;
+        int xOff, yOff, len, per;
+
+        Activate set(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len, int per) {
+            this.act = act;
+            this.alpha = alpha;
+            this.x = x;
+            this.xOff = xOff;
+            this.y = y;
+            this.yOff = yOff;
+            this.len = len;
+            this.per = per;
+            return this;
+        }
+
+        @Override public void run(int a, int b) {
+            int from = Math.min(len, a * per), to = Math.min(len, b * per);
+            VectorBackend.activationRange(act, alpha, x, xOff + from, y, yOff + from, to - from);
+        }
+
+        void release() { x = y = null; }
+    }
+
+    /** A broadcasting binary op split along one axis: each index along it is one slice. */
+    static final class Binary implements WorkerPool.Range {
+        private static final int MAX_RANK = 8;
+        BinaryOp op;
+        float[] a, b, out;
+        int aOff, bOff, outOff;
+        long aStep, bStep, oStep;
+        // Slice shapes, one array per rank so that no call allocates.
+        private final int[][] aSlice = new int[MAX_RANK + 1][], bSlice = new int[MAX_RANK + 1][], oSlice = new int[MAX_RANK + 1][];
+        int[] as, bs, os;
+
+        Binary() {
+            for (int r = 0; r <= MAX_RANK; r++) { aSlice[r] = new int[r]; bSlice[r] = new int[r]; oSlice[r] = new int[r]; }
+        }
+
+        Binary set(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
+                   float[] out, int outOff, int[] outShape, int axis) {
+            int r = outShape.length;
+            if (r > MAX_RANK) throw new IllegalArgumentException("binary op of rank " + r + " (at most " + MAX_RANK + ")");
+            this.op = op;
+            this.a = a;
+            this.b = b;
+            this.out = out;
+            this.aOff = aOff;
+            this.bOff = bOff;
+            this.outOff = outOff;
+            as = slice(aShape, r, axis, aSlice[r]);
+            bs = slice(bShape, r, axis, bSlice[r]);
+            os = slice(outShape, r, axis, oSlice[r]);
+            aStep = stride(aShape, r, axis);
+            bStep = stride(bShape, r, axis);
+            oStep = stride(outShape, r, axis);
+            return this;
+        }
+
+        /** One slice's shape: {@code shape} right-aligned to {@code rank} dims, with the axis and the ones before it set to 1. */
+        private static int[] slice(int[] shape, int rank, int axis, int[] to) {
+            for (int i = 0; i < rank; i++) {
+                int src = i - (rank - shape.length);
+                to[i] = i <= axis || src < 0 ? 1 : shape[src];
+            }
+            return to;
+        }
+
+        /** Elements between consecutive slices along {@code axis}: 0 where the operand broadcasts there. */
+        private static long stride(int[] shape, int rank, int axis) {
+            int at = axis - (rank - shape.length);
+            if (at < 0 || shape[at] == 1) return 0;
+            long n = 1;
+            for (int i = at + 1; i < shape.length; i++) n *= shape[i];
+            return n;
+        }
+
+        @Override public void run(int from, int to) {
+            for (int i = from; i < to; i++)
+                VectorBackend.binaryOne(op, a, (int) (aOff + i * aStep), as, b, (int) (bOff + i * bStep), bs, out, (int) (outOff + i * oStep), os);
+        }
+
+        void release() { a = b = out = null; }
+    }
+}
