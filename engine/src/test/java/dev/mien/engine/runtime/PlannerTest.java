@@ -91,8 +91,8 @@ class PlannerTest {
         // on the vector backend with a worker team. Until C2 has compiled the kernels the Vector
         // API runs as plain Java and boxes every vector, so this waits (bounded) for a quiet batch.
         // Alone, this graph settles at 0 bytes a run; after the other tests of this JVM it keeps
-        // ~20, so the bound is 32 bytes a run: one object per kernel call (a captured lambda,
-        // a shape record) would be 40-100 bytes each, 8 calls a run.
+        // ~20, so the bound is 48 bytes a run: objects per kernel call (a captured lambda, a shape
+        // record) came to ~490 bytes a run here, 8 calls a run.
         GraphBuilder b = new GraphBuilder(6);
         String x = b.input("x", 16, 16, 8);
         String c = b.conv(x, 8, 32, 3, 1, 1, 1, "relu", true);
@@ -114,8 +114,8 @@ class PlannerTest {
             long before = allocatedByRunningThreads(mx);
             for (int i = 0; i < 100; i++) session.run();
             perBatch = allocatedByRunningThreads(mx) - before;
-        } while (perBatch >= 3200 && System.nanoTime() < deadline);
-        assertTrue(perBatch < 3200, "100 warm runs still allocated " + perBatch + " bytes after 30 s");
+        } while (perBatch >= 4800 && System.nanoTime() < deadline);
+        assertTrue(perBatch < 4800, "100 warm runs still allocated " + perBatch + " bytes after 30 s");
     }
 
     /** Bytes allocated so far by this thread and the kernel worker team. */
