@@ -183,7 +183,7 @@ final class ConvKernel {
         ConvShape s;
         float[] w, x;
         int xBase, xH, inRowStride, blocks;
-        int kW, cig;                            // after flattening a contiguous kernel row (see bind)
+        int cig;                                // reduction length of one kernel row after flattening (see bind)
         int wBase, kh0, c0, c1, accOff, valid, touch, sink;   // kh0, c0..c1, accOff: the sliced path's current slice
         boolean oneRow;
         final int[] q = new int[TW];
@@ -200,9 +200,7 @@ final class ConvKernel {
             inRowStride = in.w * s.inC();
             // With unit dilation along W and one group, a kernel row's receptive field is
             // contiguous (kW x Cin floats), as are its weights: walk it as one loop.
-            boolean flat = s.dilW() == 1 && s.groups() == 1;
-            kW = flat ? 1 : s.kW();
-            cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
+            cig = s.dilW() == 1 && s.groups() == 1 ? s.kW() * s.inGroupC() : s.inGroupC();
         }
 
         float[] acc(int n) {
@@ -248,11 +246,11 @@ final class ConvKernel {
     private static void finish(Job j, int accOff, int g, int b, int n, int p0, int count, float[] bias, float[] res, int resOff,
                                Activation act, float alpha, float[] out, int outOff) {
         ConvShape s = j.s;
-        int outC = s.outC(), co0 = g * s.outGroupC() + b * CB, valid = Math.min(CB, s.outGroupC() - b * CB);
+        int outC = s.outC(), co0 = g * s.outGroupC() + b * CB;   // j.valid: set by place() for this block
         int o = outOff + (n * s.outH() * s.outW() + p0) * outC + co0;
-        store(j.acc, accOff, count, valid, co0, bias, res, resOff, out, o, outC);
+        store(j.acc, accOff, count, j.valid, co0, bias, res, resOff, out, o, outC);
         if (act != Activation.NONE)
-            for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
+            for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, j.valid);
     }
 
     /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels (whole vectors, then a scalar tail). */

@@ -33,8 +33,7 @@ final class DepthwiseKernel {
         int sh = s.strideH(), sw = s.strideW(), spanH = (s.kH() - 1) * s.dilH(), spanW = (s.kW() - 1) * s.dilW();
         // Output columns [ox0, ox1) have their whole window inside the image horizontally.
         int ox0 = Math.min(ow, (s.padLeft() + sw - 1) / sw);
-        int ox1 = Math.max(ox0, Math.min(ow, (iw - 1 - spanW + s.padLeft()) / sw + 1));
-        if (iw - 1 - spanW + s.padLeft() < 0) ox1 = ox0;
+        int ox1 = Math.max(ox0, Math.min(ow, Math.floorDiv(iw - 1 - spanW + s.padLeft(), sw) + 1));
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = inOff + n * ih * rowStride;

@@ -108,7 +108,7 @@ final class Tasks {
 
         @Override public void run(int a, int b) {
             int from = Math.min(len, a * per), to = Math.min(len, b * per);
-            VectorBackend.activationRange(act, alpha, x, xOff + from, y, yOff + from, to - from);
+            Activations.apply(act, alpha, x, xOff + from, y, yOff + from, to - from);
         }
 
         void release() { x = y = null; }

@@ -29,7 +29,7 @@ public final class VectorBackend implements Backend {
     private final WorkerPool pool;
     /** Each calling thread's reusable loop bodies (a capturing lambda would be an object per call). */
     private final ThreadLocal<Tasks> tasks = ThreadLocal.withInitial(Tasks::new);
-    private final ScalarBackend scalar = new ScalarBackend();
+    /** The reference loops, for the few cases this backend delegates (stateless, so shared). */
     private static final ScalarBackend REFERENCE = new ScalarBackend();
 
     public VectorBackend(int threads) {
@@ -72,7 +72,6 @@ public final class VectorBackend implements Backend {
         t.release();
     }
 
-
     /** Packing depends on kernel size, channels and groups only. */
     private static boolean sameGeometry(ConvShape a, ConvShape b) {
         return a.kH() == b.kH() && a.kW() == b.kW() && a.inC() == b.inC() && a.outC() == b.outC() && a.groups() == b.groups();
@@ -82,7 +81,7 @@ public final class VectorBackend implements Backend {
     public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
                                 Activation act, float alpha, float[] out, int outOff) {
         // Tiny in every supported network (MassAtt's spatial map): the reference loop is enough.
-        scalar.convTranspose2d(s, in, inOff, w, bias, act, alpha, out, outOff);
+        REFERENCE.convTranspose2d(s, in, inOff, w, bias, act, alpha, out, outOff);
     }
 
     @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
@@ -156,10 +155,6 @@ public final class VectorBackend implements Backend {
             t.release();
             return;
         }
-        activationRange(act, alpha, x, xOff, y, yOff, len);
-    }
-
-    static void activationRange(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
         Activations.apply(act, alpha, x, xOff, y, yOff, len);
     }
 
@@ -194,7 +189,7 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
-        scalar.softmax(rows, len, x, xOff, y, yOff);
+        REFERENCE.softmax(rows, len, x, xOff, y, yOff);
     }
 
     @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
@@ -221,7 +216,7 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
-        if (len < VL) { scalar.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
+        if (len < VL) { REFERENCE.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
         float[] lanes = LANES.get();
         for (int r = 0; r < rows; r++) {
             int base = xOff + r * len;

@@ -24,19 +24,21 @@ final class Hdf5Superblock {
     @FunctionalInterface
     interface Source { byte[] read(long offset, int len) throws IOException; }
 
+    /** Reads from an open channel of {@code size} bytes. */
+    static Source of(SeekableByteChannel ch, long size) {
+        return (offset, len) -> {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.max(0, Math.min(len, size - offset)));
+            ch.position(offset);
+            while (b.hasRemaining() && ch.read(b) > 0) { /* fill */ }
+            return Arrays.copyOf(b.array(), b.position());
+        };
+    }
+
     static void checkComplete(String source, Path file) throws KerasFormatException {
         try (SeekableByteChannel ch = Files.newByteChannel(file)) {
-            long size = ch.size();
-            checkComplete(source, size, (offset, len) -> {
-                ByteBuffer b = ByteBuffer.allocate((int) Math.max(0, Math.min(len, size - offset)));
-                ch.position(offset);
-                while (b.hasRemaining() && ch.read(b) > 0) { /* fill */ }
-                return Arrays.copyOf(b.array(), b.position());
-            });
-        } catch (KerasFormatException e) {
-            throw e;
+            checkComplete(source, ch.size(), of(ch, ch.size()));
         } catch (IOException e) {
-            throw new KerasFormatException(source, "cannot read: " + e.getMessage(), e);
+            throw readError(source, e);
         }
     }
 
@@ -44,11 +46,14 @@ final class Hdf5Superblock {
         try {
             checkComplete(source, content.length, (offset, len) ->
                     Arrays.copyOfRange(content, (int) offset, (int) Math.min(content.length, offset + len)));
-        } catch (KerasFormatException e) {
-            throw e;
         } catch (IOException e) {
-            throw new KerasFormatException(source, "cannot read: " + e.getMessage(), e);
+            throw readError(source, e);
         }
+    }
+
+    /** The problem found (a KerasFormatException already names the file), or an I/O failure. */
+    private static KerasFormatException readError(String source, IOException e) {
+        return e instanceof KerasFormatException k ? k : new KerasFormatException(source, "cannot read: " + e.getMessage(), e);
     }
 
     static void checkComplete(String source, long size, Source in) throws IOException, KerasFormatException {

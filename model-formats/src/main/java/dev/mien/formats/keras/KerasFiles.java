@@ -19,7 +19,6 @@ import java.util.List;
 public final class KerasFiles {
     private KerasFiles() {}
 
-    static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     static final byte[] ZIP_SIGNATURE = {'P', 'K', 3, 4};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,13 +40,7 @@ public final class KerasFiles {
      */
     public static boolean isHdf5(Path file) throws IOException {
         try (var ch = Files.newByteChannel(file)) {
-            long size = ch.size();
-            return Hdf5Superblock.find(size, (offset, len) -> {
-                var buf = java.nio.ByteBuffer.allocate(len);
-                ch.position(offset);
-                while (buf.hasRemaining() && ch.read(buf) > 0) { /* fill */ }
-                return Arrays.copyOf(buf.array(), buf.position());
-            }) >= 0;
+            return Hdf5Superblock.find(ch.size(), Hdf5Superblock.of(ch, ch.size())) >= 0;
         }
     }
 

@@ -176,7 +176,7 @@ class ContainerH5Test {
 
         // HDF5 allows a user block before the superblock: the signature may sit at 512, 1024, ...
         byte[] withUserBlock = new byte[1024 + 8];
-        System.arraycopy(KerasFiles.HDF5_SIGNATURE, 0, withUserBlock, 1024, 8);
+        System.arraycopy(Hdf5Superblock.SIGNATURE, 0, withUserBlock, 1024, 8);
         Path ub = tmp.resolve("userblock.bin");
         Files.write(ub, withUserBlock);
         assertTrue(KerasFiles.isHdf5(ub));
