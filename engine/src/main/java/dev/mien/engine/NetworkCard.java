@@ -102,9 +102,18 @@ public record NetworkCard(String architecture, String input, Layout layout, int 
                 out, producedBySoftmax(g, out), labels, extra);
     }
 
-    /** True when a SOFTMAX node produces {@code value} (importers keep softmax as its own node). */
+    /**
+     * True when a SOFTMAX node produces {@code value}, looking through IDENTITY aliases
+     * (importers keep softmax as its own node and may name outputs with an alias).
+     */
     public static boolean producedBySoftmax(Graph g, String value) {
-        for (Node n : g.nodes()) if (n.outputs().contains(value)) return n.op() == Op.SOFTMAX;
+        for (int hops = 0; hops <= g.nodes().size(); hops++) {
+            Node producer = null;
+            for (Node n : g.nodes()) if (n.outputs().contains(value)) producer = n;
+            if (producer == null) return false;
+            if (producer.op() != Op.IDENTITY || producer.inputs().isEmpty()) return producer.op() == Op.SOFTMAX;
+            value = producer.inputs().get(0);
+        }
         return false;
     }
 
