@@ -63,10 +63,13 @@ public final class ModelFile {
                 blobs.add(e.getValue());
             }
         }
-        byte[] card = NetworkCardCodec.encode(g.card());
-        h.i32(NetworkCardCodec.TAG);
-        h.i32(card.length);
-        h.raw(card);
+        // A graph without inputs or outputs (a fragment) has no card to derive; it is stored without one.
+        if (g.hasCard() || (!g.inputs().isEmpty() && !g.outputs().isEmpty())) {
+            byte[] card = NetworkCardCodec.encode(g.card());
+            h.i32(NetworkCardCodec.TAG);
+            h.i32(card.length);
+            h.raw(card);
+        }
         byte[] header = h.bytes();
         long dataStart = align(12L + header.length);
         long[] offsets = new long[blobs.size()];
