@@ -50,7 +50,7 @@ public final class KnownNetworks {
 
     private static int outputWidth(Graph g) {
         ValueInfo in = g.inputs().get(0);
-        int[] s = dev.mien.engine.runtime.Planner.inferShapes(g, 1).get(g.outputs().get(g.outputs().size() - 1));
+        int[] s = dev.mien.engine.ops.ShapeInference.infer(g, 1).shapes().get(g.outputs().get(g.outputs().size() - 1));
         return s == null || in == null ? -1 : s[s.length - 1];
     }
 }

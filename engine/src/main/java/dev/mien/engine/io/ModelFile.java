@@ -25,10 +25,12 @@ import java.util.Map;
  * Mien's own model file: one self-describing, memory-mappable file holding an optimised graph
  * and its weights. Layout (little-endian):
  * <pre>
- *   "MIEN" u32 version u32 headerBytes   header (graph, attributes, tensor table)
+ *   "MIEN" u32 version u32 headerBytes   header (graph, attributes, tensor table[, constants])
  *   zero padding to 64 bytes, then every weight tensor as raw fp32, each 64-byte aligned
  * </pre>
  * Tensor data offsets are absolute, so a reader can map the file and view weights in place.
+ * The graph's constant tensors, if any, follow the nodes at the end of the header (count, then
+ * name, shape and data offset each): a graph without constants is written exactly as before.
  */
 public final class ModelFile {
     private ModelFile() {}
@@ -53,6 +55,15 @@ public final class ModelFile {
             for (var e : n.attrs().asMap().entrySet()) { h.str(e.getKey()); h.attr(e.getValue()); }
             h.i32(n.params().size());
             for (var e : n.params().entrySet()) {
+                h.str(e.getKey()); h.ints(e.getValue().shape());
+                offsetSlots.add(h.position());
+                h.i64(0);
+                blobs.add(e.getValue());
+            }
+        }
+        if (!g.constants().isEmpty()) {
+            h.i32(g.constants().size());
+            for (var e : g.constants().entrySet()) {
                 h.str(e.getKey()); h.ints(e.getValue().shape());
                 offsetSlots.add(h.position());
                 h.i64(0);
@@ -132,25 +143,39 @@ public final class ModelFile {
                 int nParam = h.count(16);
                 for (int k = 0; k < nParam; k++) {
                     String key = h.str();
-                    int[] shape = h.ints();
-                    long off = h.i64();
-                    long count = 1;
-                    for (int d : shape) {
-                        count *= d;
-                        if (count > size) throw new ModelFileException(file, "corrupt: weights " + name + "." + key + " larger than the file");
-                    }
-                    if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
-                        throw new ModelFileException(file, "truncated or corrupt: weights " + name + "." + key + " lie outside the file");
-                    float[] data = new float[(int) count];
-                    map.slice((int) off, (int) (4 * count)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-                    params.put(key, new Tensor(shape, data));
+                    params.put(key, tensor(file, map, size, h, name + "." + key));
                 }
                 nodes.add(new Node(name, op, ins, outs, attrs, params));
             }
-            return new Graph(inputs, nodes, outputs, meta);
+            Map<String, Tensor> constants = new LinkedHashMap<>();
+            if (h.remaining() > 0) {
+                int nConst = h.count(16);
+                for (int k = 0; k < nConst; k++) {
+                    String name = h.str();
+                    if (constants.put(name, tensor(file, map, size, h, "constant " + name)) != null)
+                        throw new ModelFileException(file, "corrupt header: constant " + name + " appears twice");
+                }
+            }
+            return new Graph(inputs, constants, nodes, outputs, meta);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
             throw new ModelFileException(file, "corrupt header (" + e.getMessage() + ")");
         }
+    }
+
+    /** One tensor entry of the header (shape, data offset), its data copied out of the mapped file. */
+    private static Tensor tensor(Path file, MappedByteBuffer map, long size, HeaderReader h, String what) throws ModelFileException {
+        int[] shape = h.ints();
+        long off = h.i64();
+        long count = 1;
+        for (int d : shape) {
+            count *= d;
+            if (count > size) throw new ModelFileException(file, "corrupt: weights " + what + " larger than the file");
+        }
+        if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
+            throw new ModelFileException(file, "truncated or corrupt: weights " + what + " lie outside the file");
+        float[] data = new float[(int) count];
+        map.slice((int) off, (int) (4 * count)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+        return new Tensor(shape, data);
     }
 
     /** A Mien model file that cannot be read; the message names the file. */
@@ -204,6 +229,7 @@ public final class ModelFile {
             return n;
         }
         long i64() { return b.getLong(); }
+        int remaining() { return b.remaining(); }
         String str() throws ModelFileException {
             int n = count(1);
             byte[] u = new byte[n];

@@ -5,7 +5,7 @@ import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
-import dev.mien.engine.runtime.Planner;
+import dev.mien.engine.ops.ShapeInference;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -199,7 +199,7 @@ public final class Passes {
      * add was (both operands exist there), so a following ReLU can fuse as well.
      */
     public static Graph fuseResidualAdd(Graph g, Set<String> keep) {
-        Map<String, int[]> shapes = Planner.inferShapes(g, 1);
+        Map<String, int[]> shapes = ShapeInference.infer(g, 1).shapes();
         GraphRewriter rw = new GraphRewriter(g, keep);
         for (int i = 0; i < rw.nodes.size(); i++) {
             Node add = rw.nodes.get(i);
@@ -241,7 +241,7 @@ public final class Passes {
         return rw.result();
     }
 
-    /** Drops nodes none of whose outputs is read, kept or a graph output (repeatedly). */
+    /** Drops nodes none of whose outputs is read, kept or a graph output (repeatedly), then constants nothing reads. */
     public static Graph removeDeadNodes(Graph g, Set<String> keep) {
         List<Node> nodes = new ArrayList<>(g.nodes());
         Set<String> live = new HashSet<>(g.outputs());
@@ -253,6 +253,8 @@ public final class Passes {
             live.addAll(n.inputs());
             out.add(0, n);
         }
-        return g.withNodes(out);
+        Map<String, Tensor> constants = new LinkedHashMap<>(g.constants());
+        constants.keySet().retainAll(live);
+        return g.withNodes(out).withConstants(constants);
     }
 }

@@ -290,7 +290,7 @@ public final class KerasImporter {
         meta.put("keras_model_class", cls);
         if (!modelName.isEmpty()) meta.put("keras_model_name", modelName);
         if (lanmsff) meta.put("architecture", "lanmsff");
-        return new Graph(b.inputs, b.nodes, graphOutputs, meta);
+        return new Graph(b.inputs, b.constants, b.nodes, graphOutputs, meta);
     }
 
     /** A value named {@code want}: the value itself, or an IDENTITY node giving it that name. */
@@ -301,7 +301,7 @@ public final class KerasImporter {
                 return n.op() == Op.IDENTITY && n.inputs().get(0).equals(value) ? want : value;
         if (b.inputs.stream().anyMatch(v -> v.name().equals(want)))
             throw new KerasImportException(file.source() + ": output name '" + want + "' clashes with an input");
-        return b.emit(want, Op.IDENTITY, List.of(value), new Attrs(), null, b.shape(value));
+        return b.emit(want, Op.IDENTITY, List.of(value), new Attrs(), null);
     }
 
     /** Call outputs of one functional model's layers, and reference resolution. */
