@@ -1,7 +1,6 @@
 package dev.mien.formats;
 
 import dev.mien.engine.Model;
-import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.Plan;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.engine.runtime.StepKind;
@@ -22,10 +21,10 @@ class PlanStepKindsTest {
     @Test
     void seedNetworkPlansHaveNoAnonymousSteps() {
         Set<String> kernels = new HashSet<>();
-        for (String arch : List.of("manet", "lanmsff", "patt-lite"))
+        for (String arch : List.of("manet", "lanmsff", "patt-lite")) {
+            Model m = new Model(RandomModels.graph(arch, 1), KernelRegistry.create("scalar", 1));
             for (RunOptions o : List.of(RunOptions.DEFAULT, RunOptions.DEFAULT.withBatchCoupledAttention(true))) {
-                Graph g = RandomModels.graph(arch, 1);
-                Plan p = new Model(g, KernelRegistry.create("scalar", 1)).plan(2, o);
+                Plan p = m.plan(2, o);
                 assertEquals(p.stepCount(), p.stepKinds().size(), arch);
                 assertEquals(p.stepCount(), p.stepKernels().size(), arch);
                 for (int i = 0; i < p.stepCount(); i++) {
@@ -37,6 +36,7 @@ class PlanStepKindsTest {
                     kernels.add(k);
                 }
             }
+        }
         // Resize (PAtt-Lite), attention (batch-coupled PAtt-Lite), PWFS and channel shuffle (LANMSFF) are backend kernels.
         assertTrue(kernels.containsAll(List.of("conv2d", "resize", "attention", "pwfs", "channelShuffle", "dense", "softmax")), kernels.toString());
     }
