@@ -59,13 +59,12 @@ final class ConvLowering {
             float[] bias = bias(n, cs.outC());
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
             if (inS.length > 1) {
                 int r = inS[1];
-                return b -> be.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0);
+                return b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0);
             }
-            return b -> be.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0);
+            return b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0);
         }
     }
 
@@ -97,9 +96,8 @@ final class ConvLowering {
             float[] bias = bias(n, t.outC());
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0);
+            return b -> b.kernels.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0);
         }
     }
 
@@ -121,9 +119,8 @@ final class ConvLowering {
             float[] bias = bias(n, fout);
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0);
+            return b -> b.kernels.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0);
         }
     }
 }

@@ -21,8 +21,7 @@ final class ElementwiseLowering {
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
             int len = Shapes.isize(in[0]), x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return b -> be.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len);
+            return b -> b.kernels.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len);
         }
     }
 
@@ -55,9 +54,8 @@ final class ElementwiseLowering {
             float[][] ss = ctx.derived(n, "affine", () -> scaleShift(n, c));
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0);
+            return b -> b.kernels.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0);
         }
     }
 
@@ -96,8 +94,7 @@ final class ElementwiseLowering {
 
         @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int len = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]), x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return b -> be.softmax(rows, len, b.slots[x], 0, b.slots[y], 0);
+            return b -> b.kernels.softmax(rows, len, b.slots[x], 0, b.slots[y], 0);
         }
     }
 
@@ -130,7 +127,6 @@ final class ElementwiseLowering {
             BinaryOp op = opOf(n.op());
             int[] o = out[0];
             int y = outS[0];
-            var be = ctx.backend;
             int k = in.length;
             int[] a0 = in[0], a1 = in[1];
             int s0 = inS[0], s1 = inS[1];
@@ -139,10 +135,10 @@ final class ElementwiseLowering {
             int len = Shapes.isize(o);
             boolean average = n.op() == Op.AVERAGE;
             return b -> {
-                be.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
+                b.kernels.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
                 for (int i = 2; i < k; i++)
-                    be.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
-                if (average) be.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
+                    b.kernels.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
+                if (average) b.kernels.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
             };
         }
     }

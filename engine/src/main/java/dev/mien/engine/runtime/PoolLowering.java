@@ -29,11 +29,10 @@ final class PoolLowering {
 
         @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             PoolShape p = shape(n, in[0]);
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
             return n.op() == Op.MAX_POOL2D
-                    ? b -> be.maxPool2d(p, b.slots[x], 0, b.slots[y], 0)
-                    : b -> be.avgPool2d(p, b.slots[x], 0, b.slots[y], 0);
+                    ? b -> b.kernels.maxPool2d(p, b.slots[x], 0, b.slots[y], 0)
+                    : b -> b.kernels.avgPool2d(p, b.slots[x], 0, b.slots[y], 0);
         }
     }
 
@@ -47,11 +46,10 @@ final class PoolLowering {
         @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int[] x = in[0];
             int batch = x[0], hw = x[1] * x[2], c = x[3];
-            var be = ctx.backend;
             int xi = inS[0], y = outS[0];
             return n.op() == Op.GLOBAL_MAX_POOL
-                    ? b -> be.globalMaxPool(batch, hw, c, b.slots[xi], 0, b.slots[y], 0)
-                    : b -> be.globalAvgPool(batch, hw, c, b.slots[xi], 0, b.slots[y], 0);
+                    ? b -> b.kernels.globalMaxPool(batch, hw, c, b.slots[xi], 0, b.slots[y], 0)
+                    : b -> b.kernels.globalAvgPool(batch, hw, c, b.slots[xi], 0, b.slots[y], 0);
         }
     }
 }

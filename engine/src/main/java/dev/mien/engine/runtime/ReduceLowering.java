@@ -49,8 +49,7 @@ final class ReduceLowering implements Lowering {
         for (int i = 0; i < x.length; i++) { if (r[i]) count++; if (r[i] && i != x.length - 1) lastOnly = false; }
         if (lastOnly && count == 1) {
             int rows = Shapes.rowsExceptLast(x), len = Shapes.last(x);
-            var be = ctx.backend;
-            return b -> be.reduceLastAxis(op, rows, len, b.slots[xi], 0, b.slots[yi], 0);
+            return b -> b.kernels.reduceLastAxis(op, rows, len, b.slots[xi], 0, b.slots[yi], 0);
         }
         // General case: walk the input once, accumulating into the reduced index.
         int rank = x.length;
