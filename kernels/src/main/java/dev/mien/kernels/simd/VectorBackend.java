@@ -35,6 +35,9 @@ public final class VectorBackend implements Backend {
     /** The reference loops, for the few cases this backend delegates (stateless, so shared). */
     private static final ScalarBackend REFERENCE = new ScalarBackend();
 
+    /** A backend on the process-wide team of {@code threads} ({@link WorkerTeam#shared}). */
+    public VectorBackend(int threads) { this(WorkerTeam.shared(threads)); }
+
     /** A backend on {@code team}; closing the backend leaves the team to its owner. */
     public VectorBackend(WorkerTeam team) { this(team, null); }
 
