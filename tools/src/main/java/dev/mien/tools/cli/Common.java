@@ -48,9 +48,15 @@ final class Common {
     }
 
     static Model model(Args a, Path file, LoadOptions options) {
-        Graph g = loadGraph(file, options);
-        // The model owns the backend it runs on, so closing the model releases it.
-        return Model.owning(g, backend(a));
+        // Options first: a bad thread count is reported before a long load. The model owns the
+        // backend it runs on, so closing the model releases it.
+        Backend be = backend(a);
+        try {
+            return Model.owning(loadGraph(file, options), be);
+        } catch (RuntimeException e) {
+            be.close();
+            throw e;
+        }
     }
 
     /** The output a prediction reads: MA-Net's fused logits, else the last graph output. */
