@@ -50,15 +50,19 @@ public final class VectorBackend implements Backend {
     @Override public int threads() { return pool.threads(); }
 
     @Override public VectorBackend newWorkspace() {
-        ws();
+        checkOpen();
         return new VectorBackend(pool, new Workspace());
     }
 
     @Override public void close() { closed = true; }
 
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("the vector backend is closed");
+    }
+
     /** The call's working memory: this handle's own, or a fresh one on the shared handle. */
     private Workspace ws() {
-        if (closed) throw new IllegalStateException("the vector backend is closed");
+        checkOpen();
         return ws != null ? ws : new Workspace();
     }
 
@@ -68,7 +72,7 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
-        ws();
+        checkOpen();
         if (hwio.length != s.weightCount())
             throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
         return DepthwiseKernel.applies(s) ? new DepthwisePacked(s, hwio.clone()) : ConvKernel.pack(s, hwio);
@@ -105,7 +109,7 @@ public final class VectorBackend implements Backend {
     public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
                                 Activation act, float alpha, float[] out, int outOff) {
         // Tiny in every supported network (MassAtt's spatial map): the reference loop is enough.
-        ws();
+        checkOpen();
         REFERENCE.convTranspose2d(s, in, inOff, w, bias, act, alpha, out, outOff);
     }
 
@@ -124,17 +128,17 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
-        ws();
+        checkOpen();
         Pooling.global(n, hw, c, in, inOff, out, outOff, false);
     }
 
     @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
-        ws();
+        checkOpen();
         Pooling.global(n, hw, c, in, inOff, out, outOff, true);
     }
 
     @Override public PackedWeights packDense(int in, int out, float[] w) {
-        ws();
+        checkOpen();
         if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
         return new DensePacked(ConvKernel.pack(denseShape(1, in, out), w));
     }
@@ -179,8 +183,9 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        Workspace w = ws();
+        checkOpen();
         if (len >= PARALLEL_ELEMENTS) {
+            Workspace w = ws();
             int chunks = pool.threads() * 4, per = (len / chunks + VL - 1) / VL * VL;
             Tasks.Activate t = w.tasks.activate.set(act, alpha, x, xOff, y, yOff, len, per);
             pool.parallelFor(chunks, 1, t, w.slot);
@@ -192,7 +197,7 @@ public final class VectorBackend implements Backend {
 
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
                                      Activation act, float alpha, float[] y, int yOff) {
-        ws();
+        checkOpen();
         if (c < VL && c > 1 && uniform(scale, c) && uniform(shift, c)) {
             // The same affine on every channel (Rescaling, preprocessing): one long row.
             int len = rows * c, i = 0;
@@ -222,7 +227,7 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
-        ws();
+        checkOpen();
         REFERENCE.softmax(rows, len, x, xOff, y, yOff);
     }
 
