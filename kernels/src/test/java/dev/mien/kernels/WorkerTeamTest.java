@@ -97,21 +97,28 @@ class WorkerTeamTest {
             Thread caller = Thread.currentThread();
             IllegalArgumentException injected = new IllegalArgumentException("injected");
             AtomicInteger workerChunks = new AtomicInteger();
-            // The caller's chunks are slow, so the workers surely take some; theirs throw.
+            // The caller's chunk waits (bounded) until a worker has taken one, so a worker surely fails.
             WorkerTeam.Range failing = (from, to, slot) -> {
                 if (Thread.currentThread() != caller) {
                     workerChunks.incrementAndGet();
                     throw injected;
                 }
-                try { Thread.sleep(2); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+                waitFor(() -> workerChunks.get() > 0);
             };
             WorkerTeam.WorkerException e = assertThrows(WorkerTeam.WorkerException.class,
                     () -> team.parallelFor(200, 1, failing, new WorkerTeam.Slot()));
             assertSame(injected, e.getCause());
             assertTrue(workerChunks.get() >= 1);
-            // The caller's own failure comes back as it is.
+            // The caller's own failure comes back as it is (the workers hold their chunks until it has one).
             IllegalStateException own = new IllegalStateException("own");
-            WorkerTeam.Range callerFails = (from, to, slot) -> { if (Thread.currentThread() == caller) throw own; };
+            java.util.concurrent.atomic.AtomicBoolean callerRan = new java.util.concurrent.atomic.AtomicBoolean();
+            WorkerTeam.Range callerFails = (from, to, slot) -> {
+                if (Thread.currentThread() == caller) {
+                    callerRan.set(true);
+                    throw own;
+                }
+                waitFor(callerRan::get);
+            };
             RuntimeException r = assertThrows(RuntimeException.class, () -> team.parallelFor(200, 1, callerFails, new WorkerTeam.Slot()));
             assertSame(own, r);
             for (int i = 0; i < 5; i++) {
@@ -149,6 +156,12 @@ class WorkerTeamTest {
             assertEquals(List.of(), failures);
             assertEquals(8, done.get());
         }
+    }
+
+    /** Waits up to 10 s for {@code condition}; the test's own check tells whether it came. */
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < end) Thread.onSpinWait();
     }
 
     @Test
