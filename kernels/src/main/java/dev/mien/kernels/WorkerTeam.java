@@ -158,7 +158,11 @@ public final class WorkerTeam implements AutoCloseable {
                     // Announce the park before the last look at the generation: a caller that bumps it
                     // after this store sees the flag and unparks (a permit given early is kept).
                     parked.set(i, 1);
-                    while (generation == seen && !closed) LockSupport.park(this);
+                    while (generation == seen && !closed) {
+                        LockSupport.park(this);
+                        // A pending interrupt would make every park return at once: a spinning idle thread.
+                        Thread.interrupted();
+                    }
                     parked.set(i, 0);
                 }
                 continue;
