@@ -37,6 +37,8 @@ class WorkerTeamTest {
                 team.parallelFor(10_000, 1, m, new WorkerTeam.Slot());
                 m.assertEachOnce();
             }
+            // An interrupt (from whoever) must not keep a parked worker awake.
+            team.workerThreads().forEach(Thread::interrupt);
             // Past the spin window (a few milliseconds), then a measured idle window.
             Thread.sleep(500);
             long before = cpu(mx, team.workerThreads());
