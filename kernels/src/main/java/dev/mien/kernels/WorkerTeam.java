@@ -43,6 +43,8 @@ public final class WorkerTeam implements AutoCloseable {
 
     /** Spins after a range before a worker parks: about a few milliseconds, long enough to cover the gap between two steps. */
     private static final int SPIN = 200_000;
+    /** How long an idle worker keeps taking 200 us naps before it parks until woken: short against any idle period worth saving. */
+    private static final long NAP_WINDOW_NANOS = 50_000_000L;
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final Map<Integer, WorkerTeam> SHARED = new ConcurrentHashMap<>();
 
@@ -154,6 +156,11 @@ public final class WorkerTeam implements AutoCloseable {
             long g = generation;
             if (g == seen) {
                 for (int k = 0; k < SPIN && generation == seen; k++) Thread.onSpinWait();
+                // Then short timed naps for a while: on a crowded machine the spin window can run out
+                // between two steps, and a thread that wakes on its own is back on a core sooner
+                // than one that waits for the caller's unpark. After that, sleep until work comes.
+                long napUntil = System.nanoTime() + NAP_WINDOW_NANOS;
+                while (generation == seen && !closed && System.nanoTime() < napUntil) LockSupport.parkNanos(200_000);
                 if (generation == seen) {
                     // Announce the park before the last look at the generation: a caller that bumps it
                     // after this store sees the flag and unparks (a permit given early is kept).
