@@ -9,6 +9,7 @@ import dev.mien.engine.runtime.Planner;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
+import dev.mien.kernels.WorkerTeam;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,27 +21,48 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * A loaded, runnable model. Holds the graph and its weights once; plans per batch size and
  * options are made on first use and cached. Safe to share between threads: every concurrent
- * {@link #run} borrows its own activation buffers.
+ * {@link #run} borrows its own activation buffers and kernel workspace.
+ *
+ * <p>{@link #close} is idempotent; afterwards the model and its sessions refuse to run. It
+ * closes the backend only when the model made it ({@link #of}, {@link #owning}); a backend or
+ * team passed in stays open for its other users.
  */
-public final class Model {
+public final class Model implements AutoCloseable {
     private final Graph graph;
     private final Backend backend;
+    private final boolean ownsBackend;
+    private volatile boolean closed;
     private final LoweringContexts contexts;
     private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
     private final Map<PlanKey, Queue<Buffers>> pools = new ConcurrentHashMap<>();
 
     private record PlanKey(int batch, RunOptions options) {}
 
-    public Model(Graph graph, Backend backend) {
+    /** A model on {@code backend}, which the caller keeps and closes (one backend may serve several models). */
+    public Model(Graph graph, Backend backend) { this(graph, backend, false); }
+
+    private Model(Graph graph, Backend backend, boolean ownsBackend) {
         Planner.checkSupported(graph);
         this.graph = graph;
         this.backend = backend;
+        this.ownsBackend = ownsBackend;
         this.contexts = new LoweringContexts(backend);
     }
 
-    /** A model on the default backend ({@link KernelRegistry#auto}) with the default thread count. */
+    /** A model that closes {@code backend} when it is closed. */
+    public static Model owning(Graph graph, Backend backend) { return new Model(graph, backend, true); }
+
+    /**
+     * A model on the default backend ({@link KernelRegistry#auto}) with the default thread count,
+     * on the process-wide worker team that every such model shares.
+     */
     public static Model of(Graph graph) {
-        return new Model(graph, KernelRegistry.auto(KernelRegistry.defaultThreads()));
+        return owning(graph, KernelRegistry.auto(KernelRegistry.defaultThreads()));
+    }
+
+    /** A model on the default backend running on {@code team}, which stays open when the model is closed. */
+    public static Model of(Graph graph, WorkerTeam team) {
+        return owning(graph, KernelRegistry.auto(team));
     }
 
     /** Loads a model written by {@code mien convert}; needs nothing but this module. */
@@ -76,13 +98,14 @@ public final class Model {
     public List<String> outputNames() { return graph.outputs(); }
 
     public Plan plan(int batch, RunOptions options) {
+        checkOpen();
         return plans.computeIfAbsent(new PlanKey(batch, options), k -> Planner.plan(graph, batch, contexts.of(options)));
     }
 
     /** A session owning fresh buffers, for one thread's repeated runs. */
     public Session newSession(int batch, RunOptions options) {
         Plan p = plan(batch, options);
-        return new Session(this, p, p.newBuffers());
+        return new Session(this, p, p.newBuffers(backend.newWorkspace()));
     }
 
     public Map<String, Tensor> run(Map<String, Tensor> inputs) { return run(inputs, RunOptions.DEFAULT); }
@@ -95,14 +118,43 @@ public final class Model {
         Plan p = plan(batch, options);
         Queue<Buffers> pool = pools.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
         Buffers b = pool.poll();
-        if (b == null) b = p.newBuffers();
+        if (b == null) b = p.newBuffers(backend.newWorkspace());
         try {
             List<String> wanted = new ArrayList<>(graph.outputs());
             for (String e : options.extraOutputs()) if (!wanted.contains(e)) wanted.add(e);
             return new Session(this, p, b).run(inputs, wanted);
         } finally {
             pool.offer(b);
+            // A run that raced close() must not leave its workspace open in the pool.
+            if (closed) closeBuffers();
         }
+    }
+
+    /** Whether {@link #close} was called. */
+    public boolean isClosed() { return closed; }
+
+    /** Idempotent. Pooled buffers and, if this model made it, the backend are closed; later runs fail. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        closeBuffers();
+        if (ownsBackend) backend.close();
+    }
+
+    private void closeBuffers() {
+        for (Queue<Buffers> q : pools.values())
+            for (Buffers b; (b = q.poll()) != null; ) b.close();
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("the model is closed");
+    }
+
+    /** Buffers kept for {@link #run} callers, for tests: at most the number of callers that ran at once. */
+    int pooledBuffers() {
+        int n = 0;
+        for (Queue<Buffers> q : pools.values()) n += q.size();
+        return n;
     }
 
     /** Single-input convenience. */

@@ -12,13 +12,16 @@ import java.util.Map;
 /**
  * One thread's handle on a model at a fixed batch size: the plan plus its own activation
  * buffers. A warm {@link #run()} allocates nothing: write inputs with {@link #setInput}, run,
- * read outputs with {@link #output}. Not thread-safe; make one per thread (cheap: the weights
- * stay in the shared {@link Model}).
+ * read outputs with {@link #output}. Used by one thread at a time (any thread: a session keeps
+ * its kernels' scratch itself, not per thread); make one per concurrent caller (cheap: the
+ * weights stay in the shared {@link Model}). {@link #close} is idempotent; a closed session, or
+ * one whose model is closed, refuses to run.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
     private final Model model;
     private final Plan plan;
     private final Buffers buffers;
+    private boolean closed;
 
     Session(Model model, Plan plan, Buffers buffers) {
         this.model = model;
@@ -32,6 +35,7 @@ public final class Session {
 
     /** Copies an input given in the engine's NHWC layout (size must match exactly). */
     public Session setInput(String name, float[] nhwc) {
+        checkOpen();
         float[] dst = plan.slotOf(buffers, name);
         int need = (int) Tensor.sizeOf(plan.shape(name));
         if (nhwc.length != need)
@@ -41,12 +45,14 @@ public final class Session {
     }
 
     public Session run() {
+        checkOpen();
         plan.execute(buffers);
         return this;
     }
 
     /** Runs once, adding each step's time to {@code nanos} (indexed like {@link Plan#stepNames()}). */
     public Session runProfiled(long[] nanos) {
+        checkOpen();
         plan.executeProfiled(buffers, nanos);
         return this;
     }
@@ -59,6 +65,18 @@ public final class Session {
         int[] shape = plan.shape(name);
         float[] src = plan.slotOf(buffers, name);
         return new Tensor(shape, Arrays.copyOf(src, (int) Tensor.sizeOf(shape)));
+    }
+
+    /** Closes this session's kernel workspace; idempotent. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        buffers.close();
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("the session is closed");
+        model.checkOpen();
     }
 
     /** Sets inputs given in their source framework's layout, runs, and returns outputs in that layout. */

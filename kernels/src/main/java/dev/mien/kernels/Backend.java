@@ -2,18 +2,30 @@ package dev.mien.kernels;
 
 /**
  * One implementation of every compute kernel the engine needs. All tensors are fp32, NHWC,
- * dense, addressed as (array, offset). Implementations are stateless apart from their thread
- * pool, so one instance serves any number of concurrent callers.
+ * dense, addressed as (array, offset).
+ *
+ * <p>A backend from {@link KernelRegistry} is the shared handle: any number of threads may call
+ * it at once, and each call takes fresh working memory. {@link #newWorkspace()} gives a handle
+ * for one caller at a time (a session) that owns reusable working memory, so its warm calls
+ * allocate nothing; it shares the worker team and accepts the same packed weights. Closing a
+ * handle makes its later calls fail with {@link IllegalStateException}; closing a workspace
+ * leaves its parent open, and closing a backend leaves the team it runs on to its owner.
  *
  * <p>The scalar backend is the reference: every other backend is property-tested against it.
  * A future GPU backend (TornadoVM) implements this same interface.
  */
-public interface Backend {
+public interface Backend extends AutoCloseable {
     /** Short name used by the registry and the forced override ({@code scalar}, {@code vector}, ...). */
     String name();
 
     /** Worker threads a single kernel call may use. */
     int threads();
+
+    /** A handle for one caller at a time that owns reusable working memory; shares this backend's team and weights. */
+    Backend newWorkspace();
+
+    /** Idempotent; later kernel calls on this handle fail with {@link IllegalStateException}. */
+    @Override void close();
 
     // ---- convolution -------------------------------------------------------------------
 

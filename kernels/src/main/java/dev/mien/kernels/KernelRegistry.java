@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Chooses the kernel backend. The default is the Vector API backend when the
  * {@code jdk.incubator.vector} module is present, else the scalar reference (with one
  * warning). {@code -Dmien.kernels=scalar|vector} or {@code MIEN_KERNELS} forces a choice,
- * for tests and benchmarks.
+ * for tests and benchmarks. Backends made here by thread count share one process-wide
+ * {@link WorkerTeam} per count; pass a team of your own to stop its threads with it.
  */
 public final class KernelRegistry {
     private KernelRegistry() {}
@@ -21,31 +22,73 @@ public final class KernelRegistry {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
+    /**
+     * The thread count from {@code -Dmien.threads} or {@code MIEN_THREADS}, else the core count.
+     * A value that is not a valid count is an error naming the setting, never silently ignored.
+     */
     public static int defaultThreads() {
-        String v = setting("mien.threads", "MIEN_THREADS");
-        if (v != null) {
-            try {
-                int n = Integer.parseInt(v.trim());
-                if (n >= 1) return n;
-            } catch (NumberFormatException ignored) {
-                // fall through to the core count
-            }
-        }
+        String p = System.getProperty("mien.threads");
+        if (p != null) return parseThreads(p, "-Dmien.threads");
+        String e = System.getenv("MIEN_THREADS");
+        if (e != null) return parseThreads(e, "MIEN_THREADS");
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** The forced backend if one is set, else the best available. */
+    /** Parses a thread-count setting; {@code source} names it in the error ({@code MIEN_THREADS}, {@code --threads}). */
+    public static int parseThreads(String value, String source) {
+        int n;
+        try {
+            n = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(source + "=" + value + ": not a thread count (expected an integer from 1 to " + maxThreads() + ")");
+        }
+        return checkThreads(n, source);
+    }
+
+    /** The largest thread count accepted without {@code mien.threads.force}: 4x the available cores. */
+    public static int maxThreads() { return 4 * Runtime.getRuntime().availableProcessors(); }
+
+    /**
+     * Checks a thread count: 1 to {@link #maxThreads()}. More threads than that only make the
+     * kernels slower (64 threads on 2 cores ran MA-Net 20x slower), so larger counts are refused
+     * unless {@code -Dmien.threads.force=true} or {@code MIEN_THREADS_FORCE=true} is set.
+     */
+    public static int checkThreads(int n, String source) {
+        if (n < 1) throw new IllegalArgumentException(source + "=" + n + ": the thread count must be at least 1");
+        if (n > maxThreads() && !Boolean.parseBoolean(setting("mien.threads.force", "MIEN_THREADS_FORCE")))
+            throw new IllegalArgumentException(source + "=" + n + ": more than 4x the " + Runtime.getRuntime().availableProcessors()
+                    + " available cores (at most " + maxThreads() + "; set MIEN_THREADS_FORCE=true or -Dmien.threads.force=true to allow it)");
+        return n;
+    }
+
+    /** The forced backend if one is set, else the best available, on the process-wide team of {@code threads}. */
     public static Backend auto(int threads) {
+        checkThreads(threads, "threads");
+        return auto(() -> WorkerTeam.shared(threads));
+    }
+
+    /** The forced backend if one is set, else the best available, on the given team (not closed with the backend). */
+    public static Backend auto(WorkerTeam team) { return auto(() -> team); }
+
+    private static Backend auto(java.util.function.Supplier<WorkerTeam> team) {
         String forced = setting("mien.kernels", "MIEN_KERNELS");
-        if (forced != null && !forced.isBlank()) return create(forced, threads);
-        if (vectorAvailable()) return create("vector", threads);
+        if (forced != null && !forced.isBlank()) return create(forced, team);
+        if (vectorAvailable()) return create("vector", team);
         if (WARNED.compareAndSet(false, true))
             System.err.println("mien: the Vector API module is missing, using scalar kernels; run java with --add-modules jdk.incubator.vector");
         return new ScalarBackend();
     }
 
+    /** A backend by name; a multi-threaded one runs on the process-wide team of {@code threads}. */
     public static Backend create(String name, int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        checkThreads(threads, "threads");
+        return create(name, () -> WorkerTeam.shared(threads));
+    }
+
+    /** A backend by name on the given team (the scalar backend uses none); closing the backend leaves the team running. */
+    public static Backend create(String name, WorkerTeam team) { return create(name, () -> team); }
+
+    private static Backend create(String name, java.util.function.Supplier<WorkerTeam> team) {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "scalar":
                 return new ScalarBackend();
@@ -55,7 +98,10 @@ public final class KernelRegistry {
                 try {
                     // Loaded by name so that nothing touches the incubator module when it is absent.
                     Class<?> c = Class.forName("dev.mien.kernels.simd.VectorBackend");
-                    return (Backend) c.getConstructor(int.class).newInstance(threads);
+                    return (Backend) c.getConstructor(WorkerTeam.class).newInstance(team.get());
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    throw new IllegalStateException("cannot create the vector backend", e.getCause());
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException("cannot create the vector backend", e);
                 }

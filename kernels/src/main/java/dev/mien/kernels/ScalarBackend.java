@@ -9,12 +9,30 @@ public final class ScalarBackend implements Backend {
         @Override public String backend() { return "scalar"; }
     }
 
-    private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[3][Broadcast.MAX_RANK]);
+    /** Broadcast index scratch of a workspace; null on the shared handle, which takes fresh scratch per call. */
+    private final int[][] scratch;
+    private volatile boolean closed;
+
+    public ScalarBackend() { this(null); }
+
+    private ScalarBackend(int[][] scratch) { this.scratch = scratch; }
 
     @Override public String name() { return "scalar"; }
     @Override public int threads() { return 1; }
 
+    @Override public ScalarBackend newWorkspace() {
+        open();
+        return new ScalarBackend(new int[3][Broadcast.MAX_RANK]);
+    }
+
+    @Override public void close() { closed = true; }
+
+    private void open() {
+        if (closed) throw new IllegalStateException("the scalar backend is closed");
+    }
+
     @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
+        open();
         if (hwio.length != s.weightCount()) throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
         return new Raw(hwio);
     }
@@ -27,6 +45,7 @@ public final class ScalarBackend implements Backend {
     @Override
     public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights pw, float[] bias, float[] residual, int resOff,
                        Activation act, float alpha, float[] out, int outOff) {
+        open();
         float[] w = raw(pw);
         int oh = s.outH(), ow = s.outW(), cig = s.inGroupC(), cog = s.outGroupC();
         for (int n = 0; n < s.n(); n++)
@@ -56,6 +75,7 @@ public final class ScalarBackend implements Backend {
     @Override
     public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
                                 Activation act, float alpha, float[] out, int outOff) {
+        open();
         int oc = s.outC(), ic = s.inC();
         long total = (long) s.n() * s.outH() * s.outW() * oc;
         for (int i = 0; i < total; i++) out[outOff + i] = 0f;
@@ -85,8 +105,8 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { pool(s, in, inOff, out, outOff, true); }
-    @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { pool(s, in, inOff, out, outOff, false); }
+    @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { open(); pool(s, in, inOff, out, outOff, true); }
+    @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) { open(); pool(s, in, inOff, out, outOff, false); }
 
     private static void pool(PoolShape s, float[] in, int inOff, float[] out, int outOff, boolean max) {
         int c = s.c();
@@ -111,6 +131,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        open();
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++) {
                 float acc = 0f;
@@ -120,6 +141,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        open();
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++) {
                 float acc = Float.NEGATIVE_INFINITY;
@@ -129,12 +151,14 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public PackedWeights packDense(int in, int out, float[] w) {
+        open();
         if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
         return new Raw(w);
     }
 
     @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights pw, float[] bias,
                                 Activation act, float alpha, float[] y, int yOff) {
+        open();
         float[] w = raw(pw);
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < out; o++) {
@@ -146,11 +170,13 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        open();
         for (int i = 0; i < len; i++) y[yOff + i] = act.apply(x[xOff + i], alpha);
     }
 
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
                                      Activation act, float alpha, float[] y, int yOff) {
+        open();
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < c; i++) {
                 int k = r * c + i;
@@ -159,6 +185,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        open();
         for (int r = 0; r < rows; r++) {
             int b = r * len;
             float max = Float.NEGATIVE_INFINITY;
@@ -172,8 +199,9 @@ public final class ScalarBackend implements Backend {
     @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
                                  float[] out, int outOff, int[] outShape) {
         int r = outShape.length;
-        // Per-thread scratch: a warm inference must not allocate.
-        int[][] scratch = SCRATCH.get();
+        open();
+        // A workspace reuses its scratch so that a warm inference allocates nothing.
+        int[][] scratch = this.scratch != null ? this.scratch : new int[3][Broadcast.MAX_RANK];
         int[] as = Broadcast.strides(aShape, r, scratch[0]), bs = Broadcast.strides(bShape, r, scratch[1]);
         long total = 1;
         for (int d : outShape) total *= d;
@@ -188,6 +216,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        open();
         for (int r = 0; r < rows; r++) {
             float acc = op == ReduceOp.MAX ? Float.NEGATIVE_INFINITY : op == ReduceOp.MIN ? Float.POSITIVE_INFINITY : 0f;
             for (int i = 0; i < len; i++) {

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class VectorVsScalarTest {
     static final Backend REF = new ScalarBackend();
-    static final Backend[] VEC = {KernelRegistry.create("vector", 1), KernelRegistry.create("vector", 3)};
+    // The 3-thread one is a workspace (as sessions use), the 1-thread one the shared handle.
+    static final Backend[] VEC = {KernelRegistry.create("vector", 1), KernelRegistry.create("vector", 3).newWorkspace()};
     final Random rnd = new Random(20261122);
 
     float[] random(int n) {

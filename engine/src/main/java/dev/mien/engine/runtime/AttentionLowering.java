@@ -17,15 +17,14 @@ final class AttentionLowering implements Lowering {
         int qi = inS[0], vi = inS[1], ki = in.length > 2 ? inS[2] : inS[1], yi = outS[0];
         int d = Shapes.last(q);
         boolean twoD = q.length == 2;
-        var be = ctx.backend;
         if (twoD && !ctx.options.batchCoupledAttention()) {
             // softmax over a single score is exactly 1: the output is the value itself.
             int len = Shapes.isize(v);
-            return NamedStep.backend("copyRows", b -> be.copyRows(1, len, b.slots[vi], 0, len, b.slots[yi], 0, len));
+            return NamedStep.backend("copyRows", b -> b.kernels.copyRows(1, len, b.slots[vi], 0, len, b.slots[yi], 0, len));
         }
         int groups = twoD ? 1 : q[0], tq = twoD ? q[0] : q[1], tv = twoD ? v[0] : v[1];
         int scores = ctx.floatScratch(n.name() + "/scores", tv);
-        return NamedStep.backend("attention", b -> be.attention(groups, tq, tv, d, scale, b.slots[qi], 0, b.slots[ki], 0,
+        return NamedStep.backend("attention", b -> b.kernels.attention(groups, tq, tv, d, scale, b.slots[qi], 0, b.slots[ki], 0,
                 b.slots[vi], 0, b.slots[yi], 0, b.slots[scores]));
     }
 }

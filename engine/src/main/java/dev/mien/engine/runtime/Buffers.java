@@ -1,19 +1,23 @@
 package dev.mien.engine.runtime;
 
+import dev.mien.kernels.Backend;
+
 /**
- * The activation memory of one execution context: one array per planned slot, and the double
- * scratch buffers some steps need. Values share slots when their lifetimes do not overlap.
- * Allocated once per context and reused by every run. Slots that hold a graph constant are
- * the constant's own (shared, read-only) array.
+ * The memory of one execution context: one array per planned slot, the double scratch buffers
+ * some steps need, and the kernel workspace its steps call (which owns the kernels' scratch), so
+ * nothing is kept per thread. Values share slots when their lifetimes do not overlap. Allocated
+ * once per context and reused by every run; used by one thread at a time. Slots that hold a graph
+ * constant are the constant's own (shared, read-only) array.
  */
-public final class Buffers {
+public final class Buffers implements AutoCloseable {
     final float[][] slots;
     final double[][] wide;
-
-    Buffers(int[] slotSizes) { this(slotSizes, new float[slotSizes.length][], new int[0]); }
+    /** The kernels this context's steps call: a workspace of the plan's backend. */
+    final Backend kernels;
 
     /** {@code fixed[i]} non-null: slot i is that array (a constant), not a fresh one. */
-    Buffers(int[] slotSizes, float[][] fixed, int[] wideSizes) {
+    Buffers(int[] slotSizes, float[][] fixed, int[] wideSizes, Backend kernels) {
+        this.kernels = kernels;
         slots = new float[slotSizes.length][];
         for (int i = 0; i < slotSizes.length; i++) slots[i] = fixed[i] != null ? fixed[i] : new float[Math.max(1, slotSizes[i])];
         wide = new double[wideSizes.length][];
@@ -21,4 +25,7 @@ public final class Buffers {
     }
 
     public float[] slot(int i) { return slots[i]; }
+
+    /** Closes the workspace; the arrays go with the last reference. */
+    @Override public void close() { kernels.close(); }
 }

@@ -35,13 +35,12 @@ final class ConvLowering {
             float[] bias = bias(n, cs.outC());
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
             if (inS.length > 1) {
                 int r = inS[1];
-                return NamedStep.backend("conv2d", b -> be.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0));
+                return NamedStep.backend("conv2d", b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0));
             }
-            return NamedStep.backend("conv2d", b -> be.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0));
+            return NamedStep.backend("conv2d", b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0));
         }
     }
 
@@ -54,9 +53,8 @@ final class ConvLowering {
             float[] bias = bias(n, t.outC());
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return NamedStep.backend("convTranspose2d", b -> be.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0));
+            return NamedStep.backend("convTranspose2d", b -> b.kernels.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0));
         }
     }
 
@@ -68,9 +66,8 @@ final class ConvLowering {
             float[] bias = bias(n, fout);
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return NamedStep.backend("dense", b -> be.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0));
+            return NamedStep.backend("dense", b -> b.kernels.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0));
         }
     }
 }

@@ -17,8 +17,7 @@ final class ElementwiseLowering {
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
             int len = Shapes.isize(in[0]), x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("activation", b -> be.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len));
+            return NamedStep.backend("activation", b -> b.kernels.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len));
         }
     }
 
@@ -49,9 +48,8 @@ final class ElementwiseLowering {
             float[][] ss = ctx.derived(n, "affine", () -> scaleShift(n, c));
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
-            var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return NamedStep.backend("scaleShift", b -> be.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0));
+            return NamedStep.backend("scaleShift", b -> b.kernels.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0));
         }
     }
 
@@ -71,16 +69,14 @@ final class ElementwiseLowering {
                 return full;
             });
             int x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("prelu", b -> be.prelu(batch, per, b.slots[x], 0, alpha, b.slots[y], 0));
+            return NamedStep.backend("prelu", b -> b.kernels.prelu(batch, per, b.slots[x], 0, alpha, b.slots[y], 0));
         }
     }
 
     static final class Softmax implements Lowering {
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int len = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]), x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("softmax", b -> be.softmax(rows, len, b.slots[x], 0, b.slots[y], 0));
+            return NamedStep.backend("softmax", b -> b.kernels.softmax(rows, len, b.slots[x], 0, b.slots[y], 0));
         }
     }
 
@@ -102,7 +98,6 @@ final class ElementwiseLowering {
             BinaryOp op = opOf(n.op());
             int[] o = out[0];
             int y = outS[0];
-            var be = ctx.backend;
             int k = in.length;
             int[] a0 = in[0], a1 = in[1];
             int s0 = inS[0], s1 = inS[1];
@@ -111,10 +106,10 @@ final class ElementwiseLowering {
             int len = Shapes.isize(o);
             boolean average = n.op() == Op.AVERAGE;
             return NamedStep.backend("binary", b -> {
-                be.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
+                b.kernels.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
                 for (int i = 2; i < k; i++)
-                    be.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
-                if (average) be.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
+                    b.kernels.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
+                if (average) b.kernels.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
             });
         }
     }

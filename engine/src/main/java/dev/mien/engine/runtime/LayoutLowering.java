@@ -26,10 +26,9 @@ final class LayoutLowering {
             int[] chunk = new int[k], at = new int[k];
             for (int i = 0, off = 0; i < k; off += chunk[i], i++) { chunk[i] = in[i][ax] * inner; at[i] = off; }
             int outRow = out[0][ax] * inner, y = outS[0];
-            var be = ctx.backend;
             return NamedStep.backend("copyRows", b -> {
                 float[] dst = b.slots[y];
-                for (int i = 0; i < k; i++) be.copyRows(outer, chunk[i], b.slots[inS[i]], 0, chunk[i], dst, at[i], outRow);
+                for (int i = 0; i < k; i++) b.kernels.copyRows(outer, chunk[i], b.slots[inS[i]], 0, chunk[i], dst, at[i], outRow);
             });
         }
     }
@@ -42,8 +41,7 @@ final class LayoutLowering {
             int outer = Shapes.outer(in[0], ax), inner = Shapes.inner(in[0], ax);
             int inRow = in[0][ax] * inner, outRow = out[0][ax] * inner, skip = start * inner;
             int x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("copyRows", b -> be.copyRows(outer, outRow, b.slots[x], skip, inRow, b.slots[y], 0, outRow));
+            return NamedStep.backend("copyRows", b -> b.kernels.copyRows(outer, outRow, b.slots[x], skip, inRow, b.slots[y], 0, outRow));
         }
     }
 
@@ -51,8 +49,7 @@ final class LayoutLowering {
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int[] p = OpDefinitions.of(n.op()).intsAttr(n, "perm"), shape = in[0].clone();
             int x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("transpose", b -> be.transpose(shape, p, b.slots[x], 0, b.slots[y], 0));
+            return NamedStep.backend("transpose", b -> b.kernels.transpose(shape, p, b.slots[x], 0, b.slots[y], 0));
         }
     }
 
@@ -61,8 +58,7 @@ final class LayoutLowering {
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int[] x = in[0], o = out[0], p = OpDefinitions.padAmounts(n);
             int x0 = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("pad2d", b -> be.pad2d(x[0], x[1], x[2], x[3], p[0], p[1], o[1], o[2], b.slots[x0], 0, b.slots[y], 0));
+            return NamedStep.backend("pad2d", b -> b.kernels.pad2d(x[0], x[1], x[2], x[3], p[0], p[1], o[1], o[2], b.slots[x0], 0, b.slots[y], 0));
         }
     }
 
@@ -71,8 +67,7 @@ final class LayoutLowering {
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int g = OpDefinitions.of(n.op()).intAttr(n, "groups"), c = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]);
             int x = inS[0], y = outS[0];
-            var be = ctx.backend;
-            return NamedStep.backend("channelShuffle", b -> be.channelShuffle(rows, c, g, b.slots[x], 0, b.slots[y], 0));
+            return NamedStep.backend("channelShuffle", b -> b.kernels.channelShuffle(rows, c, g, b.slots[x], 0, b.slots[y], 0));
         }
     }
 }

@@ -61,7 +61,12 @@ public final class Plan {
         return s.clone();
     }
 
-    public Buffers newBuffers() { return new Buffers(slotSizes, fixedSlots, wideSizes); }
+    /**
+     * A new execution context whose steps call {@code kernels}: a workspace ({@link
+     * dev.mien.kernels.Backend#newWorkspace()}) of the backend this plan was lowered for, owned
+     * by the context and closed with it.
+     */
+    public Buffers newBuffers(dev.mien.kernels.Backend kernels) { return new Buffers(slotSizes, fixedSlots, wideSizes, kernels); }
 
     /** Runs every step; inputs must already be in their slots. */
     public void execute(Buffers b) {

@@ -15,12 +15,11 @@ final class ReduceLowering implements Lowering {
         int xi = inS[0], yi = outS[0];
         int count = 0;
         for (boolean b : r) if (b) count++;
-        var be = ctx.backend;
         if (count == 1 && r[x.length - 1]) {
             int rows = Shapes.rowsExceptLast(x), len = Shapes.last(x);
-            return NamedStep.backend("reduceLastAxis", b -> be.reduceLastAxis(op, rows, len, b.slots[xi], 0, b.slots[yi], 0));
+            return NamedStep.backend("reduceLastAxis", b -> b.kernels.reduceLastAxis(op, rows, len, b.slots[xi], 0, b.slots[yi], 0));
         }
         int[] shape = x.clone();
-        return NamedStep.backend("reduce", b -> be.reduce(op, shape, r, b.slots[xi], 0, b.slots[yi], 0));
+        return NamedStep.backend("reduce", b -> b.kernels.reduce(op, shape, r, b.slots[xi], 0, b.slots[yi], 0));
     }
 }

@@ -22,9 +22,8 @@ final class ResizeLowering implements Lowering {
         ResizeShape rs = new ResizeShape(x[0], x[3], bilinear,
                 ResizeAxis.of(x[1], o[1], coord, bilinear), ResizeAxis.of(x[2], o[2], coord, bilinear));
         int xi = inS[0], yi = outS[0];
-        var be = ctx.backend;
-        if (!bilinear) return NamedStep.backend("resize", b -> be.resize(rs, b.slots[xi], 0, b.slots[yi], 0, null));
+        if (!bilinear) return NamedStep.backend("resize", b -> b.kernels.resize(rs, b.slots[xi], 0, b.slots[yi], 0, null));
         int rows = ctx.doubleScratch(n.name() + "/rows", rs.scratchLength());
-        return NamedStep.backend("resize", b -> be.resize(rs, b.slots[xi], 0, b.slots[yi], 0, b.wide[rows]));
+        return NamedStep.backend("resize", b -> b.kernels.resize(rs, b.slots[xi], 0, b.slots[yi], 0, b.wide[rows]));
     }
 }

@@ -92,7 +92,7 @@ class ConstantsTest {
         assertArrayEquals(before, k.data());
         // The plan binds the constant's own array: sessions hold no copy of it.
         Plan p = m.plan(2, RunOptions.DEFAULT);
-        assertSame(k.data(), p.newBuffers().slots[Arrays.asList(p.fixedSlots).indexOf(k.data())]);
+        assertSame(k.data(), p.newBuffers(m.backend().newWorkspace()).slots[Arrays.asList(p.fixedSlots).indexOf(k.data())]);
     }
 
     @Test

@@ -121,9 +121,8 @@ final class ConvKernel {
      * weights; on the sliced path item = group*blocks + block, every tile of the block at once.
      */
     static void run(ConvShape s, Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
-                    float[] out, int outOff, int from, int to) {
+                    float[] out, int outOff, int from, int to, Job j) {
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
-        Job j = JOBS.get();
         j.bind(s, pk, in);
         if (sliced(s)) {
             for (int gb = from; gb < to; gb++) slicedBlock(j, gb / pk.blocks(), gb % pk.blocks(), bias, res, resOff, act, alpha, out, outOff);
@@ -178,8 +177,9 @@ final class ConvKernel {
      * One thread's working state: the call's geometry and the tile being computed (its input
      * offsets, reduction range, where its sums live). Mutable and per thread: the micro-kernels
      * are not inlined into their caller, so an object per tile would be a real allocation.
+     * Held by the thread's {@link ThreadState}.
      */
-    private static final class Job {
+    static final class Job {
         ConvShape s;
         float[] w, x;
         int xBase, xH, inRowStride, blocks;
@@ -229,8 +229,6 @@ final class ConvKernel {
             return count;
         }
     }
-
-    private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
 
     /** Adds the current tile's products over the job's reduction range to its sums. */
     private static void compute(Job j, int count) {

@@ -15,13 +15,12 @@ final class Elementwise {
     private Elementwise() {}
 
     private static final int MAX_RANK = 8;
-    private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[3][MAX_RANK]);
 
+    /** {@code t}: three index arrays of at least MAX_RANK, the calling thread's own. */
     static boolean binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
-                          float[] out, int outOff, int[] outShape) {
+                          float[] out, int outOff, int[] outShape, int[][] t) {
         int r = outShape.length;
         if (r == 0 || r > MAX_RANK) return false;
-        int[][] t = SCRATCH.get();
         int[] as = strides(aShape, r, t[0]), bs = strides(bShape, r, t[1]);
         int len = outShape[r - 1];
         // Innermost axis: each operand is either contiguous (stride 1) or a broadcast scalar (stride 0).

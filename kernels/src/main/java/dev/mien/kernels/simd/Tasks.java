@@ -4,12 +4,14 @@ import dev.mien.kernels.Activation;
 import dev.mien.kernels.BinaryOp;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.PoolShape;
+import dev.mien.kernels.WorkerTeam;
 
 /**
- * One calling thread's reusable loop bodies for the worker team: the arguments of one kernel
- * call as fields, instead of a capturing lambda that would be a new object on every call, so a
- * warm inference allocates nothing. The team sees the fields through the pool's hand-off of the
- * body; a thread's calls never overlap, and each call drops its references when done.
+ * One workspace's reusable loop bodies for the worker team: the arguments of one kernel call as
+ * fields, instead of a capturing lambda that would be a new object on every call, so a warm
+ * inference allocates nothing. The team sees the fields through its hand-off of the body; a
+ * workspace's calls never overlap, and each call drops its references when done. Per-thread
+ * working memory comes with each share of the range, in the thread's slot.
  */
 final class Tasks {
     final Conv conv = new Conv();
@@ -18,7 +20,7 @@ final class Tasks {
     final Binary binary = new Binary();
 
     /** A convolution (direct, depthwise or dense). */
-    static final class Conv implements WorkerPool.Range {
+    static final class Conv implements WorkerTeam.Range {
         ConvShape s;
         float[] bias, residual, out, x, dw;
         int resDelta, outOff, inOff;
@@ -51,9 +53,9 @@ final class Tasks {
             this.dw = null;
         }
 
-        @Override public void run(int from, int to) {
+        @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
-            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
         /** Drops the references to the call's arrays (they belong to the caller's buffers). */
@@ -66,7 +68,7 @@ final class Tasks {
 
 
     /** Window pooling over output rows. */
-    static final class Pool implements WorkerPool.Range {
+    static final class Pool implements WorkerTeam.Range {
         PoolShape s;
         float[] in, out;
         int inOff, outOff;
@@ -82,13 +84,13 @@ final class Tasks {
             return this;
         }
 
-        @Override public void run(int from, int to) { Pooling.window(s, in, inOff, out, outOff, max, from, to); }
+        @Override public void run(int from, int to, WorkerTeam.Slot slot) { Pooling.window(s, in, inOff, out, outOff, max, from, to); }
 
         void release() { in = out = null; }
     }
 
     /** An activation over a long range, in chunks of {@code per} elements (whole vectors). */
-    static final class Activate implements WorkerPool.Range {
+    static final class Activate implements WorkerTeam.Range {
         Activation act;
         float alpha;
         float[] x, y;
@@ -106,7 +108,7 @@ final class Tasks {
             return this;
         }
 
-        @Override public void run(int a, int b) {
+        @Override public void run(int a, int b, WorkerTeam.Slot slot) {
             int from = Math.min(len, a * per), to = Math.min(len, b * per);
             Activations.apply(act, alpha, x, xOff + from, y, yOff + from, to - from);
         }
@@ -115,7 +117,7 @@ final class Tasks {
     }
 
     /** A broadcasting binary op split along one axis: each index along it is one slice. */
-    static final class Binary implements WorkerPool.Range {
+    static final class Binary implements WorkerTeam.Range {
         private static final int MAX_RANK = 8;
         BinaryOp op;
         float[] a, b, out;
@@ -167,9 +169,10 @@ final class Tasks {
             return n;
         }
 
-        @Override public void run(int from, int to) {
+        @Override public void run(int from, int to, WorkerTeam.Slot slot) {
+            ThreadState st = slot.local(ThreadState::new);
             for (int i = from; i < to; i++)
-                VectorBackend.binaryOne(op, a, (int) (aOff + i * aStep), as, b, (int) (bOff + i * bStep), bs, out, (int) (outOff + i * oStep), os);
+                VectorBackend.binaryOne(op, a, (int) (aOff + i * aStep), as, b, (int) (bOff + i * bStep), bs, out, (int) (outOff + i * oStep), os, st);
         }
 
         void release() { a = b = out = null; }

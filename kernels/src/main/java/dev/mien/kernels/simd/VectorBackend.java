@@ -10,6 +10,7 @@ import dev.mien.kernels.PoolShape;
 import dev.mien.kernels.ReduceOp;
 import dev.mien.kernels.ResizeShape;
 import dev.mien.kernels.ScalarBackend;
+import dev.mien.kernels.WorkerTeam;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -17,9 +18,10 @@ import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.VL;
 
 /**
- * Kernels on the Java Vector API, multi-threaded over a fixed worker team. Convolutions use
+ * Kernels on the Java Vector API, multi-threaded over a {@link WorkerTeam}. Convolutions use
  * register-blocked micro-kernels ({@link ConvKernel}, {@link DepthwiseKernel}); the light
- * element-wise work is vectorised along the channel axis.
+ * element-wise work is vectorised along the channel axis. The shared handle takes a fresh
+ * {@link Workspace} per call; {@link #newWorkspace()} handles keep theirs.
  */
 public final class VectorBackend implements Backend {
     /** Below this many multiply-adds a convolution runs on the calling thread. */
@@ -27,19 +29,43 @@ public final class VectorBackend implements Backend {
     /** Element-wise work is split across the team only above this many elements. */
     private static final int PARALLEL_ELEMENTS = 1 << 16;
 
-    private final WorkerPool pool;
-    /** Each calling thread's reusable loop bodies (a capturing lambda would be an object per call). */
-    private final ThreadLocal<Tasks> tasks = ThreadLocal.withInitial(Tasks::new);
+    private final WorkerTeam pool;
+    /** This handle's reusable memory; null on the shared handle (any number of callers at once). */
+    private final Workspace ws;
+    private volatile boolean closed;
     /** The reference loops, for the few cases this backend delegates (stateless, so shared). */
     private static final ScalarBackend REFERENCE = new ScalarBackend();
 
-    public VectorBackend(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
-        pool = new WorkerPool(threads);
+    /** A backend on the process-wide team of {@code threads} ({@link WorkerTeam#shared}). */
+    public VectorBackend(int threads) { this(WorkerTeam.shared(threads)); }
+
+    /** A backend on {@code team}; closing the backend leaves the team to its owner. */
+    public VectorBackend(WorkerTeam team) { this(team, null); }
+
+    private VectorBackend(WorkerTeam team, Workspace ws) {
+        this.pool = java.util.Objects.requireNonNull(team, "team");
+        this.ws = ws;
     }
 
     @Override public String name() { return "vector"; }
     @Override public int threads() { return pool.threads(); }
+
+    @Override public VectorBackend newWorkspace() {
+        checkOpen();
+        return new VectorBackend(pool, new Workspace());
+    }
+
+    @Override public void close() { closed = true; }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("the vector backend is closed");
+    }
+
+    /** The call's working memory: this handle's own, or a fresh one on the shared handle. */
+    private Workspace ws() {
+        checkOpen();
+        return ws != null ? ws : new Workspace();
+    }
 
     /** Depthwise weights are used as given (HWIO with one input channel per group is [kh][kw][C]). */
     record DepthwisePacked(ConvShape shape, float[] w) implements PackedWeights {
@@ -47,6 +73,7 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
+        checkOpen();
         if (hwio.length != s.weightCount())
             throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
         return DepthwiseKernel.applies(s) ? new DepthwisePacked(s, hwio.clone()) : ConvKernel.pack(s, hwio);
@@ -55,18 +82,19 @@ public final class VectorBackend implements Backend {
     @Override
     public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias, float[] residual, int resOff,
                        Activation act, float alpha, float[] out, int outOff) {
-        Tasks.Conv t = tasks.get().conv;
+        Workspace ws = ws();
+        Tasks.Conv t = ws.tasks.conv;
         // The micro-kernels index the residual with output offsets: shift its base accordingly.
         t.args(s, bias, residual, resOff - outOff, act, alpha, out, outOff);
         if (w instanceof DepthwisePacked dw) {
             t.depthwise(in, inOff, dw.w());
-            pool.parallelFor(s.n() * s.outH(), 1, t);
+            pool.parallelFor(s.n() * s.outH(), 1, t, ws.slot);
         } else if (w instanceof ConvKernel.Packed pk) {
             if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
-            ConvKernel.pad(s, in, inOff, Scratch.get(), t.input);
+            ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
             t.direct(pk);
             // Tiny convolutions (attention gates) cost less than waking the team: run them inline.
-            pool.parallelFor(ConvKernel.items(s, pk), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t);
+            pool.parallelFor(ConvKernel.items(s, pk), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         } else {
             throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
         }
@@ -82,30 +110,36 @@ public final class VectorBackend implements Backend {
     public void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
                                 Activation act, float alpha, float[] out, int outOff) {
         // Tiny in every supported network (MassAtt's spatial map): the reference loop is enough.
+        checkOpen();
         REFERENCE.convTranspose2d(s, in, inOff, w, bias, act, alpha, out, outOff);
     }
 
     @Override public void maxPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
-        Tasks.Pool t = tasks.get().pool.set(s, in, inOff, out, outOff, true);
-        pool.parallelFor(s.n() * s.outH(), 1, t);
+        Workspace w = ws();
+        Tasks.Pool t = w.tasks.pool.set(s, in, inOff, out, outOff, true);
+        pool.parallelFor(s.n() * s.outH(), 1, t, w.slot);
         t.release();
     }
 
     @Override public void avgPool2d(PoolShape s, float[] in, int inOff, float[] out, int outOff) {
-        Tasks.Pool t = tasks.get().pool.set(s, in, inOff, out, outOff, false);
-        pool.parallelFor(s.n() * s.outH(), 1, t);
+        Workspace w = ws();
+        Tasks.Pool t = w.tasks.pool.set(s, in, inOff, out, outOff, false);
+        pool.parallelFor(s.n() * s.outH(), 1, t, w.slot);
         t.release();
     }
 
     @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        checkOpen();
         Pooling.global(n, hw, c, in, inOff, out, outOff, false);
     }
 
     @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
+        checkOpen();
         Pooling.global(n, hw, c, in, inOff, out, outOff, true);
     }
 
     @Override public PackedWeights packDense(int in, int out, float[] w) {
+        checkOpen();
         if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
         return new DensePacked(ConvKernel.pack(denseShape(1, in, out), w));
     }
@@ -136,23 +170,26 @@ public final class VectorBackend implements Backend {
 
     @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,
                                 Activation act, float alpha, float[] y, int yOff) {
+        Workspace ws = ws();
         if (rows == 0) return;
         if (!(w instanceof DensePacked dp) || dp.conv.shape().inC() != in || dp.conv.shape().outC() != out)
             throw new IllegalArgumentException("dense weights packed for another shape or backend");
-        Tasks.Conv t = tasks.get().conv;
+        Tasks.Conv t = ws.tasks.conv;
         ConvShape s = dp.callShape(rows);
         t.args(s, bias, null, 0, act, alpha, y, yOff);
         t.input.set(x, xOff, 1, rows);
         t.direct(dp.conv);
-        pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t);
+        pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         t.release();
     }
 
     @Override public void activation(Activation act, float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        checkOpen();
         if (len >= PARALLEL_ELEMENTS) {
+            Workspace w = ws();
             int chunks = pool.threads() * 4, per = (len / chunks + VL - 1) / VL * VL;
-            Tasks.Activate t = tasks.get().activate.set(act, alpha, x, xOff, y, yOff, len, per);
-            pool.parallelFor(chunks, 1, t);
+            Tasks.Activate t = w.tasks.activate.set(act, alpha, x, xOff, y, yOff, len, per);
+            pool.parallelFor(chunks, 1, t, w.slot);
             t.release();
             return;
         }
@@ -161,6 +198,7 @@ public final class VectorBackend implements Backend {
 
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
                                      Activation act, float alpha, float[] y, int yOff) {
+        checkOpen();
         if (c < VL && c > 1 && uniform(scale, c) && uniform(shift, c)) {
             // The same affine on every channel (Rescaling, preprocessing): one long row.
             int len = rows * c, i = 0;
@@ -190,35 +228,38 @@ public final class VectorBackend implements Backend {
     }
 
     @Override public void softmax(int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        checkOpen();
         REFERENCE.softmax(rows, len, x, xOff, y, yOff);
     }
 
     @Override public void binary(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
                                  float[] out, int outOff, int[] outShape) {
+        Workspace w = ws();
         long size = 1;
         for (int d : outShape) size *= d;
         // Large outputs are split along their first axis longer than 1 (batch, else rows), one slice per task.
         int axis = 0;
         while (axis < outShape.length - 1 && outShape[axis] == 1) axis++;
         if (size >= PARALLEL_ELEMENTS && axis < outShape.length - 1 && pool.threads() > 1) {
-            Tasks.Binary t = tasks.get().binary.set(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape, axis);
-            pool.parallelFor(outShape[axis], 1, t);
+            Tasks.Binary t = w.tasks.binary.set(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape, axis);
+            pool.parallelFor(outShape[axis], 1, t, w.slot);
             t.release();
             return;
         }
-        binaryOne(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
+        binaryOne(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape, w.state());
     }
 
     /** Shapes the vector loops do not cover (neither operand contiguous nor broadcast along the last axis) take the reference loop. */
     static void binaryOne(BinaryOp op, float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape,
-                          float[] out, int outOff, int[] outShape) {
-        if (!Elementwise.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape))
-            REFERENCE.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
+                          float[] out, int outOff, int[] outShape, ThreadState st) {
+        if (!Elementwise.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape, st.broadcast))
+            st.reference.binary(op, a, aOff, aShape, b, bOff, bShape, out, outOff, outShape);
     }
 
     @Override public void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff) {
+        Workspace w = ws();
         if (len < VL) { REFERENCE.reduceLastAxis(op, rows, len, x, xOff, y, yOff); return; }
-        float[] lanes = LANES.get();
+        float[] lanes = w.lanes;
         for (int r = 0; r < rows; r++) {
             int base = xOff + r * len;
             y[yOff + r] = switch (op) {
@@ -261,7 +302,7 @@ public final class VectorBackend implements Backend {
         return s;
     }
 
-        // ---- data movement: System.arraycopy (already the machine's fastest copy) or gathers the
+    // ---- data movement: System.arraycopy (already the machine's fastest copy) or gathers the
     // Vector API would not speed up; these delegate to the reference loops. ----------------
 
     @Override public void copyRows(int rows, int len, float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
@@ -335,6 +376,4 @@ public final class VectorBackend implements Backend {
             for (; j < per; j++) { float v = x[xOff + base + j]; y[yOff + base + j] = v >= 0 ? v : alpha[j] * v; }
         }
     }
-
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VL]);
 }

@@ -53,7 +53,8 @@ public class ConvBench {
     public void setup() {
         shape = LayerShapes.CONV.get(layer);
         if (shape == null) throw new IllegalArgumentException("unknown layer " + layer + "; known " + LayerShapes.CONV.keySet());
-        be = KernelRegistry.create(backend, threads);
+        // A workspace, as a session uses: the shared handle would take fresh scratch on every call.
+        be = KernelRegistry.create(backend, threads).newWorkspace();
         Random r = new Random(1);
         float[] w = new float[(int) shape.weightCount()];
         for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() - 0.5f;

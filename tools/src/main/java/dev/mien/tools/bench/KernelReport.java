@@ -45,6 +45,7 @@ public final class KernelReport {
         for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() - 0.5f;
         for (int i = 0; i < in.length; i++) in[i] = r.nextFloat();
         PackedWeights p = be.packConv(s, w);
+        be = be.newWorkspace();     // reusable scratch, as in a session
         // Warm up until the JIT has compiled the kernel: at least 3 calls, and 200 calls or 1.5 s.
         long start = System.nanoTime();
         for (int i = 0; i < 3 || (i < 200 && System.nanoTime() - start < 1_500_000_000L); i++)

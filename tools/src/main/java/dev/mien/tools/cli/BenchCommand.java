@@ -56,8 +56,13 @@ public final class BenchCommand {
         double peak = a.get("peak-gflops") != null ? a.floatValue("peak-gflops", 0f)
                 : PEAK_PER_CORE_GFLOPS * Math.min(backend.threads(), Runtime.getRuntime().availableProcessors());
 
-        Model model = new Model(g, backend);
-        Session s = model.newSession(batch, RunOptions.DEFAULT);
+        try (Model model = Model.owning(g, backend); Session s = model.newSession(batch, RunOptions.DEFAULT)) {
+            measure(a, g, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
+        }
+    }
+
+    private void measure(Args a, Graph g, String label, Backend backend, Session s, int batch, int iters, int warmup,
+                         double warmupSeconds, double peak, PrintStream out) {
         Random r = new Random(42);
         for (ValueInfo in : g.inputs()) {
             float[] x = new float[batch * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];

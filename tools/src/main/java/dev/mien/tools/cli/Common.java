@@ -24,10 +24,11 @@ final class Common {
         return s;
     }
 
+    /** The backend the options ask for; a bad --threads, MIEN_THREADS or -Dmien.threads is one line naming it. */
     static Backend backend(Args a) {
-        int threads = a.intValue("threads", KernelRegistry.defaultThreads(), 1, 1024);
         String name = a.get("kernels");
         try {
+            int threads = a.get("threads") != null ? KernelRegistry.parseThreads(a.get("threads"), "--threads") : KernelRegistry.defaultThreads();
             return name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
@@ -44,6 +45,14 @@ final class Common {
     }
 
     static Model model(Args a, Path file, LoadOptions options) {
-        return new Model(loadGraph(file, options), backend(a));
+        // Options first: a bad thread count is reported before a long load. The model owns the
+        // backend it runs on, so closing the model releases it.
+        Backend be = backend(a);
+        try {
+            return Model.owning(loadGraph(file, options), be);
+        } catch (RuntimeException e) {
+            be.close();
+            throw e;
+        }
     }
 }

@@ -28,7 +28,12 @@ public final class PredictCommand {
         if (a.positionals().isEmpty()) throw new CliException("no images given");
         List<Path> images = new ArrayList<>();
         for (String p : a.positionals()) images.add(Args.existingFile("image", p));
-        Model model = Common.model(a, modelPath, LoadOptions.DEFAULT);
+        try (Model model = Common.model(a, modelPath, LoadOptions.DEFAULT)) {
+            predict(a, modelPath, images, model, out);
+        }
+    }
+
+    private void predict(Args a, Path modelPath, List<Path> images, Model model, PrintStream out) {
         // The card says what the network is; --preprocess and --classes override it.
         NetworkCard card = model.card();
         String pipelineName = a.get("preprocess", card.hasPreprocessing() ? card.preprocessing() : null);

@@ -30,7 +30,12 @@ public final class RunCommand {
             throw new CliException(e.getMessage(), 1);
         }
         LoadOptions lo = LoadOptions.DEFAULT.withBeta(a.floatValue("beta", LoadOptions.DEFAULT.manetBeta()));
-        Model model = Common.model(a, modelPath, lo);
+        try (Model model = Common.model(a, modelPath, lo)) {
+            run(a, model, input, inputPath, outDir, out);
+        }
+    }
+
+    private void run(Args a, Model model, Tensor input, Path inputPath, String outDir, PrintStream out) {
         RunOptions ro = RunOptions.DEFAULT.withBatchCoupledAttention(a.flag("batch-coupled-attention"));
         Map<String, Tensor> outputs;
         try {
