@@ -24,8 +24,11 @@ final class PwfsLowering implements Lowering {
                 int s = r * c, d = r * g;
                 for (int j = 0; j < g; j++) {
                     float a = src[s + j], bb = src[s + g + j], cc = src[s + 2 * g + j];
-                    float mx = Math.max(Math.max(a, bb), cc), mn = Math.min(Math.min(a, bb), cc);
-                    float med = a + bb + cc - mn - mx;
+                    // The median as max(min, min(max, c)), not sum - min - max: exact, and an
+                    // infinite channel does not turn the median into Inf - Inf = NaN. Math.max/min
+                    // propagate NaN like the framework's sort-based median.
+                    float mx = Math.max(Math.max(a, bb), cc);
+                    float med = Math.max(Math.min(a, bb), Math.min(Math.max(a, bb), cc));
                     dst[d + j] = 0.5f * (mx + med);
                 }
             }
