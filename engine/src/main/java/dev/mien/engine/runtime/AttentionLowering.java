@@ -31,9 +31,19 @@ final class AttentionLowering implements Lowering {
         int d = Shapes.last(q);
         boolean twoD = q.length == 2;
         if (twoD && !ctx.options.batchCoupledAttention()) {
-            // softmax over a single score is exactly 1: the output is the value itself.
-            int len = Shapes.isize(v);
-            return b -> System.arraycopy(b.slots[vi], 0, b.slots[yi], 0, len);
+            // softmax over a single score is exactly 1 when the score is finite: the output is
+            // the value itself. A NaN or infinite score makes Keras' weight exp(s - s) NaN, and
+            // with it the whole output row, so only the score is computed here.
+            int rows = q[0], dv = Shapes.last(v);
+            return b -> {
+                float[] qs = b.slots[qi], ks = b.slots[ki], vs = b.slots[vi], ys = b.slots[yi];
+                for (int r = 0; r < rows; r++) {
+                    float s = 0f;
+                    for (int e = 0; e < d; e++) s += qs[r * d + e] * ks[r * d + e];
+                    if (Float.isFinite(s * scale)) System.arraycopy(vs, r * dv, ys, r * dv, dv);
+                    else java.util.Arrays.fill(ys, r * dv, (r + 1) * dv, Float.NaN);
+                }
+            };
         }
         int groups = twoD ? 1 : q[0], tq = twoD ? q[0] : q[1], tv = twoD ? v[0] : v[1];
         return b -> {
