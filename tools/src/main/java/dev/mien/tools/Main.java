@@ -5,6 +5,7 @@ import dev.mien.tools.cli.CliException;
 import dev.mien.tools.cli.ConvertCommand;
 import dev.mien.tools.cli.InspectCommand;
 import dev.mien.tools.cli.PredictCommand;
+import dev.mien.tools.cli.Problems;
 import dev.mien.tools.cli.RunCommand;
 
 import java.io.PrintStream;
@@ -52,7 +53,7 @@ public final class Main {
         try {
             switch (cmd) {
                 case "run" -> new RunCommand().run(args, out);
-                case "predict" -> new PredictCommand().run(args, out);
+                case "predict" -> { return new PredictCommand().run(args, out, err); }
                 case "inspect" -> new InspectCommand().run(args, out);
                 case "convert" -> new ConvertCommand().run(args, out);
                 case "bench" -> new BenchCommand().run(args, out);
@@ -64,10 +65,9 @@ public final class Main {
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            err.println("mien " + cmd + ": " + msg);
+            // Whatever a command did not map itself: still one line, in words (see Problems).
+            err.println("mien " + cmd + ": " + Problems.describe(e));
             if (verbose) e.printStackTrace(err);
-            else err.println("(run with --verbose for details)");
             return 1;
         }
     }

@@ -9,7 +9,6 @@ import dev.mien.formats.ModelLoader;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -33,21 +32,38 @@ final class Common {
         try {
             return name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException(name == null ? e.getMessage() : "--kernels " + name + ": " + e.getMessage());
         }
     }
 
     static Graph loadGraph(Path file, LoadOptions options) {
-        try {
-            return ModelLoader.load(file, options).graph();
-        } catch (IOException e) {
-            String m = e.getMessage();
-            throw new CliException(m != null && m.contains(file.toString()) ? m : file + ": " + m, 1);
-        }
+        return Problems.onIo(file, () -> ModelLoader.load(file, options).graph());
+    }
+
+    /** {@code --beta} (MA-Net's head weighting) applied while its checkpoint is read; see {@link #checkBeta}. */
+    static LoadOptions loadOptions(Args a) {
+        return a.get("beta") == null ? LoadOptions.DEFAULT : LoadOptions.DEFAULT.withBeta(a.floatValue("beta", LoadOptions.DEFAULT.manetBeta()));
+    }
+
+    /**
+     * Refuses {@code --beta} where it would silently change nothing: a model other than MA-Net
+     * has no such parameter, and a converted .mien file has its beta built into the graph.
+     */
+    static void checkBeta(Args a, Path file, Graph g) {
+        if (a.get("beta") == null) return;
+        String arch = g.metadata().get("architecture");
+        if (!"manet".equals(arch))
+            throw new CliException(file + ": --beta is MA-Net's head weighting; this model (" + (arch == null ? "generic" : arch) + ") has no such parameter");
+        if ("mien".equals(g.metadata().get("source_format")))
+            throw new CliException(file + ": --beta was fixed when this .mien file was converted (beta " + g.metadata().getOrDefault("beta", "?")
+                    + "); convert the checkpoint again with --beta");
     }
 
     static Model model(Args a, Path file, LoadOptions options) {
-        return new Model(loadGraph(file, options), backend(a));
+        Graph g = loadGraph(file, options);
+        checkBeta(a, file, g);
+        Backend be = backend(a);
+        return Problems.on(file, () -> new Model(g, be));
     }
 
     /** The output a prediction reads: MA-Net's fused logits, else the last graph output. */
