@@ -26,8 +26,9 @@ public final class Main {
                        run a preprocessed tensor (source framework layout), write DIR/<output>.npy
               predict  --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
                        preprocess images like the model's authors, run, print the top classes
+                       (a bad image gets an error line, or an "error" entry with --json; exit 1)
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
-              convert  M -o FILE         write Mien's own optimised model file
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
                        [--iterations I] [--warmup W] [--json]
               help                       this text
@@ -61,7 +62,7 @@ public final class Main {
             }
             return 0;
         } catch (CliException e) {
-            err.println("mien " + cmd + ": " + e.getMessage());
+            err.println("mien " + cmd + ": " + Problems.describe(e));
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
