@@ -2,16 +2,14 @@ package dev.mien.tools.cli;
 
 import dev.mien.engine.Model;
 import dev.mien.engine.ir.Graph;
-import dev.mien.engine.ir.Node;
-import dev.mien.engine.ir.Op;
 import dev.mien.formats.LoadOptions;
+import dev.mien.formats.ModelFormat;
 import dev.mien.formats.ModelLoader;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 
 /** Pieces shared by the commands: options common to all, model loading, backend choice. */
@@ -51,11 +49,11 @@ final class Common {
      */
     static void checkBeta(Args a, Path file, Graph g) {
         if (a.get("beta") == null) return;
-        String arch = g.metadata().get("architecture");
+        String arch = g.card().architecture();
         if (!"manet".equals(arch))
-            throw new CliException(file + ": --beta is MA-Net's head weighting; this model (" + (arch == null ? "generic" : arch) + ") has no such parameter");
-        if ("mien".equals(g.metadata().get("source_format")))
-            throw new CliException(file + ": --beta was fixed when this .mien file was converted (beta " + g.metadata().getOrDefault("beta", "?")
+            throw new CliException(file + ": --beta is MA-Net's head weighting; this model (" + arch + ") has no such parameter");
+        if (Problems.onIo(file, () -> ModelFormat.detect(file)) == ModelFormat.MIEN)
+            throw new CliException(file + ": --beta was fixed when this .mien file was converted (beta " + g.card().extra().getOrDefault("beta", "?")
                     + "); convert the checkpoint again with --beta");
     }
 
@@ -64,28 +62,5 @@ final class Common {
         checkBeta(a, file, g);
         Backend be = backend(a);
         return Problems.on(file, () -> new Model(g, be));
-    }
-
-    /** The output a prediction reads: MA-Net's fused logits, else the last graph output. */
-    static String predictionOutput(Graph g) {
-        String pref = g.metadata().get("predict_output");
-        if (pref != null && g.outputs().contains(pref)) return pref;
-        if (g.outputs().contains("logits")) return "logits";
-        return g.outputs().get(g.outputs().size() - 1);
-    }
-
-    /** True when the value is already a probability vector (produced by a softmax). */
-    static boolean isSoftmax(Graph g, String value) {
-        for (Node n : g.nodes()) if (n.outputs().contains(value)) return n.op() == Op.SOFTMAX;
-        return false;
-    }
-
-    static List<String> classNames(Graph g, int n) {
-        String c = g.metadata().get("classes");
-        if (c != null) {
-            List<String> l = List.of(c.split(","));
-            if (l.size() == n) return l;
-        }
-        return java.util.stream.IntStream.range(0, n).mapToObj(i -> "class_" + i).toList();
     }
 }
