@@ -73,4 +73,39 @@ public interface Backend {
 
     /** {@code y[r] = op over i of x[r][i]}: channel-wise mean/max of attention blocks. */
     void reduceLastAxis(ReduceOp op, int rows, int len, float[] x, int xOff, float[] y, int yOff);
+    // ---- data movement, resize, selection, attention -------------------------------------
+
+    /** {@code dst[r*dstStride + i] = src[r*srcStride + i]} for r < rows, i < len: the pieces of concat, slice and copies. */
+    void copyRows(int rows, int len, float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride);
+
+    /**
+     * Zero padding and cropping of an NHWC batch: output pixel (oh, ow) is input (oh - top, ow - left),
+     * zero outside the input; {@code top}/{@code left} are negative when cropping.
+     */
+    void pad2d(int n, int inH, int inW, int c, int top, int left, int outH, int outW, float[] x, int xOff, float[] y, int yOff);
+
+    /** {@code y = x} transposed: output axis d is input axis {@code perm[d]}; {@code inShape} of any rank up to 8. */
+    void transpose(int[] inShape, int[] perm, float[] x, int xOff, float[] y, int yOff);
+
+    /** Keras ChannelShuffle per row of c channels: view as (groups, c/groups), write as (c/groups, groups). */
+    void channelShuffle(int rows, int c, int groups, float[] x, int xOff, float[] y, int yOff);
+
+    /** Bilinear or nearest resize; {@code scratch} holds at least {@link ResizeShape#scratchLength()} doubles (unused for nearest). */
+    void resize(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] scratch);
+
+    /** LANMSFF's PWFS per row: channels in three equal groups, output {@code 0.5 * (max + median)} of the three. */
+    void pwfs(int rows, int c, float[] x, int xOff, float[] y, int yOff);
+
+    /** {@code y = x >= 0 ? x : alpha[j] * x} where j is the index within each of {@code batch} samples of {@code per} values. */
+    void prelu(int batch, int per, float[] x, int xOff, float[] alpha, float[] y, int yOff);
+
+    /** Reduction over the axes flagged in {@code reduced} (any set) of an input of shape {@code inShape}; y has the kept axes in order. */
+    void reduce(ReduceOp op, int[] inShape, boolean[] reduced, float[] x, int xOff, float[] y, int yOff);
+
+    /**
+     * Dot-product attention in {@code groups} independent blocks: scores {@code q[tq][d] . k[tv][d] * scale},
+     * softmax over tv, times {@code v[tv][d]}. {@code scores} holds at least tv floats.
+     */
+    void attention(int groups, int tq, int tv, int d, float scale, float[] q, int qOff, float[] k, int kOff,
+                   float[] v, int vOff, float[] y, int yOff, float[] scores);
 }

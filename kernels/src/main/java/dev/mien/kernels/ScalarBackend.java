@@ -197,4 +197,38 @@ public final class ScalarBackend implements Backend {
             y[yOff + r] = op == ReduceOp.MEAN ? acc / len : acc;
         }
     }
+    @Override public void copyRows(int rows, int len, float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
+        DataMovement.copyRows(rows, len, src, srcOff, srcStride, dst, dstOff, dstStride);
+    }
+
+    @Override public void pad2d(int n, int inH, int inW, int c, int top, int left, int outH, int outW, float[] x, int xOff, float[] y, int yOff) {
+        DataMovement.pad2d(n, inH, inW, c, top, left, outH, outW, x, xOff, y, yOff);
+    }
+
+    @Override public void transpose(int[] inShape, int[] perm, float[] x, int xOff, float[] y, int yOff) {
+        DataMovement.transpose(inShape, perm, x, xOff, y, yOff);
+    }
+
+    @Override public void channelShuffle(int rows, int c, int groups, float[] x, int xOff, float[] y, int yOff) {
+        DataMovement.channelShuffle(rows, c, groups, x, xOff, y, yOff);
+    }
+
+    @Override public void resize(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] scratch) {
+        DataMovement.resize(s, x, xOff, y, yOff, scratch);
+    }
+
+    @Override public void pwfs(int rows, int c, float[] x, int xOff, float[] y, int yOff) { DataMovement.pwfs(rows, c, x, xOff, y, yOff); }
+
+    @Override public void prelu(int batch, int per, float[] x, int xOff, float[] alpha, float[] y, int yOff) {
+        DataMovement.prelu(batch, per, x, xOff, alpha, y, yOff);
+    }
+
+    @Override public void reduce(ReduceOp op, int[] inShape, boolean[] reduced, float[] x, int xOff, float[] y, int yOff) {
+        DataMovement.reduce(op, inShape, reduced, x, xOff, y, yOff);
+    }
+
+    @Override public void attention(int groups, int tq, int tv, int d, float scale, float[] q, int qOff, float[] k, int kOff,
+                                    float[] v, int vOff, float[] y, int yOff, float[] scores) {
+        DataMovement.attention(groups, tq, tv, d, scale, q, qOff, k, kOff, v, vOff, y, yOff, scores);
+    }
 }

@@ -53,7 +53,7 @@ public final class KnownNetworks {
     }
 
     private static int outputWidth(Graph g, String output) {
-        int[] s = dev.mien.engine.runtime.Planner.inferShapes(g, 1).get(output);
+        int[] s = dev.mien.engine.ops.ShapeInference.infer(g, 1).shapes().get(output);
         return s == null ? -1 : s[s.length - 1];
     }
 }

@@ -25,14 +25,16 @@ import java.util.Map;
  * Mien's own model file: one self-describing, memory-mappable file holding an optimised graph
  * and its weights. Layout (little-endian):
  * <pre>
- *   "MIEN" u32 version u32 headerBytes   header (graph, attributes, tensor table)
+ *   "MIEN" u32 version u32 headerBytes   header (graph, attributes, tensor table[, constants])
  *   zero padding to 64 bytes, then every weight tensor as raw fp32, each 64-byte aligned
  * </pre>
  * Tensor data offsets are absolute, so a reader can map the file and view weights in place.
- * After the node table the header may hold tagged sections (u32 tag, u32 length, bytes); the
- * {@link NetworkCardCodec#TAG CARD} section stores the {@link dev.mien.engine.NetworkCard}
- * typed. Readers skip tags they do not know; files without a card (written before cards
- * existed) get one derived from their string metadata.
+ * After the node table the header may hold tagged sections (u32 tag, u32 length, bytes), each
+ * written only when there is something to store: {@code CNST} the graph's constant tensors
+ * (count, then name, shape and data offset each), and the {@link NetworkCardCodec#TAG CARD}
+ * section storing the {@link dev.mien.engine.NetworkCard} typed. Readers skip tags they do not
+ * know; files without a card (written before cards existed) get one derived from their string
+ * metadata.
  */
 public final class ModelFile {
     private ModelFile() {}
@@ -40,6 +42,8 @@ public final class ModelFile {
     static final byte[] MAGIC = {'M', 'I', 'E', 'N'};
     static final int VERSION = 1;
     static final int ALIGN = 64;
+    /** Tag of the header section holding the graph's constant tensors ("CNST"). */
+    static final int CONSTANTS_TAG = 0x54534E43;
 
     public static void write(Path file, Graph g) throws IOException {
         HeaderWriter h = new HeaderWriter();
@@ -62,6 +66,19 @@ public final class ModelFile {
                 h.i64(0);
                 blobs.add(e.getValue());
             }
+        }
+        if (!g.constants().isEmpty()) {
+            h.i32(CONSTANTS_TAG);
+            int lengthAt = h.position();
+            h.i32(0);
+            h.i32(g.constants().size());
+            for (var e : g.constants().entrySet()) {
+                h.str(e.getKey()); h.ints(e.getValue().shape());
+                offsetSlots.add(h.position());
+                h.i64(0);
+                blobs.add(e.getValue());
+            }
+            h.i32At(lengthAt, h.position() - lengthAt - 4);
         }
         // A graph without inputs or outputs (a fragment) has no card to derive; it is stored without one.
         if (g.hasCard() || (!g.inputs().isEmpty() && !g.outputs().isEmpty())) {
@@ -143,25 +160,28 @@ public final class ModelFile {
                 int nParam = h.count(16);
                 for (int k = 0; k < nParam; k++) {
                     String key = h.str();
-                    int[] shape = h.ints();
-                    long off = h.i64();
-                    long count = 1;
-                    for (int d : shape) {
-                        count *= d;
-                        if (count > size) throw new ModelFileException(file, "corrupt: weights " + name + "." + key + " larger than the file");
-                    }
-                    if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
-                        throw new ModelFileException(file, "truncated or corrupt: weights " + name + "." + key + " lie outside the file");
-                    float[] data = DType.F32.decode(map, (int) off, (int) count, ByteOrder.LITTLE_ENDIAN);
-                    params.put(key, new Tensor(shape, data));
+                    params.put(key, tensor(file, map, size, h, name + "." + key));
                 }
                 nodes.add(new Node(name, op, ins, outs, attrs, params));
             }
-            Graph g = new Graph(inputs, nodes, outputs, meta);
-            return h.sections(g);
+            return h.sections(new Graph(inputs, nodes, outputs, meta), map, size);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
             throw new ModelFileException(file, "corrupt header (" + e.getMessage() + ")");
         }
+    }
+
+    /** One tensor entry of the header (shape, data offset), its data copied out of the mapped file. */
+    private static Tensor tensor(Path file, MappedByteBuffer map, long size, HeaderReader h, String what) throws ModelFileException {
+        int[] shape = h.ints();
+        long off = h.i64();
+        long count = 1;
+        for (int d : shape) {
+            count *= d;
+            if (count > size) throw new ModelFileException(file, "corrupt: weights " + what + " larger than the file");
+        }
+        if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
+            throw new ModelFileException(file, "truncated or corrupt: weights " + what + " lie outside the file");
+        return new Tensor(shape, DType.F32.decode(map, (int) off, (int) count, ByteOrder.LITTLE_ENDIAN));
     }
 
     /** A Mien model file that cannot be read; the message names the file. */
@@ -185,6 +205,7 @@ public final class ModelFile {
         int position() { return b.position(); }
         void i32(int v) { room(4); b.putInt(v); }
         void i64(long v) { room(8); b.putLong(v); }
+        void i32At(int pos, int v) { b.putInt(pos, v); }
         void raw(byte[] a) { room(a.length); b.put(a); }
         void str(String s) { byte[] u = s.getBytes(StandardCharsets.UTF_8); i32(u.length); room(u.length); b.put(u); }
         void strs(List<String> l) { i32(l.size()); l.forEach(this::str); }
@@ -217,14 +238,24 @@ public final class ModelFile {
         }
         long i64() { return b.getLong(); }
 
-        /** The tagged sections after the node table: the card, when present, is attached to {@code g}. */
-        Graph sections(Graph g) throws ModelFileException {
+        /** The tagged sections after the node table: constants and the card, attached to {@code g}. */
+        Graph sections(Graph g, MappedByteBuffer map, long size) throws ModelFileException {
             while (b.remaining() >= 8) {
                 int tag = b.getInt();
                 int len = count(1);
-                ByteBuffer body = b.slice(b.position(), len);
-                b.position(b.position() + len);
-                if (tag == NetworkCardCodec.TAG) {
+                int end = b.position() + len;
+                if (tag == CONSTANTS_TAG) {
+                    Map<String, Tensor> constants = new LinkedHashMap<>();
+                    int n = count(16);
+                    for (int k = 0; k < n; k++) {
+                        String name = str();
+                        if (constants.put(name, tensor(file, map, size, this, "constant " + name)) != null)
+                            throw new ModelFileException(file, "corrupt header: constant " + name + " appears twice");
+                    }
+                    if (b.position() != end) throw new ModelFileException(file, "corrupt header: constants section length " + len);
+                    g = g.withConstants(constants);
+                } else if (tag == NetworkCardCodec.TAG) {
+                    ByteBuffer body = b.slice(b.position(), len);
                     try {
                         dev.mien.engine.NetworkCard card = NetworkCardCodec.decode(body);
                         if (!g.outputs().contains(card.output()))
@@ -234,6 +265,7 @@ public final class ModelFile {
                         throw new ModelFileException(file, e.getMessage());
                     }
                 }
+                b.position(end);
             }
             return g;
         }

@@ -3,6 +3,9 @@ package dev.mien.engine.ir;
 /**
  * The operations of Mien's graph IR. Activations are NHWC; axis attributes count the batch
  * axis as 0 and may be negative. Weights live in a node's params, in the layouts named here.
+ * Any input may also be a graph constant ({@link Graph#constants()}). Each op's attribute schema
+ * and shape inference is its definition in {@code dev.mien.engine.ops.OpDefinitions};
+ * docs/ADDING_AN_OP.md lists what a new op needs.
  *
  * <pre>
  * CONV2D            x [, residual]  params weight [kH,kW,Cin/groups,Cout], bias? [Cout]

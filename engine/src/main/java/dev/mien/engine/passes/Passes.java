@@ -5,7 +5,8 @@ import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
-import dev.mien.engine.runtime.Planner;
+import dev.mien.engine.ops.OpDefinitions;
+import dev.mien.engine.ops.ShapeInference;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,9 +81,9 @@ public final class Passes {
             if (conv.op() != Op.CONV2D) continue;
             Node pad = rw.soleProducer(conv.inputs().get(0));
             if (pad == null || pad.op() != Op.PAD) continue;
-            int[] extra = pad.attrs().getInts("pads");
+            int[] extra = OpDefinitions.of(Op.PAD).intsAttr(pad, "pads");
             if (extra.length != 4 || Arrays.stream(extra).anyMatch(v -> v < 0)) continue;
-            int[] own = conv.attrs().getInts("pads", 0, 0, 0, 0);
+            int[] own = OpDefinitions.of(Op.CONV2D).intsAttr(conv, "pads");
             int[] sum = new int[4];
             for (int k = 0; k < 4; k++) sum[k] = own[k] + extra[k];
             List<String> ins = new ArrayList<>(conv.inputs());
@@ -127,7 +128,7 @@ public final class Passes {
         int c = channels(n);
         float[] scale = new float[c], shift = new float[c];
         float[] ga = vec(n, "gamma", c, 1f), be = vec(n, "beta", c, 0f), m = vec(n, "mean", c, 0f), v = vec(n, "var", c, 1f);
-        double eps = n.attrs().getFloat("epsilon", 1e-3f);
+        double eps = OpDefinitions.of(Op.BATCH_NORM).floatAttr(n, "epsilon");
         for (int i = 0; i < c; i++) {
             double s = ga[i] / Math.sqrt((double) v[i] + eps);
             scale[i] = (float) s;
@@ -199,7 +200,7 @@ public final class Passes {
      * add was (both operands exist there), so a following ReLU can fuse as well.
      */
     public static Graph fuseResidualAdd(Graph g, Set<String> keep) {
-        Map<String, int[]> shapes = Planner.inferShapes(g, 1);
+        Map<String, int[]> shapes = ShapeInference.infer(g, 1).shapes();
         GraphRewriter rw = new GraphRewriter(g, keep);
         for (int i = 0; i < rw.nodes.size(); i++) {
             Node add = rw.nodes.get(i);
@@ -241,7 +242,7 @@ public final class Passes {
         return rw.result();
     }
 
-    /** Drops nodes none of whose outputs is read, kept or a graph output (repeatedly). */
+    /** Drops nodes none of whose outputs is read, kept or a graph output (repeatedly), then constants nothing reads. */
     public static Graph removeDeadNodes(Graph g, Set<String> keep) {
         List<Node> nodes = new ArrayList<>(g.nodes());
         Set<String> live = new HashSet<>(g.outputs());
@@ -253,6 +254,8 @@ public final class Passes {
             live.addAll(n.inputs());
             out.add(0, n);
         }
-        return g.withNodes(out);
+        Map<String, Tensor> constants = new LinkedHashMap<>(g.constants());
+        constants.keySet().retainAll(live);
+        return g.withNodes(out).withConstants(constants);
     }
 }

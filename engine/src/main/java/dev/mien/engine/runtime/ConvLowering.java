@@ -1,8 +1,8 @@
 package dev.mien.engine.runtime;
 
 import dev.mien.engine.Tensor;
-import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Node;
+import dev.mien.engine.ops.OpDefinitions;
 import dev.mien.kernels.Activation;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.ConvTransposeShape;
@@ -26,33 +26,9 @@ final class ConvLowering {
     }
 
     static final class Conv implements Lowering {
-        static ConvShape shape(Node n, int[] x) {
-            Shapes.requireRank(n.name(), x, 4);
-            Tensor w = weight(n);
-            if (w.rank() != 4) throw new PlanException(n.name() + ": conv weight must be HWIO rank 4, got " + w);
-            Attrs a = n.attrs();
-            int[] s = a.getInts("strides", 1, 1), d = a.getInts("dilations", 1, 1), p = a.getInts("pads", 0, 0, 0, 0);
-            int groups = a.getInt("groups", 1);
-            if (x[3] != w.dim(2) * groups)
-                throw new PlanException(n.name() + ": input has " + x[3] + " channels, weight expects "
-                        + w.dim(2) + " x " + groups + " groups");
-            try {
-                return new ConvShape(x[0], x[1], x[2], x[3], w.dim(3), w.dim(0), w.dim(1), s[0], s[1], d[0], d[1],
-                        p[0], p[1], p[2], p[3], groups);
-            } catch (IllegalArgumentException e) {
-                throw new PlanException(n.name() + ": " + e.getMessage());
-            }
-        }
+        static ConvShape shape(Node n, int[] x) { return OpDefinitions.convShape(n, x); }
 
-        @Override public int[][] outputShapes(Node n, int[][] in) {
-            ConvShape cs = shape(n, in[0]);
-            int[] out = {cs.n(), cs.outH(), cs.outW(), cs.outC()};
-            if (in.length > 1 && !java.util.Arrays.equals(in[1], out))
-                throw new PlanException(n.name() + ": residual shape " + Shapes.str(in[1]) + " != output " + Shapes.str(out));
-            return new int[][]{out};
-        }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             ConvShape cs = shape(n, in[0]);
             // Packing does not depend on batch or spatial size: one packed copy serves every plan.
             PackedWeights pw = ctx.packed(n, "conv", () -> ctx.backend.packConv(cs, weight(n).data()));
@@ -63,35 +39,16 @@ final class ConvLowering {
             int x = inS[0], y = outS[0];
             if (inS.length > 1) {
                 int r = inS[1];
-                return b -> be.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0);
+                return NamedStep.backend("conv2d", b -> be.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0));
             }
-            return b -> be.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0);
+            return NamedStep.backend("conv2d", b -> be.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0));
         }
     }
 
     static final class ConvTranspose implements Lowering {
-        static ConvTransposeShape shape(Node n, int[] x) {
-            Shapes.requireRank(n.name(), x, 4);
-            Tensor w = weight(n);
-            if (w.rank() != 4 || w.dim(3) != x[3])
-                throw new PlanException(n.name() + ": transposed-conv weight " + w + " does not fit input " + Shapes.str(x));
-            int[] s = n.attrs().getInts("strides", 1, 1), p = n.attrs().getInts("pads", 0, 0, 0, 0);
-            int kh = w.dim(0), kw = w.dim(1);
-            int oh = (x[1] - 1) * s[0] + kh - p[0] - p[2];
-            int ow = (x[2] - 1) * s[1] + kw - p[1] - p[3];
-            try {
-                return new ConvTransposeShape(x[0], x[1], x[2], x[3], w.dim(2), kh, kw, s[0], s[1], p[0], p[1], oh, ow);
-            } catch (IllegalArgumentException e) {
-                throw new PlanException(n.name() + ": " + e.getMessage());
-            }
-        }
+        static ConvTransposeShape shape(Node n, int[] x) { return OpDefinitions.convTransposeShape(n, x); }
 
-        @Override public int[][] outputShapes(Node n, int[][] in) {
-            ConvTransposeShape t = shape(n, in[0]);
-            return new int[][]{{t.n(), t.outH(), t.outW(), t.outC()}};
-        }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             ConvTransposeShape t = shape(n, in[0]);
             float[] w = weight(n).data();
             float[] bias = bias(n, t.outC());
@@ -99,22 +56,12 @@ final class ConvLowering {
             float alpha = Activations.alpha(n.attrs());
             var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0);
+            return NamedStep.backend("convTranspose2d", b -> be.convTranspose2d(t, b.slots[x], 0, w, bias, act, alpha, b.slots[y], 0));
         }
     }
 
     static final class Dense implements Lowering {
-        @Override public int[][] outputShapes(Node n, int[][] in) {
-            Tensor w = weight(n);
-            int[] x = in[0];
-            if (w.rank() != 2 || w.dim(0) != Shapes.last(x))
-                throw new PlanException(n.name() + ": dense weight " + w + " does not fit input " + Shapes.str(x));
-            int[] o = x.clone();
-            o[o.length - 1] = w.dim(1);
-            return new int[][]{o};
-        }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             Tensor w = weight(n);
             int fin = w.dim(0), fout = w.dim(1), rows = Shapes.rowsExceptLast(in[0]);
             PackedWeights pw = ctx.packed(n, "dense", () -> ctx.backend.packDense(fin, fout, w.data()));
@@ -123,7 +70,7 @@ final class ConvLowering {
             float alpha = Activations.alpha(n.attrs());
             var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0);
+            return NamedStep.backend("dense", b -> be.dense(rows, fin, fout, b.slots[x], 0, pw, bias, act, alpha, b.slots[y], 0));
         }
     }
 }

@@ -12,24 +12,18 @@ import java.util.Arrays;
 final class ElementwiseLowering {
     private ElementwiseLowering() {}
 
-    static int[][] same(int[][] in) { return new int[][]{in[0].clone()}; }
-
     static final class Act implements Lowering {
-        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
             int len = Shapes.isize(in[0]), x = inS[0], y = outS[0];
             var be = ctx.backend;
-            return b -> be.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len);
+            return NamedStep.backend("activation", b -> be.activation(act, alpha, b.slots[x], 0, b.slots[y], 0, len));
         }
     }
 
     /** SCALE_SHIFT and an unfolded BATCH_NORM, both as y = act(x * scale[c] + shift[c]). */
     static final class Affine implements Lowering {
-        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
-
         static float[][] scaleShift(Node n, int c) {
             if (n.op() == Op.BATCH_NORM) {
                 float[][] ss = dev.mien.engine.passes.Passes.batchNormScaleShift(n);
@@ -50,21 +44,19 @@ final class ElementwiseLowering {
             return out;
         }
 
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int c = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]);
             float[][] ss = ctx.derived(n, "affine", () -> scaleShift(n, c));
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());
             var be = ctx.backend;
             int x = inS[0], y = outS[0];
-            return b -> be.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0);
+            return NamedStep.backend("scaleShift", b -> be.scaleShift(rows, c, b.slots[x], 0, ss[0], ss[1], act, alpha, b.slots[y], 0));
         }
     }
 
     static final class PRelu implements Lowering {
-        @Override public int[][] outputShapes(Node n, int[][] in) { return same(in); }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int[] sample = Arrays.copyOfRange(in[0], 1, in[0].length);
             Tensor a = n.param("alpha");
             if (a == null) throw new PlanException(n.name() + ": missing alpha");
@@ -79,25 +71,16 @@ final class ElementwiseLowering {
                 return full;
             });
             int x = inS[0], y = outS[0];
-            return b -> {
-                float[] xs = b.slots[x], ys = b.slots[y];
-                for (int i = 0, o = 0; i < batch; i++)
-                    for (int j = 0; j < per; j++, o++) { float v = xs[o]; ys[o] = v >= 0 ? v : alpha[j] * v; }
-            };
+            var be = ctx.backend;
+            return NamedStep.backend("prelu", b -> be.prelu(batch, per, b.slots[x], 0, alpha, b.slots[y], 0));
         }
     }
 
     static final class Softmax implements Lowering {
-        @Override public int[][] outputShapes(Node n, int[][] in) {
-            int ax = Shapes.axis(n.attrs().getInt("axis", -1), in[0].length);
-            if (ax != in[0].length - 1) throw new PlanException(n.name() + ": softmax only over the last axis");
-            return same(in);
-        }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             int len = Shapes.last(in[0]), rows = Shapes.rowsExceptLast(in[0]), x = inS[0], y = outS[0];
             var be = ctx.backend;
-            return b -> be.softmax(rows, len, b.slots[x], 0, b.slots[y], 0);
+            return NamedStep.backend("softmax", b -> be.softmax(rows, len, b.slots[x], 0, b.slots[y], 0));
         }
     }
 
@@ -115,18 +98,7 @@ final class ElementwiseLowering {
             };
         }
 
-        @Override public int[][] outputShapes(Node n, int[][] in) {
-            if (in.length < 2) throw new PlanException(n.name() + ": " + n.op() + " needs at least two inputs");
-            int[] s = in[0];
-            for (int i = 1; i < in.length; i++) s = Shapes.broadcast(s, in[i]);
-            // Folding into the output buffer is only safe once the partial result has the final shape.
-            int[] first = Shapes.broadcast(in[0], in[1]);
-            if (in.length > 2 && !Arrays.equals(first, s))
-                throw new PlanException(n.name() + ": the first two inputs of a " + in.length + "-way " + n.op() + " must broadcast to the output shape");
-            return new int[][]{s};
-        }
-
-        @Override public Step lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
+        @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             BinaryOp op = opOf(n.op());
             int[] o = out[0];
             int y = outS[0];
@@ -138,12 +110,12 @@ final class ElementwiseLowering {
             float[] invScale = {inv}, zero = {0f};
             int len = Shapes.isize(o);
             boolean average = n.op() == Op.AVERAGE;
-            return b -> {
+            return NamedStep.backend("binary", b -> {
                 be.binary(op, b.slots[s0], 0, a0, b.slots[s1], 0, a1, b.slots[y], 0, o);
                 for (int i = 2; i < k; i++)
                     be.binary(op, b.slots[y], 0, o, b.slots[inS[i]], 0, in[i], b.slots[y], 0, o);
                 if (average) be.scaleShift(len, 1, b.slots[y], 0, invScale, zero, Activation.NONE, 0f, b.slots[y], 0);
-            };
+            });
         }
     }
 }

@@ -3,14 +3,13 @@ package dev.mien.engine.runtime;
 import dev.mien.engine.ir.Node;
 
 /**
- * Turns one IR node into a planned step: first its output shapes from its input shapes
- * (full shapes, batch included), then a {@link Step} bound to buffer slots.
+ * Turns one IR node, whose input and output shapes (full, batch included) the op definitions
+ * have already inferred, into a planned step bound to buffer slots: a {@link NamedStep} that
+ * calls one or more backend kernels, or a named host step.
  */
 interface Lowering {
-    int[][] outputShapes(Node node, int[][] in);
+    NamedStep lower(Node node, int[][] in, int[][] out, int[] inSlots, int[] outSlots, LoweringContext ctx);
 
-    Step lower(Node node, int[][] in, int[][] out, int[] inSlots, int[] outSlots, LoweringContext ctx);
-
-    /** Whether output 0 may share input 0's storage (pure reshapes). */
+    /** Whether output 0 may share input 0's storage (pure reshapes): such nodes get no step. */
     default boolean aliasesInput(Node node) { return false; }
 }

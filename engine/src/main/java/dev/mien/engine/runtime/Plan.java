@@ -12,20 +12,32 @@ public final class Plan {
     final List<Step> steps;
     final List<String> stepNames;
     final List<String> stepOps;
+    final List<StepKind> stepKinds;
+    final List<String> stepKernels;
     final long[] stepMacs;
     final int[] slotSizes;
+    /** Per slot: the constant's array it is bound to, or null for an activation slot. */
+    final float[][] fixedSlots;
+    final int[] wideSizes;
+    final List<String> scratchNames;
     final Map<String, int[]> shapes;
     final Map<String, Integer> slotOf;
     final long macs;
 
-    Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, long[] stepMacs, int[] slotSizes, Map<String, int[]> shapes,
-         Map<String, Integer> slotOf, long macs) {
+    Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<StepKind> stepKinds, List<String> stepKernels,
+         long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
+         Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs) {
         this.batch = batch;
         this.steps = steps;
         this.stepNames = stepNames;
         this.stepOps = stepOps;
+        this.stepKinds = stepKinds;
+        this.stepKernels = stepKernels;
         this.stepMacs = stepMacs;
         this.slotSizes = slotSizes;
+        this.fixedSlots = fixedSlots;
+        this.wideSizes = wideSizes;
+        this.scratchNames = scratchNames;
         this.shapes = shapes;
         this.slotOf = slotOf;
         this.macs = macs;
@@ -35,10 +47,11 @@ public final class Plan {
     public long macs() { return macs; }
     public int stepCount() { return steps.size(); }
 
-    /** Bytes of activation memory one execution context of this plan holds. */
+    /** Bytes of activation and scratch memory one execution context of this plan holds (constants are shared, not counted). */
     public long activationBytes() {
         long n = 0;
         for (int s : slotSizes) n += 4L * s;
+        for (int s : wideSizes) n += 8L * s;
         return n;
     }
 
@@ -48,7 +61,7 @@ public final class Plan {
         return s.clone();
     }
 
-    public Buffers newBuffers() { return new Buffers(slotSizes); }
+    public Buffers newBuffers() { return new Buffers(slotSizes, fixedSlots, wideSizes); }
 
     /** Runs every step; inputs must already be in their slots. */
     public void execute(Buffers b) {
@@ -60,6 +73,15 @@ public final class Plan {
 
     /** The op of each step's node (e.g. CONV2D), indexed like {@link #stepNames()}. */
     public List<String> stepOps() { return stepOps; }
+
+    /** How each step runs (a backend kernel or a named host step), indexed like {@link #stepNames()}. */
+    public List<StepKind> stepKinds() { return stepKinds; }
+
+    /** The backend kernel (or host step) each step runs, e.g. {@code conv2d}, {@code resize}; indexed like {@link #stepNames()}. */
+    public List<String> stepKernels() { return stepKernels; }
+
+    /** Names of the per-Session scratch buffers the steps use (e.g. {@code up/rows}). */
+    public List<String> scratchNames() { return scratchNames; }
 
     /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
     public long stepMacs(int step) { return stepMacs[step]; }

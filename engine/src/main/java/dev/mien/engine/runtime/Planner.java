@@ -1,8 +1,11 @@
 package dev.mien.engine.runtime;
 
+import dev.mien.engine.Tensor;
 import dev.mien.engine.ir.Graph;
+import dev.mien.engine.ir.GraphException;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.ValueInfo;
+import dev.mien.engine.ops.ShapeInference;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +18,8 @@ import java.util.TreeMap;
 
 /**
  * Lowers a graph for one batch size: checks every op is supported (listing all that are not),
- * infers shapes, assigns buffer slots by liveness so values whose lifetimes do not overlap
- * share memory, and binds one step per node.
+ * takes every value's shape from {@link ShapeInference}, assigns buffer slots by liveness so
+ * values whose lifetimes do not overlap share memory, and binds one named step per node.
  */
 public final class Planner {
     private Planner() {}
@@ -28,63 +31,33 @@ public final class Planner {
         if (!bad.isEmpty()) throw new PlanException("unsupported operations: " + String.join(", ", bad));
     }
 
-    /** Shapes of every value (batch included) for the given batch size. */
-    public static Map<String, int[]> inferShapes(Graph g, int batch) {
-        return plan(g, batch, new LoweringContexts(null).of(RunOptions.DEFAULT), false).shapes;
-    }
-
-    public static Plan plan(Graph g, int batch, LoweringContext ctx) { return plan(g, batch, ctx, true); }
-
-    /** Multiply-accumulates of one run at this batch size (convolutions, transposed convolutions, dense). */
-    public static long macs(Graph g, int batch) {
-        return plan(g, batch, new LoweringContexts(null).of(RunOptions.DEFAULT), false).macs;
-    }
-
-    private static Plan plan(Graph g, int batch, LoweringContext ctx, boolean lower) {
+    public static Plan plan(Graph g, int batch, LoweringContext ctx) {
         if (batch < 1) throw new PlanException("batch must be >= 1, got " + batch);
         checkSupported(g);
-        List<Node> nodes = g.nodes();
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        for (ValueInfo in : g.inputs()) {
-            int[] s = in.sampleShape();
-            int[] full = new int[s.length + 1];
-            full[0] = batch;
-            System.arraycopy(s, 0, full, 1, s.length);
-            shapes.put(in.name(), full);
+        ShapeInference.Result inferred;
+        try {
+            inferred = ShapeInference.infer(g, batch);
+        } catch (PlanException e) {
+            throw e;
+        } catch (GraphException e) {
+            throw new PlanException(e.getMessage(), e);
         }
-        // Shape inference, and which value each value's storage belongs to.
+        Map<String, int[]> shapes = inferred.shapes();
+        List<Node> nodes = g.nodes();
+        // Which value each value's storage belongs to (a view shares its input's).
         Map<String, String> root = new HashMap<>();
-        for (String in : shapes.keySet()) root.put(in, in);
+        for (ValueInfo in : g.inputs()) root.put(in.name(), in.name());
+        for (String c : g.constants().keySet()) root.put(c, c);
         int[][][] ins = new int[nodes.size()][][], outs = new int[nodes.size()][][];
-        long macs = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            int[][] in = new int[n.inputs().size()][];
-            for (int k = 0; k < in.length; k++) {
-                int[] s = shapes.get(n.inputs().get(k));
-                if (s == null) throw new PlanException(n.name() + ": input '" + n.inputs().get(k) + "' is not produced by any earlier node");
-                in[k] = s;
-            }
-            Lowering l = Lowerings.of(n.op());
-            int[][] out;
-            try {
-                out = l.outputShapes(n, in);
-            } catch (PlanException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new PlanException(n.name() + " (" + n.op() + "): " + e.getMessage(), e);
-            }
-            if (out.length != n.outputs().size())
-                throw new PlanException(n.name() + ": produces " + out.length + " values, graph names " + n.outputs().size());
-            for (int k = 0; k < out.length; k++) {
+            ins[i] = n.inputs().stream().map(shapes::get).toArray(int[][]::new);
+            outs[i] = n.outputs().stream().map(shapes::get).toArray(int[][]::new);
+            boolean view = Lowerings.of(n.op()).aliasesInput(n);
+            for (int k = 0; k < n.outputs().size(); k++) {
                 String name = n.outputs().get(k);
-                if (shapes.containsKey(name)) throw new PlanException("value '" + name + "' is defined twice");
-                shapes.put(name, out[k]);
-                root.put(name, k == 0 && l.aliasesInput(n) ? root.get(n.inputs().get(0)) : name);
+                root.put(name, k == 0 && view ? root.get(n.inputs().get(0)) : name);
             }
-            ins[i] = in;
-            outs[i] = out;
-            macs += macs(n, in, out);
         }
         Set<String> kept = new HashSet<>(g.outputs());
         kept.addAll(ctx.options.extraOutputs());
@@ -100,9 +73,17 @@ public final class Planner {
         shapes.forEach((v, s) -> rootSize.merge(root.get(v), Shapes.isize(s), Math::max));
 
         // Greedy slot assignment: reuse the smallest free slot that is large enough, else the largest free one.
+        // Constants get slots of their own that are never freed: the plan binds each to the constant's array.
         List<Integer> sizes = new ArrayList<>();
         TreeMap<Integer, List<Integer>> free = new TreeMap<>();
         Map<String, Integer> slotOfRoot = new HashMap<>();
+        Map<Integer, float[]> constantSlots = new HashMap<>();
+        for (Map.Entry<String, Tensor> c : g.constants().entrySet()) {
+            sizes.add(0);
+            slotOfRoot.put(c.getKey(), sizes.size() - 1);
+            constantSlots.put(sizes.size() - 1, c.getValue().data());
+            lastUse.put(c.getKey(), -2);
+        }
         for (ValueInfo in : g.inputs()) slotOfRoot.put(in.name(), take(free, sizes, rootSize.get(in.name())));
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
@@ -119,20 +100,21 @@ public final class Planner {
                 lastUse.put(r, -2);
             }
         }
-        int[] slotSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
         Map<String, Integer> slotOf = new HashMap<>();
         shapes.keySet().forEach(v -> slotOf.put(v, slotOfRoot.get(root.get(v))));
 
+        ctx.scratchBase = sizes.size();
         List<Step> steps = new ArrayList<>();
-        List<String> names = new ArrayList<>(), ops = new ArrayList<>();
+        List<String> names = new ArrayList<>(), ops = new ArrayList<>(), kernels = new ArrayList<>();
+        List<StepKind> kinds = new ArrayList<>();
         List<Long> stepMacs = new ArrayList<>();
-        for (int i = 0; lower && i < nodes.size(); i++) {
+        for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             int[] inS = n.inputs().stream().mapToInt(slotOf::get).toArray();
             int[] outS = n.outputs().stream().mapToInt(slotOf::get).toArray();
             Lowering l = Lowerings.of(n.op());
             if (l.aliasesInput(n)) continue; // a view: its output already shares the input's storage
-            Step st;
+            NamedStep st;
             try {
                 st = l.lower(n, ins[i], outs[i], inS, outS, ctx);
             } catch (PlanException e) {
@@ -140,17 +122,28 @@ public final class Planner {
             } catch (RuntimeException e) {
                 throw new PlanException(n.name() + " (" + n.op() + "): " + e.getMessage(), e);
             }
+            if (st == null) throw new IllegalStateException("the lowering of " + n.op() + " made no named step");
             steps.add(st);
             names.add(n.name());
             ops.add(n.op().name());
-            stepMacs.add(macs(n, ins[i], outs[i]));
+            kinds.add(st.kind());
+            kernels.add(st.kernel());
+            stepMacs.add(inferred.nodeMacs()[i]);
         }
-        if (!lower) return new Plan(batch, List.of(), List.of(), List.of(), new long[0], new int[0], shapes, Map.of(), macs);
+        for (int s : ctx.floatScratchSizes) sizes.add(s);
+        int[] slotSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
+        float[][] fixed = new float[slotSizes.length][];
+        constantSlots.forEach((s, data) -> fixed[s] = data);
+        List<String> scratchNames = new ArrayList<>(ctx.floatScratchNames);
+        scratchNames.addAll(ctx.doubleScratchNames);
         Map<String, Integer> keptSlots = new HashMap<>();
         for (ValueInfo in : g.inputs()) keptSlots.put(in.name(), slotOf.get(in.name()));
         for (String k : kept) keptSlots.put(k, slotOf.get(k));
         Map<String, int[]> keptShapes = new LinkedHashMap<>(shapes);
-        return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, keptShapes, keptSlots, macs);
+        return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), List.copyOf(kinds), List.copyOf(kernels),
+                stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, fixed,
+                ctx.doubleScratchSizes.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(scratchNames),
+                keptShapes, keptSlots, inferred.macs());
     }
 
     private static int take(TreeMap<Integer, List<Integer>> free, List<Integer> sizes, int size) {
@@ -165,14 +158,5 @@ public final class Planner {
         }
         sizes.add(size);
         return sizes.size() - 1;
-    }
-
-    static long macs(Node n, int[][] in, int[][] out) {
-        return switch (n.op()) {
-            case CONV2D -> ConvLowering.Conv.shape(n, in[0]).macs();
-            case CONV_TRANSPOSE2D -> ConvLowering.ConvTranspose.shape(n, in[0]).macs();
-            case DENSE -> (long) Shapes.rowsExceptLast(in[0]) * Shapes.last(in[0]) * Shapes.last(out[0]);
-            default -> 0L;
-        };
     }
 }

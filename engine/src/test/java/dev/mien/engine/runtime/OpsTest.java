@@ -7,6 +7,7 @@ import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
+import dev.mien.kernels.ResizeAxis;
 import dev.mien.kernels.KernelRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -209,13 +210,13 @@ class OpsTest {
                     String y = b.node(Op.RESIZE, x, new Attrs().set("size", size).set("mode", mode).set("coord", coord));
                     Tensor in = b.random(2, 5, 6, 3);
                     Tensor out = run(b.build(y), in);
-                    ResizeLowering.Axis ys = new ResizeLowering.Axis(5, size[0], coord, mode.equals("bilinear"));
-                    ResizeLowering.Axis xs = new ResizeLowering.Axis(6, size[1], coord, mode.equals("bilinear"));
+                    ResizeAxis ys = ResizeAxis.of(5, size[0], coord, mode.equals("bilinear"));
+                    ResizeAxis xs = ResizeAxis.of(6, size[1], coord, mode.equals("bilinear"));
                     for (int n = 0; n < 2; n++) for (int i = 0; i < size[0]; i++) for (int j = 0; j < size[1]; j++) for (int ch = 0; ch < 3; ch++) {
-                        double tl = at(in, n, ys.lo[i], xs.lo[j], ch), tr = at(in, n, ys.lo[i], xs.hi[j], ch);
-                        double bl = at(in, n, ys.hi[i], xs.lo[j], ch), br = at(in, n, ys.hi[i], xs.hi[j], ch);
-                        double top = tl + (tr - tl) * xs.frac[j], bot = bl + (br - bl) * xs.frac[j];
-                        float want = mode.equals("bilinear") ? (float) (top + (bot - top) * ys.frac[i]) : (float) tl;
+                        double tl = at(in, n, ys.lo()[i], xs.lo()[j], ch), tr = at(in, n, ys.lo()[i], xs.hi()[j], ch);
+                        double bl = at(in, n, ys.hi()[i], xs.lo()[j], ch), br = at(in, n, ys.hi()[i], xs.hi()[j], ch);
+                        double top = tl + (tr - tl) * xs.frac()[j], bot = bl + (br - bl) * xs.frac()[j];
+                        float want = mode.equals("bilinear") ? (float) (top + (bot - top) * ys.frac()[i]) : (float) tl;
                         assertEquals(want, at(out, n, i, j, ch), 0f, coord + " " + mode + " " + Arrays.toString(size) + " at " + n + "," + i + "," + j + "," + ch);
                     }
                 }

@@ -8,6 +8,7 @@ import dev.mien.kernels.ConvTransposeShape;
 import dev.mien.kernels.PackedWeights;
 import dev.mien.kernels.PoolShape;
 import dev.mien.kernels.ReduceOp;
+import dev.mien.kernels.ResizeShape;
 import dev.mien.kernels.ScalarBackend;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -258,6 +259,81 @@ public final class VectorBackend implements Backend {
         for (int i = 0; i < VL; i++) s += lanes[i];
         for (int i = full; i < len; i++) s += x[base + i];
         return s;
+    }
+
+        // ---- data movement: System.arraycopy (already the machine's fastest copy) or gathers the
+    // Vector API would not speed up; these delegate to the reference loops. ----------------
+
+    @Override public void copyRows(int rows, int len, float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
+        REFERENCE.copyRows(rows, len, src, srcOff, srcStride, dst, dstOff, dstStride);
+    }
+
+    @Override public void pad2d(int n, int inH, int inW, int c, int top, int left, int outH, int outW, float[] x, int xOff, float[] y, int yOff) {
+        REFERENCE.pad2d(n, inH, inW, c, top, left, outH, outW, x, xOff, y, yOff);
+    }
+
+    /** Strided gathers: the reference loop (Keras Permute only; no seed network transposes). */
+    @Override public void transpose(int[] inShape, int[] perm, float[] x, int xOff, float[] y, int yOff) {
+        REFERENCE.transpose(inShape, perm, x, xOff, y, yOff);
+    }
+
+    /** A strided gather per row: the reference loop. */
+    @Override public void channelShuffle(int rows, int c, int groups, float[] x, int xOff, float[] y, int yOff) {
+        REFERENCE.channelShuffle(rows, c, groups, x, xOff, y, yOff);
+    }
+
+    /**
+     * The reference loop: the seed networks resize only their input image (a few channels, so
+     * little to vectorise), and its double-precision arithmetic is what parity rests on.
+     */
+    @Override public void resize(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] scratch) {
+        REFERENCE.resize(s, x, xOff, y, yOff, scratch);
+    }
+
+    /** Tiny in the seed networks (PAtt-Lite scores 1-step sequences): the reference loop. */
+    @Override public void attention(int groups, int tq, int tv, int d, float scale, float[] q, int qOff, float[] k, int kOff,
+                                    float[] v, int vOff, float[] y, int yOff, float[] scores) {
+        REFERENCE.attention(groups, tq, tv, d, scale, q, qOff, k, kOff, v, vOff, y, yOff, scores);
+    }
+
+    /** Reductions over several axes walk the input in order with strided output: the reference loop. */
+    @Override public void reduce(ReduceOp op, int[] inShape, boolean[] reduced, float[] x, int xOff, float[] y, int yOff) {
+        REFERENCE.reduce(op, inShape, reduced, x, xOff, y, yOff);
+    }
+
+    /** Same operations in the same order as the reference, so the same bits; lanes along each group's channels. */
+    @Override public void pwfs(int rows, int c, float[] x, int xOff, float[] y, int yOff) {
+        int g = c / 3, full = g - g % VL;
+        FloatVector half = FloatVector.broadcast(S, 0.5f);
+        for (int r = 0; r < rows; r++) {
+            int s = xOff + r * c, d = yOff + r * g, j = 0;
+            for (; j < full; j += VL) {
+                FloatVector a = FloatVector.fromArray(S, x, s + j), b = FloatVector.fromArray(S, x, s + g + j),
+                        e = FloatVector.fromArray(S, x, s + 2 * g + j);
+                FloatVector mx = a.max(b).max(e);
+                FloatVector med = a.min(b).max(a.max(b).min(e));
+                half.mul(mx.add(med)).intoArray(y, d + j);
+            }
+            for (; j < g; j++) {
+                float a = x[s + j], b = x[s + g + j], e = x[s + 2 * g + j];
+                float mx = Math.max(Math.max(a, b), e);
+                y[d + j] = 0.5f * (mx + Math.max(Math.min(a, b), Math.min(Math.max(a, b), e)));
+            }
+        }
+    }
+
+    /** Lanes along each sample; a blend picks x or alpha*x (the reference's comparison, so the same bits). */
+    @Override public void prelu(int batch, int per, float[] x, int xOff, float[] alpha, float[] y, int yOff) {
+        int full = per - per % VL;
+        for (int b = 0; b < batch; b++) {
+            int base = b * per, j = 0;
+            for (; j < full; j += VL) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + base + j);
+                FloatVector neg = v.mul(FloatVector.fromArray(S, alpha, j));
+                neg.blend(v, v.compare(VectorOperators.GE, 0f)).intoArray(y, yOff + base + j);
+            }
+            for (; j < per; j++) { float v = x[xOff + base + j]; y[yOff + base + j] = v >= 0 ? v : alpha[j] * v; }
+        }
     }
 
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VL]);

@@ -50,15 +50,14 @@ final class KerasConvLayers {
         return s;
     }
 
-    /** Output shape and pads[top,left,bottom,right] of a window op over {@code s}. */
-    private static int[][] window(int[] s, int[] k, int[] st, int[] d, boolean same, int outC) {
+    /** Pads [top,left,bottom,right] of a window op over {@code s}: TF's 'same' rule, or none (the op's definition gives the output shape). */
+    private static int[] windowPads(int[] s, int[] k, int[] st, int[] d, boolean same) {
         AxisPad h = axis(s[0], k[0], st[0], d[0], same), w = axis(s[1], k[1], st[1], d[1], same);
-        return new int[][]{{h.out(), w.out(), outC}, {h.before(), w.before(), h.after(), w.after()}};
+        return new int[]{h.before(), w.before(), h.after(), w.after()};
     }
 
     /** Emits {@code op} with a fused activation; Keras' softmax activation becomes a separate node. */
-    static String withActivation(KerasLayerCall c, String name, Op op, List<String> in, Attrs a,
-                                 Map<String, Tensor> params, int[] shape) {
+    static String withActivation(KerasLayerCall c, String name, Op op, List<String> in, Attrs a, Map<String, Tensor> params) {
         KerasActivations.Act act;
         try {
             act = KerasActivations.parse(c.config.get("activation"), c.b.keras3);
@@ -66,10 +65,10 @@ final class KerasConvLayers {
             throw c.fail(e.getMessage());
         }
         act.apply(a);
-        if (!act.softmax()) return c.emit(name, op, in, a, params, shape);
+        if (!act.softmax()) return c.emit(name, op, in, a, params);
         a.set("activation", "none");
-        String pre = c.emit(name + "/pre_softmax", op, in, a, params, shape);
-        return c.emit(name, Op.SOFTMAX, List.of(pre), new Attrs().set("axis", -1), null, shape);
+        String pre = c.emit(name + "/pre_softmax", op, in, a, params);
+        return c.emit(name, Op.SOFTMAX, List.of(pre), new Attrs().set("axis", -1), null);
     }
 
     static final KerasLayerConverter CONV2D = new KerasLayerConverter() {
@@ -88,9 +87,9 @@ final class KerasConvLayers {
             Map<String, Tensor> p = new LinkedHashMap<>();
             p.put("weight", kernel);
             if (bias) p.put("bias", c.check(w.get(1), "bias", f));
-            int[][] win = window(s, k, st, d, same(c), f);
-            Attrs a = new Attrs().set("strides", st).set("dilations", d).set("pads", win[1]).set("groups", groups);
-            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(in), a, p, win[0]));
+            int[] pads = windowPads(s, k, st, d, same(c));
+            Attrs a = new Attrs().set("strides", st).set("dilations", d).set("pads", pads).set("groups", groups);
+            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(in), a, p));
         }
     };
 
@@ -113,9 +112,9 @@ final class KerasConvLayers {
             Map<String, Tensor> p = new LinkedHashMap<>();
             p.put("weight", depthwiseWeight(c, w.get(0), k, s[2], mult));
             if (bias) p.put("bias", c.check(w.get(1), "bias", s[2] * mult));
-            int[][] win = window(s, k, st, d, same(c), s[2] * mult);
-            Attrs a = new Attrs().set("strides", st).set("dilations", d).set("pads", win[1]).set("groups", s[2]);
-            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(in), a, p, win[0]));
+            int[] pads = windowPads(s, k, st, d, same(c));
+            Attrs a = new Attrs().set("strides", st).set("dilations", d).set("pads", pads).set("groups", s[2]);
+            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(in), a, p));
         }
     };
 
@@ -131,11 +130,11 @@ final class KerasConvLayers {
             boolean bias = c.cfgBool("use_bias", true);
             List<Tensor> w = c.weights(bias ? 3 : 2, bias ? "depthwise kernel, pointwise kernel, bias" : "depthwise kernel, pointwise kernel");
             int mid = s[2] * mult;
-            int[][] win = window(s, k, st, d, same(c), mid);
-            Attrs da = new Attrs().set("strides", st).set("dilations", d).set("pads", win[1]).set("groups", s[2])
+            int[] pads = windowPads(s, k, st, d, same(c));
+            Attrs da = new Attrs().set("strides", st).set("dilations", d).set("pads", pads).set("groups", s[2])
                     .set("activation", "none").set("alpha", 0f);
             String dw = c.emit(c.name + "/depthwise", Op.CONV2D, List.of(in), da,
-                    Map.of("weight", depthwiseWeight(c, w.get(0), k, s[2], mult)), win[0]);
+                    Map.of("weight", depthwiseWeight(c, w.get(0), k, s[2], mult)));
             Tensor pw = c.check(w.get(1), "pointwise kernel", 1, 1, mid, filters);
             int f = pw.dim(3);
             Map<String, Tensor> p = new LinkedHashMap<>();
@@ -143,7 +142,7 @@ final class KerasConvLayers {
             if (bias) p.put("bias", c.check(w.get(2), "bias", f));
             Attrs pa = new Attrs().set("strides", new int[]{1, 1}).set("dilations", new int[]{1, 1})
                     .set("pads", new int[4]).set("groups", 1);
-            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(dw), pa, p, new int[]{win[0][0], win[0][1], f}));
+            return List.of(withActivation(c, c.name, Op.CONV2D, List.of(dw), pa, p));
         }
     };
 
@@ -194,7 +193,7 @@ final class KerasConvLayers {
             int oh = deconvLength(s[0], k[0], st[0], same, op[0]), ow = deconvLength(s[1], k[1], st[1], same, op[1]);
             int[] ch = deconvCrop(s[0], k[0], st[0], same, oh), cw = deconvCrop(s[1], k[1], st[1], same, ow);
             Attrs a = new Attrs().set("strides", st).set("pads", new int[]{ch[0], cw[0], ch[1], cw[1]});
-            return List.of(withActivation(c, c.name, Op.CONV_TRANSPOSE2D, List.of(in), a, p, new int[]{oh, ow, f}));
+            return List.of(withActivation(c, c.name, Op.CONV_TRANSPOSE2D, List.of(in), a, p));
         }
     };
 
@@ -207,11 +206,11 @@ final class KerasConvLayers {
                 int[] s = spatialInput(c, in);
                 int[] k = c.cfgPair("pool_size", 2);
                 int[] st = c.config.hasNonNull("strides") ? c.cfgPair("strides", 1) : k.clone();
-                int[][] win = window(s, k, st, new int[]{1, 1}, same(c), s[2]);
+                int[] pads = windowPads(s, k, st, new int[]{1, 1}, same(c));
                 // TF's 'same' average pooling divides by the number of real (unpadded) cells.
-                Attrs a = new Attrs().set("kernel", k).set("strides", st).set("pads", win[1])
+                Attrs a = new Attrs().set("kernel", k).set("strides", st).set("pads", pads)
                         .set("ceil_mode", false).set("count_include_pad", false);
-                return List.of(c.emit(c.name, op, List.of(in), a, null, win[0]));
+                return List.of(c.emit(c.name, op, List.of(in), a, null));
             }
         };
     }

@@ -284,7 +284,7 @@ public final class KerasImporter {
             String a = alias(v, extra);
             if (!graphOutputs.contains(a)) graphOutputs.add(a);
         }
-        Graph g = new Graph(b.inputs, b.nodes, graphOutputs, Map.of());
+        Graph g = new Graph(b.inputs, b.constants, b.nodes, graphOutputs, Map.of());
         // The model's own last output, not an intermediate exposed on request.
         String main = graphOutputs.get(outs.size() - 1);
         NetworkCard card = NetworkCard.generic(g).withOutput(main, NetworkCard.producedBySoftmax(g, main))
@@ -304,7 +304,7 @@ public final class KerasImporter {
                 return n.op() == Op.IDENTITY && n.inputs().get(0).equals(value) ? want : value;
         if (b.inputs.stream().anyMatch(v -> v.name().equals(want)))
             throw new KerasImportException(file.source() + ": output name '" + want + "' clashes with an input");
-        return b.emit(want, Op.IDENTITY, List.of(value), new Attrs(), null, b.shape(value));
+        return b.emit(want, Op.IDENTITY, List.of(value), new Attrs(), null);
     }
 
     /** Call outputs of one functional model's layers, and reference resolution. */

@@ -37,18 +37,12 @@ final class KerasLanmsff {
     static void register(Map<String, KerasLayerConverter> m) {
         m.put("ChannelShuffle", c -> {
             String in = c.input();
-            int[] s = c.shape(in);
             int g = c.cfgInt("groups", 2);
-            if (g < 1 || s[s.length - 1] % g != 0) throw c.fail(s[s.length - 1] + " channels do not split into " + g + " groups");
-            return List.of(c.emit(c.name, Op.CHANNEL_SHUFFLE, List.of(in), new Attrs().set("groups", g), null, s));
+            return List.of(c.emit(c.name, Op.CHANNEL_SHUFFLE, List.of(in), new Attrs().set("groups", g), null));
         });
         m.put("PWFS", c -> {
             String in = c.input();
-            int[] s = c.shape(in);
-            if (s[s.length - 1] % 3 != 0) throw c.fail(s[s.length - 1] + " channels do not split into 3 groups");
-            int[] out = s.clone();
-            out[out.length - 1] /= 3;
-            return List.of(c.emit(c.name, Op.PWFS, List.of(in), null, null, out));
+            return List.of(c.emit(c.name, Op.PWFS, List.of(in), null, null));
         });
         m.put("Lambda", c -> List.of(KerasOpLayers.reduce(c, c.input(), "mean", com.fasterxml.jackson.databind.node.IntNode.valueOf(-1), true)));
     }

@@ -3,6 +3,7 @@ package dev.mien.formats.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.Tensor;
 import dev.mien.engine.ir.Attrs;
+import dev.mien.engine.ir.GraphException;
 import dev.mien.engine.ir.Op;
 
 import java.util.ArrayList;
@@ -59,8 +60,13 @@ final class KerasLayerCall {
 
     int[] shape(String v) { return b.shape(v); }
 
-    String emit(String nodeName, Op op, List<String> in, Attrs attrs, Map<String, Tensor> params, int[] outShape) {
-        return b.emit(nodeName, op, in, attrs, params, outShape);
+    /** Emits a node; a node the op's definition rejects fails naming this layer and the node. */
+    String emit(String nodeName, Op op, List<String> in, Attrs attrs, Map<String, Tensor> params) {
+        try {
+            return b.emit(nodeName, op, in, attrs, params);
+        } catch (GraphException e) {
+            throw fail(e.getMessage());
+        }
     }
 
     KerasImportException fail(String what) {

@@ -78,13 +78,13 @@ final class KerasLayers {
     static String activation(KerasLayerCall c, String act, float alpha) {
         String in = c.input();
         Attrs a = new Attrs().set("activation", act).set("alpha", alpha);
-        return c.emit(c.name, Op.ACTIVATION, List.of(in), a, null, c.shape(in));
+        return c.emit(c.name, Op.ACTIVATION, List.of(in), a, null);
     }
 
     static String softmax(KerasLayerCall c, String in, int axis) {
         int rank = c.shape(in).length + 1;
         if (axis != -1 && axis != rank - 1) throw c.fail("softmax over axis " + axis + " is not supported (last axis only)");
-        return c.emit(c.name, Op.SOFTMAX, List.of(in), new Attrs().set("axis", -1), null, c.shape(in));
+        return c.emit(c.name, Op.SOFTMAX, List.of(in), new Attrs().set("axis", -1), null);
     }
 
     /** Keras axis (batch = 0, may be negative) -> per-sample axis index. */
@@ -163,7 +163,7 @@ final class KerasLayers {
         Tensor alpha = c.weights(1, "alpha").get(0);
         if (alpha.size() != Tensor.sizeOf(want))
             throw c.fail("alpha has shape " + Arrays.toString(alpha.shape()) + ", expected " + Arrays.toString(want));
-        return List.of(c.emit(c.name, Op.PRELU, List.of(in), null, Map.of("alpha", alpha.reshape(want)), s));
+        return List.of(c.emit(c.name, Op.PRELU, List.of(in), null, Map.of("alpha", alpha.reshape(want))));
     }
 
     private static List<String> batchNorm(KerasLayerCall c) {
@@ -184,7 +184,7 @@ final class KerasLayers {
         p.put("mean", c.check(w.get(i++), "moving_mean", ch));
         p.put("var", c.check(w.get(i), "moving_variance", ch));
         Attrs a = new Attrs().set("epsilon", (float) c.cfgDouble("epsilon", 1e-3));
-        return List.of(c.emit(c.name, Op.BATCH_NORM, List.of(in), a, p, s));
+        return List.of(c.emit(c.name, Op.BATCH_NORM, List.of(in), a, p));
     }
 
     static Tensor filled(int n, float v) {
@@ -208,9 +208,7 @@ final class KerasLayers {
             Map<String, Tensor> p = new LinkedHashMap<>();
             p.put("weight", kernel);
             if (bias) p.put("bias", c.check(w.get(1), "bias", kernel.dim(1)));
-            int[] out = s.clone();
-            out[out.length - 1] = kernel.dim(1);
-            return List.of(KerasConvLayers.withActivation(c, c.name, Op.DENSE, List.of(in), new Attrs(), p, out));
+            return List.of(KerasConvLayers.withActivation(c, c.name, Op.DENSE, List.of(in), new Attrs(), p));
         }
     };
 
@@ -218,16 +216,8 @@ final class KerasLayers {
         List<String> in = c.inputs();
         if (in.size() < 2) throw c.fail("needs at least two inputs, got " + in.size());
         int axis = c.cfgInt("axis", -1);
-        int[] out = c.shape(in.get(0));
-        int ax = sampleAxis(c, axis, out.length);
-        for (int i = 1; i < in.size(); i++) {
-            int[] s = c.shape(in.get(i));
-            boolean ok = s.length == out.length;
-            for (int d = 0; ok && d < s.length; d++) ok = d == ax || s[d] == out[d];
-            if (!ok) throw c.fail("cannot concatenate shapes " + Arrays.toString(c.shape(in.get(0))) + " and " + Arrays.toString(s));
-            out[ax] += s[ax];
-        }
-        return List.of(c.emit(c.name, Op.CONCAT, in, new Attrs().set("axis", axis), null, out));
+        sampleAxis(c, axis, c.shape(in.get(0)).length); // the batch axis cannot be concatenated
+        return List.of(c.emit(c.name, Op.CONCAT, in, new Attrs().set("axis", axis), null));
     }
 
     private static List<String> reshape(KerasLayerCall c) {
@@ -237,26 +227,12 @@ final class KerasLayers {
     }
 
     static String reshapeTo(KerasLayerCall c, String in, int[] target) {
-        long size = Tensor.sizeOf(c.shape(in));
-        int unknown = -1;
-        long known = 1;
-        int[] out = target.clone();
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] < 0) {
-                if (unknown >= 0) throw c.fail("more than one unknown dimension in " + Arrays.toString(target));
-                unknown = i;
-            } else known *= out[i];
-        }
-        if (unknown >= 0 && known > 0 && size % known == 0) out[unknown] = (int) (size / known);
-        if (Tensor.sizeOf(out) != size)
-            throw c.fail("cannot reshape " + Arrays.toString(c.shape(in)) + " to " + Arrays.toString(target));
-        return c.emit(c.name, Op.RESHAPE, List.of(in), new Attrs().set("shape", target), null, out);
+        return c.emit(c.name, Op.RESHAPE, List.of(in), new Attrs().set("shape", target), null);
     }
 
     private static List<String> flatten(KerasLayerCall c) {
         String in = c.input();
-        int[] out = {(int) Tensor.sizeOf(c.shape(in))};
-        return List.of(c.emit(c.name, Op.FLATTEN, List.of(in), null, null, out));
+        return List.of(c.emit(c.name, Op.FLATTEN, List.of(in), null, null));
     }
 
     private static List<String> permute(KerasLayerCall c) {
@@ -265,15 +241,8 @@ final class KerasLayers {
         int[] dims = KerasConfig.ints(c.config.path("dims"));
         if (dims.length != s.length) throw c.fail("dims " + Arrays.toString(dims) + " do not match rank of " + Arrays.toString(s));
         int[] perm = new int[s.length + 1];
-        int[] out = new int[s.length];
-        boolean[] seen = new boolean[s.length + 1];
-        for (int i = 0; i < dims.length; i++) {
-            if (dims[i] < 1 || dims[i] > s.length || seen[dims[i]]) throw c.fail("bad dims " + Arrays.toString(dims));
-            seen[dims[i]] = true;
-            perm[i + 1] = dims[i];
-            out[i] = s[dims[i] - 1];
-        }
-        return List.of(c.emit(c.name, Op.TRANSPOSE, List.of(in), new Attrs().set("perm", perm), null, out));
+        System.arraycopy(dims, 0, perm, 1, dims.length); // the TRANSPOSE definition checks it is a permutation
+        return List.of(c.emit(c.name, Op.TRANSPOSE, List.of(in), new Attrs().set("perm", perm), null));
     }
 
     /** ZeroPadding2D / Cropping2D: int, (sym_h, sym_w) or ((top, bottom), (left, right)). */
@@ -292,8 +261,7 @@ final class KerasLayers {
             t = p.get(0).get(0).asInt(); b = p.get(0).get(1).asInt();
             l = p.get(1).get(0).asInt(); r = p.get(1).get(1).asInt();
         } else throw c.fail("unreadable " + key + " " + p);
-        int[] out = {s[0] + sign * (t + b), s[1] + sign * (l + r), s[2]};
-        return List.of(c.emit(c.name, op, List.of(in), new Attrs().set(attr, new int[]{t, l, b, r}), null, out));
+        return List.of(c.emit(c.name, op, List.of(in), new Attrs().set(attr, new int[]{t, l, b, r}), null));
     }
 
     static KerasLayerConverter globalPool(Op op) {
@@ -305,11 +273,8 @@ final class KerasLayers {
 
             @Override public List<String> convert(KerasLayerCall c) {
                 String in = c.input();
-                int[] s = c.shape(in);
-                if (s.length != 3) throw c.fail("expects a 4-D NHWC input");
                 boolean keep = c.cfgBool("keepdims", false);
-                int[] out = keep ? new int[]{1, 1, s[2]} : new int[]{s[2]};
-                return List.of(c.emit(c.name, op, List.of(in), new Attrs().set("keepdims", keep), null, out));
+                return List.of(c.emit(c.name, op, List.of(in), new Attrs().set("keepdims", keep), null));
             }
         };
     }
@@ -327,7 +292,7 @@ final class KerasLayers {
             String mode = c.cfgString("interpolation", "nearest");
             // Integer upscaling: TF2's half-pixel nearest picks the same source cell as floor(dst/scale).
             Attrs a = new Attrs().set("size", new int[]{s[0] * size[0], s[1] * size[1]}).set("mode", mode).set("coord", "half_pixel");
-            return List.of(c.emit(c.name, Op.RESIZE, List.of(in), a, null, new int[]{s[0] * size[0], s[1] * size[1], s[2]}));
+            return List.of(c.emit(c.name, Op.RESIZE, List.of(in), a, null));
         }
     };
 
@@ -342,12 +307,10 @@ final class KerasLayers {
 
         @Override public List<String> convert(KerasLayerCall c) {
             String in = c.input();
-            int[] s = c.shape(in);
-            if (s.length != 3) throw c.fail("expects a 4-D NHWC input");
             int h = c.cfgInt("height", -1), w = c.cfgInt("width", -1);
             Attrs a = new Attrs().set("size", new int[]{h, w}).set("mode", c.cfgString("interpolation", "bilinear"))
                     .set("coord", "half_pixel");
-            return List.of(c.emit(c.name, Op.RESIZE, List.of(in), a, null, new int[]{h, w, s[2]}));
+            return List.of(c.emit(c.name, Op.RESIZE, List.of(in), a, null));
         }
     };
 
@@ -373,7 +336,7 @@ final class KerasLayers {
         p.put("scale", new Tensor(new int[]{scale.length}, scale));
         p.put("shift", new Tensor(new int[]{shift.length}, shift));
         Attrs a = new Attrs().set("activation", "none").set("alpha", 0f);
-        return c.emit(name, Op.SCALE_SHIFT, List.of(in), a, p, s);
+        return c.emit(name, Op.SCALE_SHIFT, List.of(in), a, p);
     }
 
     /** (x - mean) / max(sqrt(var), 1e-7), or its inverse, over the last axis. */
@@ -417,18 +380,13 @@ final class KerasLayers {
         @Override public List<String> convert(KerasLayerCall c) {
             List<String> in = c.inputs();
             if (in.size() < 2 || in.size() > 3) throw c.fail("expects [query, value] or [query, value, key], got " + in.size() + " inputs");
-            int[] q = c.shape(in.get(0)), v = c.shape(in.get(1));
-            if (q.length != v.length || q[q.length - 1] != v[v.length - 1] && in.size() == 2)
-                throw c.fail("query " + Arrays.toString(q) + " and value " + Arrays.toString(v) + " do not match");
             Map<String, Tensor> p = new LinkedHashMap<>();
             if (c.cfgBool("use_scale", false)) {
                 Tensor sc = c.weights(1, "scale").get(0);
                 if (sc.size() != 1) throw c.fail("scale has " + sc.size() + " values, expected 1");
                 p.put("scale", sc.reshape(1));
             }
-            int[] out = q.clone();
-            out[out.length - 1] = v[v.length - 1];
-            return List.of(c.emit(c.name, Op.ATTENTION, in, new Attrs().set("score_mode", "dot"), p, out));
+            return List.of(c.emit(c.name, Op.ATTENTION, in, new Attrs().set("score_mode", "dot"), p));
         }
     };
 }

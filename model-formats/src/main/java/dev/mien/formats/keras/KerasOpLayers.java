@@ -1,6 +1,7 @@
 package dev.mien.formats.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mien.engine.Tensor;
 import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Op;
 
@@ -41,21 +42,33 @@ final class KerasOpLayers {
         m.put("SlicingOpLambda", TF_OP_LAMBDA);
     }
 
-    /** Elementwise op over operands; tensor-with-constant binary cases become SCALE_SHIFT. */
+    /**
+     * Elementwise op over operands. A tensor with a scalar or per-channel constant becomes
+     * SCALE_SHIFT for ADD/SUB/MUL/DIV (one fused kernel); any other constant, of any shape that
+     * broadcasts, becomes a graph constant read by the binary op.
+     */
     static String arith(KerasLayerCall c, Op op, List<KerasLayerCall.Operand> ops) {
         List<String> tensors = new ArrayList<>();
         for (KerasLayerCall.Operand o : ops) if (o.isTensor()) tensors.add(o.value());
         if (tensors.isEmpty()) throw c.fail("has no tensor operand");
         if (tensors.size() == ops.size()) {
             if (tensors.size() < 2) throw c.fail("needs at least two operands, got " + tensors.size());
-            int[] out = c.shape(tensors.get(0));
-            for (int i = 1; i < tensors.size(); i++) out = broadcast(c, out, c.shape(tensors.get(i)));
-            return c.emit(c.name, op, tensors, null, null, out);
+            return c.emit(c.name, op, tensors, null, null);
         }
         if (ops.size() != 2) throw c.fail("mixes tensors and constants in " + ops.size() + " operands (two supported)");
         boolean tensorFirst = ops.get(0).isTensor();
         String x = tensors.get(0);
-        float[] k = KerasLayers.floats(ops.get(tensorFirst ? 1 : 0).constant());
+        Tensor constant = constantTensor(c, ops.get(tensorFirst ? 1 : 0).constant());
+        float[] k = constant.data();
+        int[] xs = c.shape(x);
+        boolean channelwise = k.length == 1 || (constant.rank() == 1 && k.length == xs[xs.length - 1]);
+        boolean affine = op == Op.ADD || op == Op.MUL || op == Op.SUB || (op == Op.DIV && tensorFirst);
+        if (!channelwise || !affine) {
+            if (constant.rank() > xs.length + 1 || (constant.rank() == xs.length + 1 && constant.dim(0) != 1))
+                throw c.fail("constant of shape " + Arrays.toString(constant.shape()) + " would broadcast over the batch");
+            String kv = c.b.addConstant(c.name + "/constant", constant);
+            return c.emit(c.name, op, tensorFirst ? List.of(x, kv) : List.of(kv, x), null, null);
+        }
         float[] one = {1f}, zero = {0f};
         return switch (op) {
             case ADD -> KerasLayers.scaleShift(c, c.name, x, one, k);
@@ -72,18 +85,23 @@ final class KerasOpLayers {
         };
     }
 
+    /** A constant operand from the config: a number, or nested lists giving its shape. */
+    static Tensor constantTensor(KerasLayerCall c, JsonNode n) {
+        List<Integer> dims = new ArrayList<>();
+        for (JsonNode e = n; e.isArray(); e = e.get(0)) {
+            dims.add(e.size());
+            if (e.isEmpty()) throw c.fail("empty constant operand " + n);
+        }
+        float[] values = KerasLayers.floats(n);
+        int[] shape = dims.isEmpty() ? new int[]{1} : dims.stream().mapToInt(Integer::intValue).toArray();
+        if (Tensor.sizeOf(shape) != values.length) throw c.fail("ragged constant operand " + n);
+        return new Tensor(shape, values);
+    }
+
     private static float[] negate(float[] k) {
         float[] r = new float[k.length];
         for (int i = 0; i < k.length; i++) r[i] = -k[i];
         return r;
-    }
-
-    private static int[] broadcast(KerasLayerCall c, int[] a, int[] b) {
-        try {
-            return dev.mien.engine.Tensor.broadcastShape(a, b);
-        } catch (IllegalArgumentException e) {
-            throw c.fail("operand " + e.getMessage());
-        }
     }
 
     /** REDUCE over Keras axes (batch = 0; null = all per-sample axes). */
@@ -94,12 +112,9 @@ final class KerasOpLayers {
             axes = new int[s.length];
             for (int i = 0; i < s.length; i++) axes[i] = i + 1;
         } else axes = axisNode.isArray() ? KerasConfig.ints(axisNode) : new int[]{axisNode.asInt()};
-        boolean[] reduced = new boolean[s.length];
-        for (int a : axes) reduced[KerasLayers.sampleAxis(c, a, s.length)] = true;
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < s.length; i++) if (!reduced[i]) out.add(s[i]); else if (keepdims) out.add(1);
+        for (int a : axes) KerasLayers.sampleAxis(c, a, s.length); // the batch axis cannot be reduced
         Attrs a = new Attrs().set("op", op).set("axes", axes).set("keepdims", keepdims);
-        return c.emit(c.name, Op.REDUCE, List.of(in), a, null, out.stream().mapToInt(Integer::intValue).toArray());
+        return c.emit(c.name, Op.REDUCE, List.of(in), a, null);
     }
 
     /**
@@ -131,10 +146,8 @@ final class KerasOpLayers {
         List<String> outs = new ArrayList<>();
         for (int i = 0; i < ranges.size(); i++) {
             int[] r = ranges.get(i);
-            int[] os = s.clone();
-            os[ax] = r[1] - r[0];
             Attrs a = new Attrs().set("axis", axis).set("start", r[0]).set("end", r[1]);
-            outs.add(c.emit(c.name + ":" + i, Op.SLICE, List.of(in), a, null, os));
+            outs.add(c.emit(c.name + ":" + i, Op.SLICE, List.of(in), a, null));
         }
         return outs;
     }
@@ -205,10 +218,8 @@ final class KerasOpLayers {
 
     private static String concat(KerasLayerCall c, int axis) {
         List<String> in = c.inputs();
-        int[] out = c.shape(in.get(0));
-        int ax = KerasLayers.sampleAxis(c, axis, out.length);
-        for (int i = 1; i < in.size(); i++) out[ax] += c.shape(in.get(i))[ax];
-        return c.emit(c.name, Op.CONCAT, in, new Attrs().set("axis", axis), null, out);
+        KerasLayers.sampleAxis(c, axis, c.shape(in.get(0)).length); // the batch axis cannot be concatenated
+        return c.emit(c.name, Op.CONCAT, in, new Attrs().set("axis", axis), null);
     }
 
     /** tf.reshape's shape includes the batch axis, which must be left open (-1). */

@@ -157,4 +157,36 @@ class ImportStructureTest {
         Tensor in = ImportReference.map(random(25, 1, 2, 2, 3), v -> (v + 2) * 60);
         assertClose(ImportReference.map(in, v -> (float) v / 127.5f - 1f), run(g, in).get("tf.math.subtract"), "x/127.5 - 1");
     }
+
+    @Test
+    void tfOpLambdaWithConstantsOfAnyShapeBecomeGraphConstants() {
+        // x * k with k of shape [2, 1, 3] (per row and channel), then max(., 0.5): neither is a per-channel affine.
+        ImportTestModel m = new ImportTestModel(false);
+        m.input("in", 2, 2, 3);
+        float[] k = {1f, -2f, 3f, 0.5f, 4f, -1f};
+        ArrayNode kj = F.arrayNode();
+        for (int h = 0; h < 2; h++) {
+            ArrayNode row = F.arrayNode(), ch = F.arrayNode();
+            for (int c = 0; c < 3; c++) ch.add(k[h * 3 + c]);
+            row.add(ch);
+            kj.add(row);
+        }
+        Object[][] ops = {{"tf.math.multiply", "math.multiply", "in", kj}, {"tf.math.maximum", "math.maximum", "tf.math.multiply", 0.5}};
+        for (Object[] op : ops) {
+            ObjectNode e = layer("TFOpLambda", (String) op[0], cfg("function", op[1]));
+            e.put("name", (String) op[0]);
+            e.set("inbound_nodes", F.arrayNode().add(F.arrayNode().add((String) op[2]).add(0).add(0).add(cfg("y", op[3], "name", null))));
+            m.raw(e);
+        }
+        m.output("tf.math.maximum");
+        Graph g = KerasImporter.importModel(m.file());
+        assertEquals(List.of(Op.MUL, Op.MAX), g.nodes().stream().map(Node::op).toList());
+        assertEquals(2, g.constants().size());
+        Tensor in = random(26, 1, 2, 2, 3);
+        Tensor got = run(g, in).get("tf.math.maximum");
+        for (int h = 0; h < 2; h++) for (int w = 0; w < 2; w++) for (int c = 0; c < 3; c++) {
+            int i = (h * 2 + w) * 3 + c;
+            assertEquals(Math.max(in.data()[i] * k[h * 3 + c], 0.5f), got.data()[i], 0f);
+        }
+    }
 }

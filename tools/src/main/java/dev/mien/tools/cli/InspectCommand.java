@@ -4,7 +4,7 @@ import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
 import dev.mien.engine.ir.ValueInfo;
-import dev.mien.engine.runtime.Planner;
+import dev.mien.engine.ops.ShapeInference;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelFormat;
 
@@ -37,10 +37,11 @@ public final class InspectCommand {
                     ? "[N, " + s[2] + ", " + s[0] + ", " + s[1] + "] NCHW" : "[N, " + String.join(", ", Arrays.stream(s).mapToObj(Integer::toString).toList()) + "] NHWC";
             out.println("input:         " + in.name() + " " + shown);
         }
-        Map<String, int[]> shapes = Planner.inferShapes(g, 1);
+        ShapeInference.Result inferred = ShapeInference.infer(g, 1);
+        Map<String, int[]> shapes = inferred.shapes();
         for (String o : g.outputs()) out.println("output:        " + o + " " + Arrays.toString(shapes.get(o)).replaceFirst("\\[1", "[N"));
         out.printf("parameters:    %,d%n", g.parameterCount());
-        long macs = Planner.macs(g, 1);
+        long macs = inferred.macs();
         out.printf("MACs/image:    %,d (%.3f G)%n", macs, macs / 1e9);
         Map<Op, Integer> ops = new TreeMap<>();
         for (Node n : g.nodes()) ops.merge(n.op(), 1, Integer::sum);
