@@ -115,8 +115,10 @@ final class DataMovement {
             int s = xOff + r * c, d = yOff + r * g;
             for (int j = 0; j < g; j++) {
                 float a = x[s + j], b = x[s + g + j], e = x[s + 2 * g + j];
-                float mx = Math.max(Math.max(a, b), e), mn = Math.min(Math.min(a, b), e);
-                float med = a + b + e - mn - mx;
+                // The median as max(min(a,b), min(max(a,b), e)), not sum - min - max: exact, and an
+                // infinite channel does not make it Inf - Inf = NaN; Math.max/min keep NaN.
+                float mx = Math.max(Math.max(a, b), e);
+                float med = Math.max(Math.min(a, b), Math.min(Math.max(a, b), e));
                 y[d + j] = 0.5f * (mx + med);
             }
         }

@@ -5,6 +5,7 @@ import dev.mien.tools.cli.CliException;
 import dev.mien.tools.cli.ConvertCommand;
 import dev.mien.tools.cli.InspectCommand;
 import dev.mien.tools.cli.PredictCommand;
+import dev.mien.tools.cli.Problems;
 import dev.mien.tools.cli.RunCommand;
 
 import java.io.PrintStream;
@@ -25,8 +26,9 @@ public final class Main {
                        run a preprocessed tensor (source framework layout), write DIR/<output>.npy
               predict  --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
                        preprocess images like the model's authors, run, print the top classes
+                       (a bad image gets an error line, or an "error" entry with --json; exit 1)
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
-              convert  M -o FILE         write Mien's own optimised model file
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
                        [--iterations I] [--warmup W] [--json]
               help                       this text
@@ -52,7 +54,7 @@ public final class Main {
         try {
             switch (cmd) {
                 case "run" -> new RunCommand().run(args, out);
-                case "predict" -> new PredictCommand().run(args, out);
+                case "predict" -> { return new PredictCommand().run(args, out, err); }
                 case "inspect" -> new InspectCommand().run(args, out);
                 case "convert" -> new ConvertCommand().run(args, out);
                 case "bench" -> new BenchCommand().run(args, out);
@@ -60,14 +62,13 @@ public final class Main {
             }
             return 0;
         } catch (CliException e) {
-            err.println("mien " + cmd + ": " + e.getMessage());
+            err.println("mien " + cmd + ": " + Problems.describe(e));
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            err.println("mien " + cmd + ": " + msg);
+            // Whatever a command did not map itself: still one line, in words (see Problems).
+            err.println("mien " + cmd + ": " + Problems.describe(e));
             if (verbose) e.printStackTrace(err);
-            else err.println("(run with --verbose for details)");
             return 1;
         }
     }

@@ -200,6 +200,163 @@ class CliTest {
         assertTrue(wrongShape.err().contains("[1, 3, 224, 224]"), wrongShape.err());
     }
 
+    /** One line per failure, "mien <command>: ...", no JVM wording, no stack trace. */
+    static void assertOneLineErrors(Result r, int lines, String what) {
+        List<String> l = r.err().strip().lines().toList();
+        assertEquals(lines, l.size(), what + ": " + r.err());
+        for (String line : l) {
+            assertTrue(line.startsWith("mien "), what + ": " + line);
+            for (String raw : List.of("\tat ", "Exception", "Error:", "out of bounds for length", "For input string", "StackOverflow", "OutOfMemory"))
+                assertFalse(line.contains(raw), what + " leaks '" + raw + "': " + line);
+        }
+    }
+
+    @Test
+    void predictKeepsEveryGoodResultAndReportsEachBadImage() throws Exception {
+        Path junk = dir.resolve("not-an-image.png");
+        Files.writeString(junk, "this is text, not a PNG");
+        String missing = dir.resolve("missing.png").toString();
+        String[] images = {image.toString(), junk.toString(), missing, image.toString()};
+
+        Result text = mien(concat(new String[]{"predict", "--model", checkpoint.toString()}, images));
+        assertEquals(1, text.code(), "any failed image makes the exit code 1");
+        List<String> good = text.out().strip().lines().toList();
+        assertEquals(2, good.size(), text.out());
+        for (String l : good) assertTrue(l.startsWith(image + ":"), l);
+        assertOneLineErrors(text, 2, "text mode");
+        assertTrue(text.err().contains("mien predict: " + junk + ": "), text.err());
+        assertTrue(text.err().contains("mien predict: " + missing + ": no such file"), text.err());
+
+        Result json = mien(concat(new String[]{"predict", "--model", checkpoint.toString(), "--json"}, images));
+        assertEquals(1, json.code());
+        assertEquals("", json.err(), "with --json the errors are in the JSON");
+        var arr = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals(4, arr.size(), json.out());
+        for (int i = 0; i < 4; i++) {
+            var r = arr.get(i);
+            assertEquals(images[i], r.get("image").asText());
+            boolean bad = i == 1 || i == 2;
+            assertEquals(bad, r.has("error"), r.toString());
+            assertEquals(!bad, r.has("top"), r.toString());
+            if (bad) assertFalse(r.get("error").asText().isBlank());
+        }
+        assertEquals(arr.get(0).get("top"), arr.get(3).get("top"), "the same image gives the same result after a failure");
+        assertEquals("no such file", arr.get(2).get("error").asText());
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
+    void convertWritesTheFormatTheExtensionNames() throws Exception {
+        Path st = dir.resolve("weights.safetensors");
+        Result r = mien("convert", checkpoint.toString(), "-o", st.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("weights only"), r.out());
+        var original = Safetensors.read(checkpoint);
+        var written = Safetensors.read(st);
+        assertEquals(original.keySet(), written.keySet(), "the state_dict under PyTorch's names");
+        for (String k : original.keySet()) assertArrayEquals(original.get(k).data(), written.get(k).data(), k);
+        Result again = mien("predict", "--model", st.toString(), "--json", image.toString());
+        Result direct = mien("predict", "--model", checkpoint.toString(), "--json", image.toString());
+        assertEquals(0, again.code(), again.err());
+        assertEquals(direct.out(), again.out(), "the written weights load back as the same model");
+
+        // A graph-only model (converted .mien) gives its graph weights, named <node>.<param>.
+        Path mienFile = dir.resolve("for-weights.mien");
+        assertEquals(0, mien("convert", checkpoint.toString(), "-o", mienFile.toString()).code());
+        Path st2 = dir.resolve("graph-weights.safetensors");
+        assertEquals(0, mien("convert", mienFile.toString(), "-o", st2.toString()).code());
+        var g = Safetensors.read(st2);
+        assertFalse(g.isEmpty());
+        assertTrue(g.keySet().stream().allMatch(k -> k.contains(".")), g.keySet().toString());
+
+        for (String ext : new String[]{"model.onnx", "model.pth", "model"}) {
+            Path bad = dir.resolve(ext);
+            Result refused = mien("convert", checkpoint.toString(), "-o", bad.toString());
+            assertEquals(2, refused.code(), ext);
+            assertOneLineErrors(refused, 1, ext);
+            assertTrue(refused.err().contains(".mien") && refused.err().contains(".safetensors"), refused.err());
+            assertFalse(Files.exists(bad), "nothing written for " + ext);
+        }
+    }
+
+    @Test
+    void betaIsRefusedWhereItWouldChangeNothing() throws Exception {
+        Path lanmsff = dir.resolve("lanmsff.mien");
+        ModelFile.write(lanmsff, dev.mien.formats.RandomModels.graph("lanmsff", 1));
+        Path mienFile = dir.resolve("beta.mien");
+        assertEquals(0, mien("convert", checkpoint.toString(), "-o", mienFile.toString(), "--beta", "0.5").code());
+        Path in = writeNpy(new int[]{1, 3, 224, 224});
+        Path out = dir.resolve("beta-out");
+        Result keras = mien("convert", lanmsff.toString(), "-o", dir.resolve("x.mien").toString(), "--beta", "0.5");
+        assertEquals(2, keras.code());
+        assertOneLineErrors(keras, 1, "beta on LANMSFF");
+        assertTrue(keras.err().contains(lanmsff + ": --beta") && keras.err().contains("no such parameter"), keras.err());
+        Result fixed = mien("run", "--model", mienFile.toString(), "--input", in.toString(), "--out", out.toString(), "--beta", "0.9");
+        assertEquals(2, fixed.code());
+        assertTrue(fixed.err().contains("fixed when this .mien file was converted (beta 0.5)"), fixed.err());
+        Result weights = mien("convert", checkpoint.toString(), "-o", dir.resolve("b.safetensors").toString(), "--beta", "0.5");
+        assertEquals(2, weights.code());
+        assertOneLineErrors(weights, 1, "beta with weights-only output");
+        // Where it applies, it still works.
+        assertEquals(0, mien("run", "--model", checkpoint.toString(), "--input", in.toString(), "--out", out.toString(), "--beta", "0.9").code());
+    }
+
+    @Test
+    void optionValuesAndBrokenFilesAreNamedInOneLine() throws Exception {
+        Path junk = dir.resolve("junk2.pth");
+        Files.writeString(junk, "definitely not a checkpoint");
+        Path badNpy = dir.resolve("bad-shape.npy");
+        byte[] header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, abc, 3), }".getBytes(StandardCharsets.ISO_8859_1);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (header.length + 1), 0});
+        b.write(header);
+        b.write('\n');
+        Files.write(badNpy, b.toByteArray());
+        Object[][] cases = {
+                {new String[]{"predict", "--model", checkpoint.toString(), "--kernels", "gpu", image.toString()}, "--kernels gpu"},
+                {new String[]{"predict", "--model", checkpoint.toString(), "--preprocess", "nope", image.toString()}, "--preprocess nope"},
+                {new String[]{"predict", "--model", checkpoint.toString(), "--top", "many", image.toString()}, "--top"},
+                {new String[]{"bench", "--arch", "resnet"}, "--arch resnet"},
+                {new String[]{"run", "--model", checkpoint.toString(), "--input", badNpy.toString(), "--out", dir.toString()}, badNpy + ": "},
+                {new String[]{"inspect", junk.toString()}, junk + ": "},
+                {new String[]{"run", "--model", junk.toString(), "--input", badNpy.toString(), "--out", dir.toString()}, badNpy + ": "},
+        };
+        for (Object[] c : cases) {
+            String[] args = (String[]) c[0];
+            Result r = mien(args);
+            assertNotEquals(0, r.code(), String.join(" ", args));
+            assertOneLineErrors(r, 1, String.join(" ", args));
+            assertTrue(r.err().contains((String) c[1]), "names " + c[1] + ": " + r.err());
+        }
+        Result verbose = mien("--verbose", "inspect", junk.toString());
+        assertTrue(verbose.err().contains("\tat "), "--verbose keeps the stack trace: " + verbose.err());
+    }
+
+    @Test
+    void jvmFailuresAreDescribedNotDumped() {
+        Path f = Path.of("model.h5");
+        List<Throwable> failures = List.of(new StackOverflowError(), new OutOfMemoryError("Java heap space"),
+                new ArrayIndexOutOfBoundsException("Index 0 out of bounds for length 0"), new NumberFormatException("For input string: \"x\""),
+                new java.io.IOException("model.h5: Index 7 out of bounds for length 3"), new IllegalStateException(),
+                new java.io.EOFException(), new RuntimeException("two\nlines"));
+        for (Throwable t : failures) {
+            String m = dev.mien.tools.cli.Problems.about(f, t);
+            assertTrue(m.startsWith("model.h5: ") && !m.startsWith("model.h5: model.h5"), m);
+            assertEquals(1, m.lines().count(), m);
+            for (String raw : List.of("out of bounds for length", "For input string", "StackOverflowError", "OutOfMemoryError"))
+                assertFalse(m.contains(raw), m);
+        }
+        var wrapped = assertThrows(dev.mien.tools.cli.CliException.class,
+                () -> dev.mien.tools.cli.Problems.on(f, () -> { throw new StackOverflowError(); }));
+        assertEquals(1, wrapped.exitCode);
+        assertInstanceOf(StackOverflowError.class, wrapped.getCause(), "kept for --verbose");
+    }
+
     static Path writeNpy(int[] shape) throws Exception {
         Path p = dir.resolve("shape" + java.util.Arrays.toString(shape).hashCode() + ".npy");
         Npy.write(p, Tensor.zeros(shape));

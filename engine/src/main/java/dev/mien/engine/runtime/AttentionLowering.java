@@ -18,9 +18,12 @@ final class AttentionLowering implements Lowering {
         int d = Shapes.last(q);
         boolean twoD = q.length == 2;
         if (twoD && !ctx.options.batchCoupledAttention()) {
-            // softmax over a single score is exactly 1: the output is the value itself.
-            int len = Shapes.isize(v);
-            return NamedStep.backend("copyRows", b -> b.kernels.copyRows(1, len, b.slots[vi], 0, len, b.slots[yi], 0, len));
+            // Each image attends to itself alone: softmax over its one score is exactly 1 (the
+            // value, bit for bit) when the score is finite and NaN when it is not, as in Keras.
+            int rows = q[0];
+            int one = ctx.floatScratch(n.name() + "/score", 1);
+            return NamedStep.backend("attention", b -> b.kernels.attention(rows, 1, 1, d, scale, b.slots[qi], 0, b.slots[ki], 0,
+                    b.slots[vi], 0, b.slots[yi], 0, b.slots[one]));
         }
         int groups = twoD ? 1 : q[0], tq = twoD ? q[0] : q[1], tv = twoD ? v[0] : v[1];
         int scores = ctx.floatScratch(n.name() + "/scores", tv);

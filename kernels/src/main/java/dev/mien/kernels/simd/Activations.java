@@ -12,6 +12,9 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * to or returned from a method that C2 does not inline is boxed (an allocation per vector),
  * so vectors never cross a call here. The piecewise-linear activations are vectorised; the
  * transcendental ones use the scalar definition so they agree exactly with the reference.
+ * FloatVector.max/min follow Math.max/min lane-wise (NaN wins), so the vector clamps keep NaN
+ * as the scalar definitions do; LeakyReLU selects the scaled lanes with {@code <= 0}, which is
+ * false for NaN.
  */
 final class Activations {
     private Activations() {}

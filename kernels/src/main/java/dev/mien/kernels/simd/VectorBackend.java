@@ -351,14 +351,14 @@ public final class VectorBackend implements Backend {
             for (; j < full; j += VL) {
                 FloatVector a = FloatVector.fromArray(S, x, s + j), b = FloatVector.fromArray(S, x, s + g + j),
                         e = FloatVector.fromArray(S, x, s + 2 * g + j);
-                FloatVector mx = a.max(b).max(e), mn = a.min(b).min(e);
-                FloatVector med = a.add(b).add(e).sub(mn).sub(mx);
+                FloatVector mx = a.max(b).max(e);
+                FloatVector med = a.min(b).max(a.max(b).min(e));
                 half.mul(mx.add(med)).intoArray(y, d + j);
             }
             for (; j < g; j++) {
                 float a = x[s + j], b = x[s + g + j], e = x[s + 2 * g + j];
-                float mx = Math.max(Math.max(a, b), e), mn = Math.min(Math.min(a, b), e);
-                y[d + j] = 0.5f * (mx + (a + b + e - mn - mx));
+                float mx = Math.max(Math.max(a, b), e);
+                y[d + j] = 0.5f * (mx + Math.max(Math.min(a, b), Math.min(Math.max(a, b), e)));
             }
         }
     }

@@ -46,7 +46,7 @@ public final class BenchCommand {
             try {
                 g = RandomModels.graph(label, a.intValue("seed", 1, 0, Integer.MAX_VALUE));
             } catch (IllegalArgumentException e) {
-                throw new CliException(e.getMessage());
+                throw new CliException("--arch " + label + ": " + e.getMessage());
             }
         }
         int batch = a.intValue("batch", 1, 1, 4096);

@@ -3,11 +3,11 @@ package dev.mien.tools.cli;
 import dev.mien.engine.Model;
 import dev.mien.engine.ir.Graph;
 import dev.mien.formats.LoadOptions;
+import dev.mien.formats.ModelFormat;
 import dev.mien.formats.ModelLoader;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
@@ -31,17 +31,31 @@ final class Common {
             int threads = a.get("threads") != null ? KernelRegistry.parseThreads(a.get("threads"), "--threads") : KernelRegistry.defaultThreads();
             return name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException(name == null ? e.getMessage() : "--kernels " + name + ": " + e.getMessage());
         }
     }
 
     static Graph loadGraph(Path file, LoadOptions options) {
-        try {
-            return ModelLoader.load(file, options).graph();
-        } catch (IOException e) {
-            String m = e.getMessage();
-            throw new CliException(m != null && m.contains(file.toString()) ? m : file + ": " + m, 1);
-        }
+        return Problems.onIo(file, () -> ModelLoader.load(file, options).graph());
+    }
+
+    /** {@code --beta} (MA-Net's head weighting) applied while its checkpoint is read; see {@link #checkBeta}. */
+    static LoadOptions loadOptions(Args a) {
+        return a.get("beta") == null ? LoadOptions.DEFAULT : LoadOptions.DEFAULT.withBeta(a.floatValue("beta", LoadOptions.DEFAULT.manetBeta()));
+    }
+
+    /**
+     * Refuses {@code --beta} where it would silently change nothing: a model other than MA-Net
+     * has no such parameter, and a converted .mien file has its beta built into the graph.
+     */
+    static void checkBeta(Args a, Path file, Graph g) {
+        if (a.get("beta") == null) return;
+        String arch = g.card().architecture();
+        if (!"manet".equals(arch))
+            throw new CliException(file + ": --beta is MA-Net's head weighting; this model (" + arch + ") has no such parameter");
+        if (Problems.onIo(file, () -> ModelFormat.detect(file)) == ModelFormat.MIEN)
+            throw new CliException(file + ": --beta was fixed when this .mien file was converted (beta " + g.card().extra().getOrDefault("beta", "?")
+                    + "); convert the checkpoint again with --beta");
     }
 
     static Model model(Args a, Path file, LoadOptions options) {
@@ -49,7 +63,9 @@ final class Common {
         // backend it runs on, so closing the model releases it.
         Backend be = backend(a);
         try {
-            return Model.owning(loadGraph(file, options), be);
+            Graph g = loadGraph(file, options);
+            checkBeta(a, file, g);
+            return Problems.on(file, () -> Model.owning(g, be));
         } catch (RuntimeException e) {
             be.close();
             throw e;

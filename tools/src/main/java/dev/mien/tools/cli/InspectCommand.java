@@ -8,7 +8,6 @@ import dev.mien.engine.ops.ShapeInference;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelFormat;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,13 +22,12 @@ public final class InspectCommand {
         Args a = Args.parse("inspect", argv, Set.of(), Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
         Path file = Args.existingModel("model", a.positionals().get(0));
-        ModelFormat format;
-        try {
-            format = ModelFormat.detect(file);
-        } catch (IOException e) {
-            throw new CliException(e.getMessage(), 1);
-        }
+        ModelFormat format = Problems.onIo(file, () -> ModelFormat.detect(file));
         Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
+        Problems.on(file, () -> { describe(file, format, g, out); return null; });
+    }
+
+    private static void describe(Path file, ModelFormat format, Graph g, PrintStream out) {
         out.println("file:          " + file);
         out.println("format:        " + format.description);
         out.println("architecture:  " + g.card().architecture());

@@ -22,18 +22,21 @@ import java.util.Set;
 
 /** {@code mien predict}: images in, each model's own preprocessing, softmax, top classes out. */
 public final class PredictCommand {
-    public void run(List<String> argv, PrintStream out) {
+    /**
+     * Returns the exit code: 0, or 1 when any image failed. A bad image does not stop the
+     * others: text mode prints each good result on stdout and one error line per bad image on
+     * stderr; {@code --json} prints one array with a result or an {@code error} per image.
+     */
+    public int run(List<String> argv, PrintStream out, PrintStream err) {
         Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess", "classes"), Set.of("json"));
         Path modelPath = Args.existingModel("--model", a.get("model"));
         if (a.positionals().isEmpty()) throw new CliException("no images given");
-        List<Path> images = new ArrayList<>();
-        for (String p : a.positionals()) images.add(Args.existingFile("image", p));
         try (Model model = Common.model(a, modelPath, LoadOptions.DEFAULT)) {
-            predict(a, modelPath, images, model, out);
+            return predict(a, modelPath, model, out, err);
         }
     }
 
-    private void predict(Args a, Path modelPath, List<Path> images, Model model, PrintStream out) {
+    private int predict(Args a, Path modelPath, Model model, PrintStream out, PrintStream err) {
         // The card says what the network is; --preprocess and --classes override it.
         NetworkCard card = model.card();
         String pipelineName = a.get("preprocess", card.hasPreprocessing() ? card.preprocessing() : null);
@@ -44,40 +47,51 @@ public final class PredictCommand {
         try {
             pipeline = ModelPreprocessing.byName(pipelineName, card.sampleShape());
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException("--preprocess " + pipelineName + ": " + e.getMessage());
         }
         String output = card.output();
         boolean probabilities = card.softmax();
         String input = card.input();
-        Session session = model.newSession(1, RunOptions.DEFAULT.withExtraOutputs(List.of(output)));
+        try (Session session = model.newSession(1, RunOptions.DEFAULT.withExtraOutputs(List.of(output)))) {
+            return predict(a, card, pipeline, session, input, output, probabilities, out, err);
+        }
+    }
+
+    private int predict(Args a, NetworkCard card, ImagePipeline pipeline, Session session, String input, String output,
+                        boolean probabilities, PrintStream out, PrintStream err) {
         int top = a.intValue("top", 3, 1, 100000);
+        List<String> given = a.get("classes") != null ? List.of(a.get("classes").split(",")) : null;
+        boolean asJson = a.flag("json");
         ObjectMapper json = new ObjectMapper();
         ArrayNode results = json.createArrayNode();
-        for (Path img : images) {
-            Tensor x;
+        int failed = 0;
+        for (String name : a.positionals()) {
+            float[] p;
             try {
-                x = pipeline.apply(img);
-            } catch (IOException e) {
-                throw new CliException(e.getMessage(), 1);
+                p = Problems.on(Path.of(name), () -> scores(name, pipeline, session, input, output, probabilities));
+            } catch (CliException e) {
+                failed++;
+                String m = e.getMessage();
+                if (asJson) results.addObject().put("image", name).put("error", m.startsWith(name + ": ") ? m.substring(name.length() + 2) : m);
+                else err.println("mien predict: " + e.getMessage());
+                continue;
             }
-            float[] scores = session.setInput(input, x.data()).run().output(output).data();
-            float[] p = probabilities ? scores : softmax(scores);
-            List<String> names = a.get("classes") != null ? List.of(a.get("classes").split(",")) : card.labelsFor(p.length);
+            List<String> names = given != null ? given : card.labelsFor(p.length);
             if (names.size() != p.length)
                 throw new CliException("--classes names " + names.size() + " classes, the model outputs " + p.length);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < p.length; i++) order.add(i);
             order.sort(Comparator.comparingDouble((Integer i) -> -p[i]));
-            if (a.flag("json")) {
+            if (asJson) {
                 ObjectNode r = results.addObject();
-                r.put("image", img.toString());
+                r.put("image", name);
                 ArrayNode t = r.putArray("top");
                 for (int k = 0; k < Math.min(top, p.length); k++) {
                     int c = order.get(k);
                     t.addObject().put("class", names.get(c)).put("index", c).put("probability", p[c]);
                 }
             } else {
-                StringBuilder sb = new StringBuilder(img.toString()).append(':');
+                StringBuilder sb = new StringBuilder(name).append(':');
                 for (int k = 0; k < Math.min(top, p.length); k++) {
                     int c = order.get(k);
                     sb.append(String.format(" %s %.4f", names.get(c), p[c]));
@@ -85,7 +99,25 @@ public final class PredictCommand {
                 out.println(sb);
             }
         }
-        if (a.flag("json")) out.println(results.toString());
+        if (asJson) out.println(results.toString());
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** One image's class probabilities; any failure names the image (Problems.on). */
+    private static float[] scores(String name, ImagePipeline pipeline, Session session, String input, String output, boolean probabilities) {
+        Path img = Args.existingFile("image", name);
+        Tensor x;
+        try {
+            x = pipeline.apply(img);
+        } catch (IOException e) {
+            throw new CliException(Problems.about(img, e), 1, e);
+        }
+        float[] s = session.setInput(input, x.data()).run().output(output).data();
+        float[] p = probabilities ? s.clone() : softmax(s);
+        for (float v : p)
+            if (!Float.isFinite(v))
+                throw new CliException(img + ": the network's scores are not finite (NaN or infinite values in the image or the model's weights)", 1);
+        return p;
     }
 
     static float[] softmax(float[] x) {

@@ -4,7 +4,6 @@ import dev.mien.engine.Model;
 import dev.mien.engine.Tensor;
 import dev.mien.engine.io.Npy;
 import dev.mien.engine.runtime.RunOptions;
-import dev.mien.formats.LoadOptions;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,25 +22,21 @@ public final class RunCommand {
         Path inputPath = Args.existingFile("--input", a.get("input"));
         String outDir = a.get("out");
         if (outDir == null) throw new CliException("missing --out DIR");
-        Tensor input;
-        try {
-            input = Npy.read(inputPath);
-        } catch (IOException e) {
-            throw new CliException(e.getMessage(), 1);
-        }
-        LoadOptions lo = LoadOptions.DEFAULT.withBeta(a.floatValue("beta", LoadOptions.DEFAULT.manetBeta()));
-        try (Model model = Common.model(a, modelPath, lo)) {
-            run(a, model, input, inputPath, outDir, out);
+        Tensor input = Problems.onIo(inputPath, () -> Npy.read(inputPath));
+        try (Model model = Common.model(a, modelPath, Common.loadOptions(a))) {
+            run(a, model, modelPath, input, inputPath, outDir, out);
         }
     }
 
-    private void run(Args a, Model model, Tensor input, Path inputPath, String outDir, PrintStream out) {
+    private void run(Args a, Model model, Path modelPath, Tensor input, Path inputPath, String outDir, PrintStream out) {
         RunOptions ro = RunOptions.DEFAULT.withBatchCoupledAttention(a.flag("batch-coupled-attention"));
         Map<String, Tensor> outputs;
         try {
-            outputs = model.run(Map.of(model.graph().inputs().get(0).name(), input), ro);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(inputPath + ": " + e.getMessage(), 1);
+            outputs = Problems.on(modelPath, () -> model.run(Map.of(model.graph().inputs().get(0).name(), input), ro));
+        } catch (CliException e) {
+            // The input's shape or size does not fit the model: the input file is the one to fix.
+            if (e.getCause() instanceof IllegalArgumentException iae) throw new CliException(Problems.about(inputPath, iae), 1, iae);
+            throw e;
         }
         Path dir = Path.of(outDir);
         try {
