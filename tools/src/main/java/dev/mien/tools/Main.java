@@ -64,7 +64,12 @@ public final class Main {
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            // Readers bound what a file can make them do; these are the last line of defence, and a
+            // message is never allowed to carry raw file bytes (control characters, megabytes).
+            String msg = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + "); the input needs more than this JVM has"
+                    : e instanceof StackOverflowError ? "input nests too deeply (stack overflow)"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            msg = dev.mien.engine.io.Printable.clip(msg, 400);
             err.println("mien " + cmd + ": " + msg);
             if (verbose) e.printStackTrace(err);
             else err.println("(run with --verbose for details)");

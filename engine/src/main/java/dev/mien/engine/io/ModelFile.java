@@ -122,7 +122,7 @@ public final class ModelFile {
                 String opName = h.str();
                 Op op;
                 try { op = Op.valueOf(opName); } catch (IllegalArgumentException e) {
-                    throw new ModelFileException(file, "node " + name + " has unknown op " + opName + " (written by a newer Mien?)");
+                    throw new ModelFileException(file, "node " + Printable.clip(name) + " has unknown op " + Printable.clip(opName) + " (written by a newer Mien?)");
                 }
                 List<String> ins = h.strs(), outs = h.strs();
                 Attrs attrs = new Attrs();
@@ -137,10 +137,10 @@ public final class ModelFile {
                     long count = 1;
                     for (int d : shape) {
                         count *= d;
-                        if (count > size) throw new ModelFileException(file, "corrupt: weights " + name + "." + key + " larger than the file");
+                        if (count > size) throw new ModelFileException(file, "corrupt: weights " + Printable.clip(name + "." + key) + " larger than the file");
                     }
                     if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
-                        throw new ModelFileException(file, "truncated or corrupt: weights " + name + "." + key + " lie outside the file");
+                        throw new ModelFileException(file, "truncated or corrupt: weights " + Printable.clip(name + "." + key) + " lie outside the file");
                     float[] data = new float[(int) count];
                     map.slice((int) off, (int) (4 * count)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
                     params.put(key, new Tensor(shape, data));
@@ -149,7 +149,7 @@ public final class ModelFile {
             }
             return new Graph(inputs, nodes, outputs, meta);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
-            throw new ModelFileException(file, "corrupt header (" + e.getMessage() + ")");
+            throw new ModelFileException(file, "corrupt header (" + Printable.clip(String.valueOf(e.getMessage()), 160) + ")");
         }
     }
 
