@@ -118,7 +118,7 @@ final class KerasLanmsff {
      * compiles it (the published model was saved so). Another Python version compiles it to
      * other bytecode, which is then refused like any other Lambda: safe, not clever.
      */
-    static final MarshalledCode CHANNEL_MEAN = new MarshalledCode(1, 0, 0, 19,
+    static final MarshalledCode CHANNEL_MEAN = new MarshalledCode(1, 0, 0, 3,
             "9700740000000000000000000000a00100000000000000000000000000000000000000007c0064016402ac03a6030000ab0300000000000000005300",
             List.of("None", "-1", "True", "('axis', 'keepdims')"), List.of("tf", "reduce_mean"), List.of("x"), "20", "");
 

@@ -12,7 +12,7 @@ import java.util.List;
  * The parts of a marshalled Python code object (how Keras stores a Lambda's function) that
  * decide what it computes: argument counts, flags, the bytecode, its constants, the global and
  * attribute names it uses, its local names and its exception table. Debug data (file name,
- * function name, line numbers) is skipped. Only read, never run; the reader is bounded (depth,
+ * function name, line numbers, the CO_NESTED flag) is skipped. Only read, never run; the reader is bounded (depth,
  * sizes) and answers null for anything it does not parse. The layout is CPython 3.11/3.12's.
  *
  * <p>Constants are rendered as a canonical text (None, True, -1, 'axis', ('a', 'b'), b'..'),
@@ -24,6 +24,7 @@ record MarshalledCode(int argCount, int posOnlyArgCount, int kwOnlyArgCount, int
                       String exceptionTableHex) {
 
     private static final int MAX_DEPTH = 8;
+    private static final int CO_NESTED = 0x10;
     private static final int MAX_ITEMS = 1024;
 
     /** Parses {@code data} as one marshalled code object; null when it is not one this reader knows. */
@@ -98,7 +99,8 @@ record MarshalledCode(int argCount, int posOnlyArgCount, int kwOnlyArgCount, int
         private MarshalledCode code(int depth) {
             int argCount = in.getInt(), posOnly = in.getInt(), kwOnly = in.getInt();
             in.getInt(); // stack size: a consequence of the bytecode
-            int flags = in.getInt();
+            // CO_NESTED says where the lambda was written (inside a function), not what it does.
+            int flags = in.getInt() & ~CO_NESTED;
             Bytes code = (Bytes) object(depth + 1);
             List<?> consts = (List<?>) object(depth + 1);
             List<?> names = (List<?>) object(depth + 1);
