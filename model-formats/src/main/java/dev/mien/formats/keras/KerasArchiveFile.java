@@ -80,7 +80,7 @@ public final class KerasArchiveFile implements KerasModelFile {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             entries = readEntries(source, zip);
         } catch (ZipException e) {
-            throw new KerasFormatException(source, "not a readable zip archive: " + e.getMessage(), e);
+            throw new KerasFormatException(source, "not a readable zip archive: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
         } catch (KerasFormatException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
