@@ -69,7 +69,12 @@ final class Hdf5Access {
 
     private static String describe(Throwable e) {
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + Printable.clip(m, 160));
+        String d = e.getClass().getSimpleName() + (m == null ? "" : ": " + Printable.clip(m, 160));
+        // jHDF wraps the real problem (a checksum mismatch, a bad address) in generic exceptions.
+        Throwable root = e;
+        for (int i = 0; i < 8 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();
+        if (root != e && root.getMessage() != null) d += " <- " + Printable.clip(root.getMessage(), 160);
+        return d;
     }
 
     /** Child group {@code name} of {@code group}, or null when absent; error when it is not a group. */

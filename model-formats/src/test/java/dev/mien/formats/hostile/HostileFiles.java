@@ -162,14 +162,35 @@ final class HostileFiles {
 
     /** A readable Keras 3 archive with one dataset of {@link #WEIGHT_VALUES}, stored (not deflated). */
     static Path kerasArchive(Path dir, String name) throws IOException {
+        return kerasArchive(dir, name, weightsH5(dir, name));
+    }
+
+    /** The weights file of {@link #kerasArchive}: jHDF writes superblock v2 and v2 object headers, which carry checksums. */
+    static byte[] weightsH5(Path dir, String name) throws IOException {
         Path h5 = dir.resolve(name + ".weights.h5");
         try (WritableHdfFile f = HdfFile.write(h5)) {
             f.putGroup("layers").putGroup("dense").putGroup("vars").putDataset("0", WEIGHT_VALUES.clone());
         }
+        return Files.readAllBytes(h5);
+    }
+
+    static Path kerasArchive(Path dir, String name, byte[] weightsH5) throws IOException {
         return zip(dir.resolve(name),
                 Member.stored("metadata.json", "{\"keras_version\": \"3.10.0\"}".getBytes(StandardCharsets.UTF_8)),
                 Member.stored("config.json", TINY_CONFIG.getBytes(StandardCharsets.UTF_8)),
-                Member.stored("model.weights.h5", Files.readAllBytes(h5)));
+                Member.stored("model.weights.h5", weightsH5));
+    }
+
+    /** Flips one bit of the first occurrence of {@code pattern} in {@code bytes}. */
+    static byte[] flipBitIn(byte[] bytes, byte[] pattern) {
+        byte[] all = bytes.clone();
+        for (int i = 0; i + pattern.length <= all.length; i++) {
+            if (Arrays.equals(Arrays.copyOfRange(all, i, i + pattern.length), pattern)) {
+                all[i + pattern.length - 1] ^= 0x01;
+                return all;
+            }
+        }
+        throw new IllegalStateException("pattern not found");
     }
 
     // ---- images and arrays -----------------------------------------------------------------

@@ -173,6 +173,14 @@ class HostileInputsTest {
         refused("keras-archive", f, "CRC-32");
     }
 
+    @Test
+    void flippedBitInAnHdf5ObjectHeaderFailsItsChecksumEvenWithAGoodZipCrc() throws Exception {
+        // The zip CRC is computed over the damaged bytes: only HDF5's own checksum can catch this.
+        byte[] h5 = flipBitIn(weightsH5(dir, "h5sum"), "jHDF - ".getBytes(StandardCharsets.US_ASCII));
+        String msg = refused("keras-archive", kerasArchive(dir, "h5sum.keras", h5), "");
+        assertTrue(msg.toLowerCase(java.util.Locale.ROOT).contains("checksum"), msg);
+    }
+
     // ---- messages: one printable line ------------------------------------------------------
 
     @Test
