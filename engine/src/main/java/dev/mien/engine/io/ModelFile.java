@@ -116,6 +116,7 @@ public final class ModelFile {
             for (int i = 0; i < nIn; i++) inputs.add(new ValueInfo(h.str(), h.ints(), h.str()));
             List<String> outputs = h.strs();
             int nNodes = h.count(16);
+            java.util.TreeMap<Long, Long> weightRanges = new java.util.TreeMap<>();
             List<Node> nodes = new ArrayList<>(nNodes);
             for (int i = 0; i < nNodes; i++) {
                 String name = h.str();
@@ -141,6 +142,15 @@ public final class ModelFile {
                     }
                     if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
                         throw new ModelFileException(file, "truncated or corrupt: weights " + Printable.clip(name + "." + key) + " lie outside the file");
+                    // Weights never share bytes in a file Mien writes; refusing overlaps bounds what a
+                    // file can make us allocate by its size (no one region copied many times).
+                    if (count > 0) {
+                        var below = weightRanges.floorEntry(off);
+                        var above = weightRanges.ceilingEntry(off);
+                        if ((below != null && below.getValue() > off) || (above != null && above.getKey() < off + 4 * count))
+                            throw new ModelFileException(file, "corrupt: weights " + Printable.clip(name + "." + key) + " overlap other weights");
+                        weightRanges.put(off, off + 4 * count);
+                    }
                     float[] data = new float[(int) count];
                     map.slice((int) off, (int) (4 * count)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
                     params.put(key, new Tensor(shape, data));

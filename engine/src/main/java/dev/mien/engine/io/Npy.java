@@ -56,7 +56,7 @@ public final class Npy {
         long count = 1, max = Math.min(ReadLimits.current().maxTensorElements(), Integer.MAX_VALUE - 16);
         for (int dim : shape) {
             count *= dim;
-            if (count > max) throw bad(file, "array of shape " + java.util.Arrays.toString(shape) + " exceeds " + max
+            if (count > max) throw bad(file, "array of shape " + java.util.Arrays.toString(shape) + " is too large: over " + max
                     + " elements (" + ReadLimits.howToRaise("maxTensorElements") + ")");
         }
         int dataStart = start + (int) headerLen;
