@@ -38,7 +38,7 @@ public final class BenchCommand {
         Graph g;
         String label;
         if (a.get("model") != null) {
-            Path p = Args.existingFile("--model", a.get("model"));
+            Path p = Args.existingModel("--model", a.get("model"));
             g = Common.loadGraph(p, LoadOptions.DEFAULT);
             label = p.getFileName().toString();
         } else {
