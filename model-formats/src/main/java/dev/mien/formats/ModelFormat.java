@@ -96,7 +96,7 @@ public enum ModelFormat {
                 boolean pickle = z.stream().anyMatch(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"));
                 if (pickle) return PYTORCH_ZIP;
             } catch (IOException e) {
-                throw new IOException(file + ": corrupt zip archive (" + e.getMessage() + ")");
+                throw new IOException(file + ": corrupt zip archive (" + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160) + ")");
             }
             throw new IOException(file + ": a zip archive that is neither a PyTorch checkpoint (no data.pkl) nor a Keras archive (no config.json + model.weights.h5)");
         }

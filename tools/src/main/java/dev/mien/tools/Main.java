@@ -66,8 +66,9 @@ public final class Main {
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-            // Whatever a command did not map itself: still one line, in words (see Problems).
-            err.println("mien " + cmd + ": " + Problems.describe(e));
+            // Whatever a command did not map itself: still one line, in words (see Problems), and
+            // never raw file bytes (control characters, megabytes).
+            err.println("mien " + cmd + ": " + dev.mien.engine.io.Printable.clip(Problems.describe(e), 400));
             if (verbose) e.printStackTrace(err);
             return 1;
         }

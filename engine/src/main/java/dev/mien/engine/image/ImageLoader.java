@@ -1,5 +1,8 @@
 package dev.mien.engine.image;
 
+import dev.mien.engine.io.Printable;
+import dev.mien.engine.io.ReadLimits;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -14,6 +17,10 @@ import java.util.Iterator;
  * Decodes PNG, JPEG, BMP and GIF files like PIL's {@code Image.open(p).convert('RGB')}: gray
  * replicated to three channels, palettes expanded, alpha dropped without compositing. Gray
  * samples are taken as stored (Java's gray colour space would otherwise re-gamma them).
+ *
+ * <p>The image's size is read from its header and checked against
+ * {@link ReadLimits#maxImagePixels} before anything is decoded: a small file can declare a
+ * huge canvas (a decompression bomb).
  */
 public final class ImageLoader {
     private ImageLoader() {}
@@ -28,15 +35,22 @@ public final class ImageLoader {
             ImageReader r = readers.next();
             try {
                 r.setInput(in, true, true);
+                long w = r.getWidth(0), h = r.getHeight(0), max = ReadLimits.current().maxImagePixels();
+                if (w <= 0 || h <= 0) throw new IOException(file + ": image header declares " + w + "x" + h + " pixels");
+                if (w * h > max)
+                    throw new IOException(file + ": image of " + w + "x" + h + " pixels exceeds " + max + " pixels ("
+                            + ReadLimits.howToRaise("maxImagePixels") + ")");
                 img = r.read(0);
             } finally {
                 r.dispose();
             }
         } catch (IOException e) {
             throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
-                    : new IOException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+                    : new IOException(file + ": cannot decode image (" + Printable.clip(String.valueOf(e.getMessage()), 160) + ")", e);
         } catch (RuntimeException e) {
-            throw new IOException(file + ": corrupt or truncated image (" + e + ")", e);
+            throw new IOException(file + ": corrupt or truncated image (" + Printable.clip(e.toString(), 160) + ")", e);
+        } catch (OutOfMemoryError e) {
+            throw new IOException(file + ": image needs more memory than this JVM has", e);
         }
         if (img == null) throw new IOException(file + ": cannot decode image");
         return toRgb(img);
@@ -45,6 +59,7 @@ public final class ImageLoader {
     /** PIL convert('RGB') semantics for the common BufferedImage types. */
     public static RgbImage toRgb(BufferedImage img) {
         int w = img.getWidth(), h = img.getHeight();
+        if (3L * w * h > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("image of " + w + "x" + h + " pixels is too large");
         byte[] out = new byte[3 * w * h];
         Raster r = img.getRaster();
         int bands = r.getNumBands();

@@ -150,7 +150,7 @@ public final class ModelFile {
                 String opName = h.str();
                 Op op;
                 try { op = Op.valueOf(opName); } catch (IllegalArgumentException e) {
-                    throw new ModelFileException(file, "node " + name + " has unknown op " + opName + " (written by a newer Mien?)");
+                    throw new ModelFileException(file, "node " + Printable.clip(name) + " has unknown op " + Printable.clip(opName) + " (written by a newer Mien?)");
                 }
                 List<String> ins = h.strs(), outs = h.strs();
                 Attrs attrs = new Attrs();
@@ -166,12 +166,13 @@ public final class ModelFile {
             }
             return h.sections(new Graph(inputs, nodes, outputs, meta), map, size);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
-            throw new ModelFileException(file, "corrupt header (" + e.getMessage() + ")");
+            throw new ModelFileException(file, "corrupt header (" + Printable.clip(String.valueOf(e.getMessage()), 160) + ")");
         }
     }
 
     /** One tensor entry of the header (shape, data offset), its data copied out of the mapped file. */
     private static Tensor tensor(Path file, MappedByteBuffer map, long size, HeaderReader h, String what) throws ModelFileException {
+        what = Printable.clip(what);
         int[] shape = h.ints();
         long off = h.i64();
         long count = 1;
@@ -181,6 +182,15 @@ public final class ModelFile {
         }
         if (off < 0 || off % 4 != 0 || count > (size - Math.max(off, 0)) / 4 || off + 4 * count > size)
             throw new ModelFileException(file, "truncated or corrupt: weights " + what + " lie outside the file");
+        // Weights never share bytes in a file Mien writes; refusing overlaps bounds what a file can
+        // make us allocate by its size (no one region copied many times).
+        if (count > 0) {
+            var below = h.weightRanges.floorEntry(off);
+            var above = h.weightRanges.ceilingEntry(off);
+            if ((below != null && below.getValue() > off) || (above != null && above.getKey() < off + 4 * count))
+                throw new ModelFileException(file, "corrupt: weights " + what + " overlap other weights");
+            h.weightRanges.put(off, off + 4 * count);
+        }
         return new Tensor(shape, DType.F32.decode(map, (int) off, (int) count, ByteOrder.LITTLE_ENDIAN));
     }
 
@@ -227,6 +237,8 @@ public final class ModelFile {
     private static final class HeaderReader {
         private final Path file;
         private final ByteBuffer b;
+        /** Byte ranges [start, end) of the weights read so far, by start. */
+        final java.util.TreeMap<Long, Long> weightRanges = new java.util.TreeMap<>();
 
         HeaderReader(Path file, ByteBuffer b) { this.file = file; this.b = b; }
 

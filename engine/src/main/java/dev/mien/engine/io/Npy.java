@@ -21,7 +21,7 @@ public final class Npy {
     private Npy() {}
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d{1,2})'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
     /** Refuse headers beyond this: real ones are a few hundred bytes. */
@@ -47,7 +47,7 @@ public final class Npy {
         if (start + headerLen > all.length) throw bad(file, "truncated header");
         String header = new String(all, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) throw bad(file, "malformed header " + header.strip());
+        if (!d.find() || !f.find() || !s.find()) throw bad(file, "malformed header " + Printable.clip(header.strip()));
         if (f.group(1).equals("True")) throw bad(file, "Fortran-order arrays are not supported (save with np.ascontiguousarray)");
         int[] shape = parseShape(file, s.group(1));
         char order = d.group(1).charAt(0), kind = d.group(2).charAt(0);
@@ -55,10 +55,11 @@ public final class Npy {
         DType dtype = DType.ofNumpy(kind, width);
         if (dtype == null) throw bad(file, "unsupported dtype '" + d.group(0).split(":")[1].trim() + "'");
         ByteOrder bo = order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        long count = 1;
+        long count = 1, max = Math.min(ReadLimits.current().maxTensorElements(), Integer.MAX_VALUE - 16);
         for (int dim : shape) {
             count *= dim;
-            if (count > Integer.MAX_VALUE) throw bad(file, "array too large");
+            if (count > max) throw bad(file, "array of shape " + java.util.Arrays.toString(shape) + " is too large: over " + max
+                    + " elements (" + ReadLimits.howToRaise("maxTensorElements") + ")");
         }
         int dataStart = start + (int) headerLen;
         if (count * width > all.length - dataStart)
@@ -76,10 +77,10 @@ public final class Npy {
             if (t.endsWith("L")) t = t.substring(0, t.length() - 1);
             try {
                 int v = Integer.parseInt(t);
-                if (v < 0) throw bad(file, "negative dimension in shape (" + body + ")");
+                if (v < 0) throw bad(file, "negative dimension in shape (" + Printable.clip(body) + ")");
                 dims.add(v);
             } catch (NumberFormatException e) {
-                throw bad(file, "bad shape (" + body + ")");
+                throw bad(file, "bad shape (" + Printable.clip(body) + ")");
             }
         }
         return dims.stream().mapToInt(Integer::intValue).toArray();

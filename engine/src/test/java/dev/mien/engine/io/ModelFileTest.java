@@ -82,6 +82,21 @@ class ModelFileTest {
         Path v = dir.resolve("ver.mien");
         Files.write(v, ver);
         assertTrue(assertThrows(IOException.class, () -> ModelFile.read(v)).getMessage().contains("version"));
+        // Two weights pointing at the same bytes: refused (a file could otherwise copy one region many times).
+        java.nio.ByteBuffer hb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int headerEnd = 12 + hb.getInt(8);
+        List<Integer> slots = new java.util.ArrayList<>();
+        for (int i = 12; i + 8 <= headerEnd; i++) {
+            long at = hb.getLong(i);
+            if (at > 0 && at % 64 == 0 && at >= headerEnd && at < bytes.length) { slots.add(i); i += 7; }
+        }
+        assertTrue(slots.size() >= 2, "weight offsets found: " + slots);
+        byte[] overlap = bytes.clone();
+        java.nio.ByteBuffer.wrap(overlap).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(slots.get(1), hb.getLong(slots.get(0)));
+        Path o = dir.resolve("overlap.mien");
+        Files.write(o, overlap);
+        IOException oe = assertThrows(IOException.class, () -> ModelFile.read(o));
+        assertTrue(oe.getMessage().contains("overlap"), oe.getMessage());
         // Random corruption of the header must never escape as anything but an IOException.
         java.util.Random rnd = new java.util.Random(7);
         for (int i = 0; i < 200; i++) {

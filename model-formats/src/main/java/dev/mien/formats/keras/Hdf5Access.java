@@ -1,6 +1,8 @@
 package dev.mien.formats.keras;
 
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.Printable;
+import dev.mien.engine.io.ReadLimits;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
@@ -21,10 +23,8 @@ import java.util.concurrent.Callable;
  * through {@link #guard}.
  */
 final class Hdf5Access {
-    /** Largest tensor we accept: a Java float[] must fit, with room to spare. */
+    /** Largest tensor a Java float[] holds, with room to spare; {@link ReadLimits#maxTensorElements} is usually lower. */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 64;
-    /** Upper bound on how much a filtered (compressed) dataset may expand (deflate's limit is ~1032). */
-    private static final long MAX_EXPANSION = 1100;
 
     private final String source;
     private final long fileLength;
@@ -69,7 +69,12 @@ final class Hdf5Access {
 
     private static String describe(Throwable e) {
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        String d = e.getClass().getSimpleName() + (m == null ? "" : ": " + Printable.clip(m, 160));
+        // jHDF wraps the real problem (a checksum mismatch, a bad address) in generic exceptions.
+        Throwable root = e;
+        for (int i = 0; i < 8 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();
+        if (root != e && root.getMessage() != null) d += " <- " + Printable.clip(root.getMessage(), 160);
+        return d;
     }
 
     /** Child group {@code name} of {@code group}, or null when absent; error when it is not a group. */
@@ -170,12 +175,15 @@ final class Hdf5Access {
         String path = ds.getPath();
         String what = "cannot read dataset " + path;
         int[] shape = guard(what, ds::getDimensions);
+        ReadLimits limits = ReadLimits.current();
+        long maxElements = Math.min(MAX_ELEMENTS, limits.maxTensorElements());
         long elements = 1;
         for (int d : shape) {
             if (d < 0) throw new KerasFormatException(source, "dataset " + path + " has a negative dimension");
             elements *= d;
-            if (elements > MAX_ELEMENTS)
-                throw new KerasFormatException(source, "dataset " + path + " is too large: " + Arrays.toString(shape));
+            if (elements > maxElements)
+                throw new KerasFormatException(source, "dataset " + path + " is too large: " + Arrays.toString(shape)
+                        + " (" + ReadLimits.howToRaise("maxTensorElements") + ")");
         }
         boolean compound = guard(what, ds::isCompound);
         boolean vlen = guard(what, ds::isVariableLength);
@@ -184,10 +192,12 @@ final class Hdf5Access {
             throw new KerasFormatException(source, "dataset " + path + " is not numeric (" + type.getSimpleName() + ")");
         long bytes = guard(what, ds::getSizeInBytes);
         boolean filtered = !guard(what, ds::getFilters).isEmpty();
-        long limit = filtered ? Math.max(fileLength, 1) * MAX_EXPANSION : fileLength;
+        // Compressed (filtered) data may expand only by the inflate ratio over the whole file.
+        long limit = filtered ? limits.maxInflatedBytes(Math.max(fileLength, 1)) : fileLength;
         if (bytes > limit)
             throw new KerasFormatException(source, "dataset " + path + " claims " + bytes
-                    + " bytes, more than the file can hold (truncated or corrupt)");
+                    + " bytes, more than the file can hold (truncated or corrupt"
+                    + (filtered ? ", or beyond the " + ReadLimits.howToRaise("maxInflateRatio") : "") + ")");
         if (elements == 0) return new Tensor(shape, new float[0]);
         Object flat = guard(what, ds::getDataFlat);
         float[] values = toFloats(flat, path);

@@ -53,7 +53,7 @@ final class Hdf5Superblock {
 
     /** The problem found (a KerasFormatException already names the file), or an I/O failure. */
     private static KerasFormatException readError(String source, IOException e) {
-        return e instanceof KerasFormatException k ? k : new KerasFormatException(source, "cannot read: " + e.getMessage(), e);
+        return e instanceof KerasFormatException k ? k : new KerasFormatException(source, "cannot read: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
     }
 
     static void checkComplete(String source, long size, Source in) throws IOException, KerasFormatException {

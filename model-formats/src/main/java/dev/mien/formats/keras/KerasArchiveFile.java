@@ -2,6 +2,8 @@ package dev.mien.formats.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.ReadLimits;
+import dev.mien.formats.ZipMembers;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
@@ -78,7 +80,7 @@ public final class KerasArchiveFile implements KerasModelFile {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             entries = readEntries(source, zip);
         } catch (ZipException e) {
-            throw new KerasFormatException(source, "not a readable zip archive: " + e.getMessage(), e);
+            throw new KerasFormatException(source, "not a readable zip archive: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
         } catch (KerasFormatException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -138,26 +140,12 @@ public final class KerasArchiveFile implements KerasModelFile {
         return false;
     }
 
-    /** Reads at most {@code limit} bytes whatever the entry claims: a zip bomb stops at the limit. */
+    /** Reads at most {@code limit} bytes whatever the entry claims, CRC-checked ({@link ZipMembers}). */
     private static byte[] readBounded(String source, ZipFile zip, ZipEntry entry, long limit) throws IOException {
-        if (entry.getSize() > limit)
-            throw new KerasFormatException(source, "zip entry " + entry.getName() + " is too large ("
-                    + entry.getSize() + " bytes, limit " + limit + ")");
-        try (InputStream in = zip.getInputStream(entry)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(entry.getSize(), 1 << 20)));
-            byte[] buf = new byte[1 << 16];
-            long total = 0;
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                total += n;
-                if (total > limit)
-                    throw new KerasFormatException(source, "zip entry " + entry.getName()
-                            + " expands beyond " + limit + " bytes");
-                out.write(buf, 0, n);
-            }
-            return out.toByteArray();
-        } catch (ZipException e) {
-            throw new KerasFormatException(source, "zip entry " + entry.getName() + " is corrupt: " + e.getMessage(), e);
+        try {
+            return ZipMembers.read(zip, entry, limit, java.nio.file.Files.size(Path.of(zip.getName())), ReadLimits.current());
+        } catch (ZipMembers.BadMember e) {
+            throw new KerasFormatException(source, e.getMessage());
         }
     }
 

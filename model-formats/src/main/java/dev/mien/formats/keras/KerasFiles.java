@@ -59,7 +59,7 @@ public final class KerasFiles {
                 throw new KerasFormatException(source, "model config is not a JSON object");
             return node;
         } catch (JsonProcessingException e) {
-            throw new KerasFormatException(source, "model config is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new KerasFormatException(source, "model config is not valid JSON: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getOriginalMessage()), 160), e);
         }
     }
 
@@ -69,7 +69,7 @@ public final class KerasFiles {
             if (node == null || !node.isObject()) throw new KerasFormatException(source, what + " is not a JSON object");
             return node;
         } catch (IOException e) {
-            throw new KerasFormatException(source, what + " is not valid JSON: " + e.getMessage(), e);
+            throw new KerasFormatException(source, what + " is not valid JSON: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
         }
     }
 

@@ -48,7 +48,7 @@ public final class KerasImporter {
         try {
             root = JSON.readTree(f.modelConfigJson());
         } catch (JsonProcessingException e) {
-            throw new KerasImportException(f.source() + ": model config is not valid JSON: " + e.getOriginalMessage());
+            throw new KerasImportException(f.source() + ": model config is not valid JSON: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getOriginalMessage()), 160));
         }
         if (root == null || !root.isObject() || !root.has("class_name"))
             throw new KerasImportException(f.source() + ": model config has no class_name");

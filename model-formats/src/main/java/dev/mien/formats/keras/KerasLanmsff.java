@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Op;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -21,8 +20,10 @@ import java.util.regex.Pattern;
  *   <li>the model is LANMSFF: it contains both a ChannelShuffle and a PWFS layer;</li>
  *   <li>the layer is named {@code lambda} or {@code lambda_N} (Keras' automatic name), has no
  *       extra {@code arguments}, one call with one tensor input;</li>
- *   <li>its stored function, where present, mentions {@code mean} and {@code keepdims} (read as
- *       bytes, not run);</li>
+ *   <li>its stored function is exactly LANMSFF's {@code lambda x: tf.reduce_mean(x, axis=-1,
+ *       keepdims=True)}: the marshalled code object's bytecode, constants, names, locals and
+ *       exception table all equal the published one ({@link MarshalledCode}; read, never run),
+ *       with no defaults and no closure;</li>
  *   <li>its only reader is the MassAtt spatial stack: Conv2D(2, 3x3, stride 2, same, relu) ->
  *       Conv2D(4, 3x3, stride 2, same, relu) -> Conv2DTranspose(4, 3x3, stride 2, same, relu) ->
  *       Conv2DTranspose(1, 3x3, stride 2, same, sigmoid), each the sole reader of the previous.</li>
@@ -68,7 +69,7 @@ final class KerasLanmsff {
         JsonNode args = lambda.config().get("arguments");
         if (args != null && !args.isNull() && !args.isEmpty()) return generic + " (has arguments)";
         if (lambda.calls().size() != 1 || lambda.calls().get(0).tensorRefs().size() != 1) return generic + " (not a single one-input call)";
-        if (!functionLooksLikeChannelMean(lambda.config().get("function"))) return generic + " (function is not a keepdims mean)";
+        if (!isChannelMeanFunction(lambda.config().get("function"))) return generic + " (its code is not exactly LANMSFF's channel mean)";
         KerasConfig.LayerSpec at = lambda;
         String[][] chain = {{"Conv2D", "2", "relu"}, {"Conv2D", "4", "relu"}, {"Conv2DTranspose", "4", "relu"}, {"Conv2DTranspose", "1", "sigmoid"}};
         for (String[] step : chain) {
@@ -106,19 +107,37 @@ final class KerasLanmsff {
         return readers.size() == 1 ? readers.get(0) : null;
     }
 
-    /** Keras 3: {"class_name": "__lambda__", "config": {"code": base64}}; Keras 2: [base64, defaults, closure]. */
-    private static boolean functionLooksLikeChannelMean(JsonNode f) {
+    /**
+     * LANMSFF's {@code lambda x: tf.reduce_mean(x, axis=-1, keepdims=True)} as CPython 3.11
+     * compiles it (the published model was saved so). Another Python version compiles it to
+     * other bytecode, which is then refused like any other Lambda: safe, not clever.
+     */
+    static final MarshalledCode CHANNEL_MEAN = new MarshalledCode(1, 0, 0, 3,
+            "9700740000000000000000000000a00100000000000000000000000000000000000000007c0064016402ac03a6030000ab0300000000000000005300",
+            List.of("None", "-1", "True", "('axis', 'keepdims')"), List.of("tf", "reduce_mean"), List.of("x"), "20", "");
+
+    /** Keras 3: {"class_name": "__lambda__", "config": {"code": base64, "defaults", "closure"}}; Keras 2: [base64, defaults, closure]. */
+    static boolean isChannelMeanFunction(JsonNode f) {
         String code = null;
-        if (f != null && f.isObject()) code = f.path("config").path("code").asText(null);
-        else if (f != null && f.isArray() && !f.isEmpty()) code = f.get(0).asText(null);
-        else if (f != null && f.isTextual()) code = f.asText();
-        if (code == null) return false;
-        String bytes;
-        try {
-            bytes = new String(Base64.getMimeDecoder().decode(code), StandardCharsets.ISO_8859_1);
-        } catch (IllegalArgumentException e) {
-            bytes = code;
+        JsonNode defaults = null, closure = null;
+        if (f != null && f.isObject() && "__lambda__".equals(f.path("class_name").asText())) {
+            JsonNode cfg = f.path("config");
+            code = cfg.path("code").isTextual() ? cfg.path("code").asText() : null;
+            defaults = cfg.get("defaults");
+            closure = cfg.get("closure");
+        } else if (f != null && f.isArray() && f.size() == 3 && f.get(0).isTextual()) {
+            code = f.get(0).asText();
+            defaults = f.get(1);
+            closure = f.get(2);
         }
-        return bytes.contains("mean") && bytes.contains("keepdims");
+        if (code == null || code.length() > 1 << 16) return false;
+        if ((defaults != null && !defaults.isNull()) || (closure != null && !closure.isNull())) return false;
+        byte[] bytes;
+        try {
+            bytes = Base64.getMimeDecoder().decode(code);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return CHANNEL_MEAN.equals(MarshalledCode.parse(bytes));
     }
 }

@@ -1,5 +1,7 @@
 package dev.mien.formats.safetensors;
 
+import dev.mien.engine.io.Printable;
+import dev.mien.engine.io.ReadLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -55,8 +57,10 @@ public final class Safetensors {
             long dataStart = 8 + n, dataLen = size - dataStart;
             LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
             List<long[]> ranges = new ArrayList<>();
+            List<Entry> entries = new ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
+                String shown = Printable.clip(e.getKey(), 200);
                 if (e.getKey().equals("__metadata__")) {
                     if (metadata != null) e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
@@ -65,33 +69,41 @@ public final class Safetensors {
                 String dtype = t.path("dtype").asText("");
                 DType type = DType.ofSafetensors(dtype);
                 int width = type == null ? 0 : type.bytes;
-                if (type == null) throw bad(file, "tensor " + e.getKey() + " has unsupported dtype '" + dtype + "'");
+                if (type == null) throw bad(file, "tensor " + shown + " has unsupported dtype '" + Printable.clip(dtype, 20) + "'");
                 JsonNode sh = t.path("shape"), off = t.path("data_offsets");
-                if (!sh.isArray() || !off.isArray() || off.size() != 2) throw bad(file, "tensor " + e.getKey() + " lacks shape or data_offsets");
+                if (!sh.isArray() || !off.isArray() || off.size() != 2) throw bad(file, "tensor " + shown + " lacks shape or data_offsets");
                 int[] shape = new int[sh.size()];
                 long count = 1;
                 for (int i = 0; i < shape.length; i++) {
                     long d = sh.get(i).asLong(-1);
-                    if (d < 0 || d > Integer.MAX_VALUE) throw bad(file, "tensor " + e.getKey() + " has an invalid shape");
+                    if (d < 0 || d > Integer.MAX_VALUE) throw bad(file, "tensor " + shown + " has an invalid shape");
                     shape[i] = (int) d;
                     count *= d;
-                    if (count > Integer.MAX_VALUE - 8) throw bad(file, "tensor " + e.getKey() + " is too large");
+                    if (count > Integer.MAX_VALUE - 8) throw bad(file, "tensor " + shown + " is too large");
                 }
                 long begin = off.get(0).asLong(-1), end = off.get(1).asLong(-1);
-                if (begin < 0 || end < begin || end > dataLen) throw bad(file, "tensor " + e.getKey() + " lies outside the data (offsets " + begin + ".." + end + ")");
-                if (end - begin != count * width) throw bad(file, "tensor " + e.getKey() + ": " + (end - begin) + " bytes for " + count + " " + dtype + " values");
+                if (begin < 0 || end < begin || end > dataLen) throw bad(file, "tensor " + shown + " lies outside the data (offsets " + begin + ".." + end + ")");
+                if (end - begin != count * width) throw bad(file, "tensor " + shown + ": " + (end - begin) + " bytes for " + count + " " + dtype + " values");
+                if (count > ReadLimits.current().maxTensorElements())
+                    throw bad(file, "tensor " + shown + " has " + count + " elements (" + ReadLimits.howToRaise("maxTensorElements") + ")");
                 ranges.add(new long[]{begin, end});
-                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, data, dataStart + begin);
-                data.rewind();
-                out.put(e.getKey(), new Tensor(shape, type.decode(data, 0, (int) count, ByteOrder.LITTLE_ENDIAN)));
+                entries.add(new Entry(e.getKey(), shape, type, begin, end, (int) count));
             }
+            // Checked before reading: overlapping ranges would let a small file fill memory with copies.
             ranges.sort((a, b) -> Long.compare(a[0], b[0]));
             for (int i = 1; i < ranges.size(); i++)
                 if (ranges.get(i)[0] < ranges.get(i - 1)[1]) throw bad(file, "tensor data ranges overlap");
+            for (Entry en : entries) {
+                ByteBuffer data = ByteBuffer.allocate((int) (en.end - en.begin)).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, data, dataStart + en.begin);
+                data.rewind();
+                out.put(en.name, new Tensor(en.shape, en.type.decode(data, 0, en.count, ByteOrder.LITTLE_ENDIAN)));
+            }
             return out;
         }
     }
+
+    private record Entry(String name, int[] shape, DType type, long begin, long end, int count) {}
 
     private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
         while (b.hasRemaining()) {

@@ -1,6 +1,10 @@
 package dev.mien.formats.torch;
 
+import dev.mien.engine.io.Printable;
+
+import java.math.BigInteger;
 import java.util.List;
+import java.util.Map;
 
 /** The inert values the safe unpickler builds besides plain Java containers and numbers. */
 public final class PickleObjects {
@@ -9,13 +13,47 @@ public final class PickleObjects {
     /** A reference to a Python global (module.name); never resolved or called. */
     public record Global(String module, String name) {
         public String qualified() { return module + "." + name; }
-        @Override public String toString() { return qualified(); }
+        @Override public String toString() { return Printable.clip(qualified(), 120); }
+    }
+
+    /**
+     * A short printable description of a pickled value for an error message: at most a few
+     * dozen values, strings cut, never walking far, so a shared (DAG) or cyclic structure, a huge
+     * integer or control characters from the file cannot make the message slow, long or unsafe.
+     */
+    public static String brief(Object o) {
+        StringBuilder b = new StringBuilder();
+        brief(o, b, 0, new int[]{24});
+        return b.toString();
+    }
+
+    private static void brief(Object o, StringBuilder b, int depth, int[] budget) {
+        if (--budget[0] < 0 || depth > 3) { b.append("..."); return; }
+        if (o instanceof String s) b.append('\'').append(Printable.clip(s, 40)).append('\'');
+        else if (o instanceof BigInteger i) b.append(i.bitLength() > 128 ? "<int of " + i.bitLength() + " bits>" : i.toString());
+        else if (o instanceof Tuple t) seq(t.items(), "(", ")", b, depth, budget);
+        else if (o instanceof List<?> l) seq(l, "[", "]", b, depth, budget);
+        else if (o instanceof Map<?, ?> m) b.append("<dict of ").append(m.size()).append(" items>");
+        else if (o instanceof byte[] a) b.append("<").append(a.length).append(" bytes>");
+        else if (o == null || o instanceof Number || o instanceof Boolean || o instanceof Global) b.append(o == null ? "None" : o);
+        else b.append('<').append(o.getClass().getSimpleName()).append('>');
+    }
+
+    private static void seq(List<?> items, String open, String close, StringBuilder b, int depth, int[] budget) {
+        b.append(open);
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) b.append(", ");
+            if (budget[0] <= 0 || i >= 8) { b.append("..."); break; }
+            brief(items.get(i), b, depth + 1, budget);
+        }
+        b.append(close);
     }
 
     /** A Python tuple. */
     public record Tuple(List<Object> items) {
         public Object get(int i) { return items.get(i); }
         public int size() { return items.size(); }
+        @Override public String toString() { return brief(this); }
     }
 
     /** An instance of a class the reader does not interpret (custom classes, numpy arrays): kept inert. */

@@ -6,6 +6,8 @@ import dev.mien.formats.torch.PickleObjects.StorageRef;
 import dev.mien.formats.torch.PickleObjects.TensorRef;
 import dev.mien.formats.torch.PickleObjects.Tuple;
 
+import dev.mien.engine.io.ReadLimits;
+
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,16 +24,21 @@ import java.util.Map;
  * rebuilds, {@code _codecs.encode}, numpy array reconstruction kept inert), and anything else
  * is refused. Objects of unknown classes (NEWOBJ) stay inert {@link Opaque} records. Every read
  * is bounds-checked against the input, so no input can loop, overflow or run code.
+ *
+ * <p>Like Python, dict keys must be hashable: lists, dicts and sets are refused as keys, and a
+ * key made of tuples is hashed only when it is small ({@link ReadLimits#maxKeyNodes} values
+ * counted with repeats), so a key that shares sub-tuples exponentially cannot hang the reader.
+ * Decimal integer literals are capped at {@link ReadLimits#maxIntDigits} digits (Python's own
+ * cap), since parsing them is quadratic; the memo and stacks at {@link ReadLimits#maxPickleMemo}.
  */
 final class SafeUnpickler {
-    private static final int MAX_STACK = 1 << 20;
-    private static final int MAX_MEMO = 1 << 22;
     private static final Object MARK = new Object() { @Override public String toString() { return "MARK"; } };
 
     private final Path file;
     private final byte[] in;
     private int pos;
     private final PersistentLoader persistentLoad;
+    private final ReadLimits limits;
 
     /** Resolves a persistent id (a storage reference) to a value. */
     interface PersistentLoader { Object load(Object pid) throws CheckpointException; }
@@ -44,6 +51,7 @@ final class SafeUnpickler {
         this.in = data;
         this.pos = start;
         this.persistentLoad = persistentLoad;
+        this.limits = ReadLimits.current();
     }
 
     /** Position after the last STOP: the legacy format stores several pickles back to back. */
@@ -68,7 +76,9 @@ final class SafeUnpickler {
                 case 0x80 -> { int v = u8(); if (v > 5) throw fail("unsupported pickle protocol " + v); }
                 case 0x95 -> skip(8);                                  // FRAME: framing is transparent
                 case 0x2e -> { return pop(); }                         // STOP
-                case 0x28 -> { marks.add(stack.size()); }              // MARK
+                case 0x28 -> {                                         // MARK
+                    if (marks.size() >= limits.maxPickleMemo()) throw fail("pickle opens more than " + limits.maxPickleMemo() + " MARKs (" + ReadLimits.howToRaise("maxPickleMemo") + ")");
+                    marks.add(stack.size()); }
                 case 0x30 -> pop();                                    // POP
                 case 0x31 -> popMark();                                // POP_MARK
                 case 0x32 -> push(peek());                             // DUP
@@ -80,9 +90,9 @@ final class SafeUnpickler {
                 case 0x4d -> push((long) u16());                       // BININT2
                 case 0x8a -> push(longN(u8()));                        // LONG1
                 case 0x8b -> push(longN(len(i32())));                  // LONG4
-                case 0x49 -> push(intText(line()));                    // INT
-                case 0x4c -> push(intText(line().replace("L", "")));   // LONG
-                case 0x46 -> push(Double.parseDouble(line()));         // FLOAT
+                case 0x49 -> push(intText(numberLine()));              // INT
+                case 0x4c -> push(intText(numberLine().replace("L", ""))); // LONG
+                case 0x46 -> push(floatText(numberLine()));            // FLOAT
                 case 0x47 -> push(Double.longBitsToDouble(be64()));    // BINFLOAT
                 case 0x58 -> push(utf8(len(i32())));                   // BINUNICODE
                 case 0x8c -> push(utf8(u8()));                         // SHORT_BINUNICODE
@@ -108,24 +118,24 @@ final class SafeUnpickler {
                 case 0x61 -> { Object v = pop(); list(peek()).add(v); } // APPEND
                 case 0x65 -> { List<Object> items = popMark(); list(peek()).addAll(items); } // APPENDS
                 case 0x90 -> { List<Object> items = popMark(); list(peek()).addAll(items); } // ADDITEMS
-                case 0x73 -> { Object v = pop(), k = pop(); dict(peek()).put(k, v); }      // SETITEM
+                case 0x73 -> { Object v = pop(), k = pop(); dict(peek()).put(key(k), v); } // SETITEM
                 case 0x75 -> { List<Object> kv = popMark(); Map<Object, Object> d = dict(peek()); // SETITEMS
                     if (kv.size() % 2 != 0) throw fail("SETITEMS with an odd number of items");
-                    for (int i = 0; i < kv.size(); i += 2) d.put(kv.get(i), kv.get(i + 1)); }
+                    for (int i = 0; i < kv.size(); i += 2) d.put(key(kv.get(i)), kv.get(i + 1)); }
                 case 0x71 -> memoPut(u8());                            // BINPUT
                 case 0x72 -> memoPut(i32());                      // LONG_BINPUT
-                case 0x70 -> memoPut(Integer.parseInt(line()));        // PUT
+                case 0x70 -> memoPut(memoIndex(line()));               // PUT
                 case 0x94 -> memoPut(memo.size());                     // MEMOIZE
                 case 0x68 -> push(memoGet(u8()));                      // BINGET
                 case 0x6a -> push(memoGet(i32()));                // LONG_BINGET
-                case 0x67 -> push(memoGet(Integer.parseInt(line())));  // GET
+                case 0x67 -> push(memoGet(memoIndex(line())));         // GET
                 case 0x63 -> push(new Global(line(), line()));         // GLOBAL
                 case 0x93 -> { Object name = pop(), module = pop();    // STACK_GLOBAL
                     if (!(name instanceof String n) || !(module instanceof String m)) throw fail("STACK_GLOBAL needs two strings");
                     push(new Global(m, n)); }
                 case 0x51 -> push(persistentLoad.load(pop()));        // BINPERSID
                 case 0x50 -> push(persistentLoad.load(line()));       // PERSID
-                case 0x52 -> { Object args = pop(), fn = pop(); push(Calls.call(file, fn, args)); } // REDUCE
+                case 0x52 -> { Object args = pop(), fn = pop(); push(Calls.call(file, fn, args, this::key)); } // REDUCE
                 case 0x81 -> { Object args = pop(), cls = pop(); push(Calls.newObject(file, cls, args)); } // NEWOBJ
                 case 0x92 -> { pop(); Object args = pop(), cls = pop(); push(Calls.newObject(file, cls, args)); } // NEWOBJ_EX
                 case 0x62 -> { Object state = pop(); Calls.build(peek(), state); } // BUILD
@@ -138,10 +148,62 @@ final class SafeUnpickler {
         }
     }
 
+    /** Checks a dict key as Python hashes it: refused when unhashable or too large to hash. */
+    private Object key(Object k) throws CheckpointException {
+        int[] budget = {limits.maxKeyNodes()};
+        checkHashable(k, 0, budget);
+        return k;
+    }
+
+    private void checkHashable(Object k, int depth, int[] budget) throws CheckpointException {
+        if (--budget[0] < 0 || depth > limits.maxNesting())
+            throw fail("a dict key nests or repeats more than " + limits.maxKeyNodes() + " values ("
+                    + ReadLimits.howToRaise("maxKeyNodes") + ")");
+        if (k instanceof Tuple t) {
+            for (Object item : t.items()) checkHashable(item, depth + 1, budget);
+        } else if (k instanceof List || k instanceof Map) {
+            throw fail("unhashable dict key of type " + (k instanceof List ? "list" : "dict") + " (Python refuses it too)");
+        }
+    }
+
+    private static final java.util.regex.Pattern NUMBER_TEXT = java.util.regex.Pattern.compile("\\s*[-+]?[0-9_.eEinfINFaAL]*\\s*");
+
+    /** The text of INT, LONG and FLOAT, capped before it is parsed: parsing long numbers is quadratic. */
+    private String numberLine() throws CheckpointException {
+        int start = pos;
+        int max = limits.maxIntDigits() + 8;
+        while (pos < in.length && in[pos] != '\n') {
+            if (pos - start > max) throw fail("integer literal at byte " + start + " exceeds " + limits.maxIntDigits()
+                    + " digits (" + ReadLimits.howToRaise("maxIntDigits") + "; Python caps them too)");
+            pos++;
+        }
+        pos = start;
+        String s = line();
+        if (!NUMBER_TEXT.matcher(s).matches()) throw fail("malformed number '" + dev.mien.engine.io.Printable.clip(s, 40) + "' at byte " + start);
+        return s;
+    }
+
+    private int memoIndex(String text) throws CheckpointException {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw fail("malformed memo index '" + dev.mien.engine.io.Printable.clip(text, 40) + "' at byte " + pos);
+        }
+    }
+
+    private Object floatText(String s) throws CheckpointException {
+        try {
+            return Double.parseDouble(s.strip());
+        } catch (NumberFormatException e) {
+            throw fail("malformed float '" + dev.mien.engine.io.Printable.clip(s, 40) + "' at byte " + pos);
+        }
+    }
+
     // ---- stack and memo -----------------------------------------------------------------
 
     private void push(Object o) throws CheckpointException {
-        if (stack.size() >= MAX_STACK) throw fail("pickle stack exceeds " + MAX_STACK + " entries");
+        if (stack.size() >= limits.maxPickleMemo())
+            throw fail("pickle stack exceeds " + limits.maxPickleMemo() + " entries (" + ReadLimits.howToRaise("maxPickleMemo") + ")");
         stack.add(o);
     }
 
@@ -165,7 +227,8 @@ final class SafeUnpickler {
     }
 
     private void memoPut(int index) throws CheckpointException {
-        if (index < 0 || index > MAX_MEMO) throw fail("pickle memo index " + index + " out of range");
+        if (index < 0 || index >= limits.maxPickleMemo())
+            throw fail("pickle memo index " + index + " out of range (" + ReadLimits.howToRaise("maxPickleMemo") + ")");
         memo.put(index, peek());
     }
 
@@ -193,7 +256,7 @@ final class SafeUnpickler {
     private Map<Object, Object> dictOf(List<Object> kv) throws CheckpointException {
         if (kv.size() % 2 != 0) throw fail("DICT with an odd number of items");
         Map<Object, Object> d = new LinkedHashMap<>();
-        for (int i = 0; i < kv.size(); i += 2) d.put(kv.get(i), kv.get(i + 1));
+        for (int i = 0; i < kv.size(); i += 2) d.put(key(kv.get(i)), kv.get(i + 1));
         return d;
     }
 
@@ -255,10 +318,15 @@ final class SafeUnpickler {
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
-    private static Object intText(String s) {
+    private Object intText(String s) throws CheckpointException {
         if (s.equals("00")) return Boolean.FALSE;
         if (s.equals("01")) return Boolean.TRUE;
-        BigInteger v = new BigInteger(s.strip());
+        BigInteger v;
+        try {
+            v = new BigInteger(s.strip());
+        } catch (NumberFormatException e) {
+            throw fail("malformed integer '" + dev.mien.engine.io.Printable.clip(s, 40) + "' at byte " + pos);
+        }
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
     }
 
@@ -270,7 +338,10 @@ final class SafeUnpickler {
     static final class Calls {
         private Calls() {}
 
-        static Object call(Path file, Object fn, Object args) throws CheckpointException {
+        /** Checks a value about to become a dict key. */
+        interface KeyCheck { Object check(Object key) throws CheckpointException; }
+
+        static Object call(Path file, Object fn, Object args, KeyCheck keys) throws CheckpointException {
             if (!(fn instanceof Global g)) throw new CheckpointException(file, "refusing to call a " + describe(fn) + " (pickle REDUCE)");
             List<Object> a = args instanceof Tuple t ? t.items() : null;
             if (a == null) throw new CheckpointException(file, "refusing to call " + g + ": arguments are not a tuple");
@@ -278,7 +349,7 @@ final class SafeUnpickler {
                 case "collections.OrderedDict": {
                     Map<Object, Object> d = new LinkedHashMap<>();
                     if (!a.isEmpty() && a.get(0) instanceof List<?> pairs)
-                        for (Object p : pairs) if (p instanceof Tuple kv && kv.size() == 2) d.put(kv.get(0), kv.get(1));
+                        for (Object p : pairs) if (p instanceof Tuple kv && kv.size() == 2) d.put(keys.check(kv.get(0)), kv.get(1));
                     return d;
                 }
                 case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
@@ -295,7 +366,7 @@ final class SafeUnpickler {
                 case "builtins.set", "builtins.frozenset", "builtins.list":
                     return a.isEmpty() || !(a.get(0) instanceof List<?> l) ? new ArrayList<>() : new ArrayList<>(l);
                 case "torch.device":
-                    return "device(" + (a.isEmpty() ? "" : a.get(0)) + ")";
+                    return "device(" + (a.isEmpty() ? "" : PickleObjects.brief(a.get(0))) + ")";
                 case "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
                      "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype":
                     return new Opaque(g, args); // numpy data: kept inert, never interpreted

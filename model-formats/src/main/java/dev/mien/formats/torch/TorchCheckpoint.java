@@ -1,6 +1,9 @@
 package dev.mien.formats.torch;
 
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.Printable;
+import dev.mien.engine.io.ReadLimits;
+import dev.mien.formats.ZipMembers;
 import dev.mien.formats.torch.PickleObjects.DType;
 import dev.mien.formats.torch.PickleObjects.Global;
 import dev.mien.formats.torch.PickleObjects.StorageRef;
@@ -29,8 +32,10 @@ import java.util.zip.ZipFile;
  */
 public final class TorchCheckpoint {
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
-    /** Storages larger than this are refused rather than allocated (4 GiB of fp32 and beyond). */
-    private static final long MAX_STORAGE_BYTES = Integer.MAX_VALUE - 8;
+    /** Storages larger than this are refused rather than allocated (they are held in one array). */
+    private static final long MAX_STORAGE_BYTES = Integer.MAX_VALUE - 16;
+    /** Where a state dict may sit below the checkpoint's top (checkpoint['model']['state_dict'] ...). */
+    private static final int MAX_STATE_DICT_DEPTH = 8;
 
     private final Path file;
     private final Object root;
@@ -48,7 +53,7 @@ public final class TorchCheckpoint {
     /** Top-level keys when the checkpoint is a dict (epoch, best_acc, state_dict, ...). */
     public List<String> topLevelKeys() {
         List<String> keys = new ArrayList<>();
-        if (root instanceof Map<?, ?> m) for (Object k : m.keySet()) keys.add(String.valueOf(k));
+        if (root instanceof Map<?, ?> m) for (Object k : m.keySet()) keys.add(keyText(k));
         return keys;
     }
 
@@ -68,24 +73,30 @@ public final class TorchCheckpoint {
     }
 
     public LinkedHashMap<String, Tensor> stateDict() throws CheckpointException {
-        Map<?, ?> dict = findStateDict(root);
+        Map<?, ?> dict = findStateDict(root, 0);
         if (dict == null) throw new CheckpointException(file, "no state_dict found (expected a dict of tensors, or one under 'state_dict')");
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getValue() instanceof TensorRef t)) continue;
-            String key = String.valueOf(e.getKey());
+            String key = keyText(e.getKey());
             if (key.startsWith("module.")) key = key.substring("module.".length());
             if (out.put(key, materialise(key, t)) != null) throw new CheckpointException(file, "duplicate key " + key + " after removing 'module.'");
         }
         return out;
     }
 
-    private static Map<?, ?> findStateDict(Object o) {
-        if (!(o instanceof Map<?, ?> m)) return null;
+    /** A dict key as a parameter name: strings as they are (made printable), anything else briefly. */
+    private static String keyText(Object k) {
+        return k instanceof String s ? Printable.clip(s, 512) : PickleObjects.brief(k);
+    }
+
+    /** Depth-bounded: a pickle can make a dict contain itself. */
+    private static Map<?, ?> findStateDict(Object o, int depth) {
+        if (!(o instanceof Map<?, ?> m) || depth > MAX_STATE_DICT_DEPTH) return null;
         if (!m.isEmpty() && m.values().stream().anyMatch(v -> v instanceof TensorRef)
                 && m.values().stream().allMatch(v -> v instanceof TensorRef || v instanceof Map)) return m;
         for (String k : new String[]{"state_dict", "model_state_dict", "model", "net", "module"}) {
-            Map<?, ?> inner = findStateDict(m.get(k));
+            Map<?, ?> inner = findStateDict(m.get(k), depth + 1);
             if (inner != null) return inner;
         }
         return null;
@@ -97,16 +108,24 @@ public final class TorchCheckpoint {
         if (st == null) throw new CheckpointException(file, "tensor " + name + ": storage " + t.storage().key() + " is missing");
         DType dt = t.storage().dtype();
         long available = st.capacity() / dt.bytes;
-        long numel = t.numel();
+        long numel = numel(t);
+        if (numel < 0) throw new CheckpointException(file, "tensor " + name + " has more elements than a long counts");
         int[] shape = new int[t.size().length];
         for (int i = 0; i < shape.length; i++) {
-            if (t.size()[i] > Integer.MAX_VALUE) throw new CheckpointException(file, "tensor " + name + " too large");
+            if (t.size()[i] > Integer.MAX_VALUE) throw new CheckpointException(file, "tensor " + name + " has a dimension of " + t.size()[i]);
             shape[i] = (int) t.size()[i];
         }
-        if (numel > Integer.MAX_VALUE - 8) throw new CheckpointException(file, "tensor " + name + " too large");
+        // A view is copied only within its storage: a stride-0 (expanded) view promising far more
+        // elements than the storage holds would make a small file allocate without bound.
+        if (numel > available)
+            throw new CheckpointException(file, "tensor " + name + " is a view of " + numel + " elements on a storage of "
+                    + available + "; expanded views larger than their storage are not materialised");
+        if (numel > Math.min(ReadLimits.current().maxTensorElements(), Integer.MAX_VALUE - 16))
+            throw new CheckpointException(file, "tensor " + name + " has " + numel + " elements ("
+                    + ReadLimits.howToRaise("maxTensorElements") + ")");
         // The furthest element the view touches must lie inside the storage.
         long last = t.offset();
-        for (int i = 0; i < shape.length; i++) if (shape[i] > 0) last += (shape[i] - 1) * t.stride()[i];
+        for (int i = 0; i < shape.length && numel > 0; i++) last = addExact(last, multiplyExact(shape[i] - 1L, t.stride()[i]));
         if (numel > 0 && (t.offset() < 0 || last >= available))
             throw new CheckpointException(file, "tensor " + name + " reads past its storage (" + available + " elements)");
         float[] out = new float[(int) numel];
@@ -121,9 +140,30 @@ public final class TorchCheckpoint {
         return new Tensor(shape, out);
     }
 
+    /** Element count, or -1 when it overflows a long. */
+    private static long numel(TensorRef t) {
+        long n = 1;
+        for (long s : t.size()) {
+            if (s == 0) return 0;
+            if (n > Long.MAX_VALUE / s) n = -1;
+            else if (n >= 0) n *= s;
+        }
+        return n;
+    }
+
+    private static long multiplyExact(long a, long b) {
+        try { return Math.multiplyExact(a, b); } catch (ArithmeticException e) { return Long.MAX_VALUE; }
+    }
+
+    private static long addExact(long a, long b) {
+        try { return Math.addExact(a, b); } catch (ArithmeticException e) { return Long.MAX_VALUE; }
+    }
+
     // ---- containers ---------------------------------------------------------------------
 
     private static TorchCheckpoint readZip(Path file) throws IOException {
+        long archiveBytes = Files.size(file);
+        ReadLimits limits = ReadLimits.current();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             String prefix = null;
             for (var en = zip.entries(); en.hasMoreElements(); ) {
@@ -134,8 +174,8 @@ public final class TorchCheckpoint {
             if (prefix == null) throw new CheckpointException(file, "zip archive without data.pkl: not a PyTorch checkpoint");
             ByteOrder order = ByteOrder.LITTLE_ENDIAN;
             ZipEntry bo = zip.getEntry(prefix + "byteorder");
-            if (bo != null && new String(readEntry(file, zip, bo, 16)).trim().equals("big")) order = ByteOrder.BIG_ENDIAN;
-            byte[] pkl = readEntry(file, zip, zip.getEntry(prefix + "data.pkl"), Integer.MAX_VALUE - 8);
+            if (bo != null && new String(readEntry(file, zip, bo, 16, archiveBytes, limits)).trim().equals("big")) order = ByteOrder.BIG_ENDIAN;
+            byte[] pkl = readEntry(file, zip, zip.getEntry(prefix + "data.pkl"), MAX_STORAGE_BYTES, archiveBytes, limits);
             Map<String, StorageRef> refs = new LinkedHashMap<>();
             Object root = new SafeUnpickler(file, pkl, 0, pid -> storageRef(file, pid, refs, false)).load();
             Map<String, ByteBuffer> storages = new HashMap<>();
@@ -143,24 +183,24 @@ public final class TorchCheckpoint {
                 ZipEntry e = zip.getEntry(prefix + "data/" + r.key());
                 if (e == null) throw new CheckpointException(file, "storage record data/" + r.key() + " is missing");
                 long need = r.numel() * r.dtype().bytes;
-                byte[] data = readEntry(file, zip, e, need);
+                if (e.getSize() >= 0 && e.getSize() < need)
+                    throw new CheckpointException(file, "storage data/" + r.key() + " is truncated (" + e.getSize() + " of " + need + " bytes)");
+                byte[] data = readEntry(file, zip, e, MAX_STORAGE_BYTES, archiveBytes, limits);
                 if (data.length < need) throw new CheckpointException(file, "storage data/" + r.key() + " is truncated (" + data.length + " of " + need + " bytes)");
                 storages.put(r.key(), ByteBuffer.wrap(data).order(order));
             }
             return new TorchCheckpoint(file, root, storages);
         } catch (java.util.zip.ZipException e) {
-            throw new CheckpointException(file, "corrupt or truncated zip archive (" + e.getMessage() + ")");
+            throw new CheckpointException(file, "corrupt or truncated zip archive (" + Printable.clip(String.valueOf(e.getMessage())) + ")");
         }
     }
 
-    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, long max) throws IOException {
-        if (e.getSize() > max || e.getSize() > MAX_STORAGE_BYTES)
-            throw new CheckpointException(file, "record " + e.getName() + " is larger than expected (" + e.getSize() + " bytes)");
-        try (InputStream s = zip.getInputStream(e)) {
-            byte[] b = s.readNBytes((int) Math.min(max, MAX_STORAGE_BYTES));
-            return b;
-        } catch (java.util.zip.ZipException | java.io.EOFException ex) {
-            throw new CheckpointException(file, "record " + e.getName() + " is corrupt or truncated (" + ex.getMessage() + ")");
+    /** A record, bounded and CRC-checked ({@link ZipMembers}). */
+    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, long max, long archiveBytes, ReadLimits limits) throws IOException {
+        try {
+            return ZipMembers.read(zip, e, max, archiveBytes, limits);
+        } catch (ZipMembers.BadMember ex) {
+            throw new CheckpointException(file, ex.getMessage());
         }
     }
 
@@ -175,7 +215,7 @@ public final class TorchCheckpoint {
         if (m instanceof Long) throw new CheckpointException(file, "a pickle, but not a PyTorch checkpoint (wrong magic number)");
         SafeUnpickler version = new SafeUnpickler(file, all, magic.position(), pid -> null);
         Object v = version.load();
-        if (!(v instanceof Long pv) || pv != 1001) throw new CheckpointException(file, "unsupported legacy protocol version " + v);
+        if (!(v instanceof Long pv) || pv != 1001) throw new CheckpointException(file, "unsupported legacy protocol version " + PickleObjects.brief(v));
         SafeUnpickler sys = new SafeUnpickler(file, all, version.position(), pid -> null);
         Object sysInfo = sys.load();
         if (sysInfo instanceof Map<?, ?> si && Boolean.FALSE.equals(si.get("little_endian")))
@@ -191,12 +231,13 @@ public final class TorchCheckpoint {
         Map<String, ByteBuffer> storages = new HashMap<>();
         for (Object k : keyList) {
             StorageRef r = refs.get(String.valueOf(k));
-            if (pos + 8 > all.length) throw new CheckpointException(file, "truncated: storage " + k + " is missing");
+            if (pos + 8 > all.length) throw new CheckpointException(file, "truncated: storage " + PickleObjects.brief(k) + " is missing");
             long count = buf.getLong(pos);
             pos += 8;
-            if (r == null) throw new CheckpointException(file, "storage " + k + " listed but never referenced");
+            if (r == null) throw new CheckpointException(file, "storage " + PickleObjects.brief(k) + " listed but never referenced");
+            if (count < 0 || count > (all.length - pos) / r.dtype().bytes)
+                throw new CheckpointException(file, "truncated: storage " + PickleObjects.brief(k) + " claims " + count + " elements, more than the file holds");
             long bytes = count * r.dtype().bytes;
-            if (count < 0 || bytes > all.length - pos) throw new CheckpointException(file, "truncated: storage " + k + " needs " + bytes + " bytes");
             storages.put(r.key(), ByteBuffer.wrap(all, pos, (int) bytes).slice().order(ByteOrder.LITTLE_ENDIAN));
             pos += (int) bytes;
         }
@@ -206,14 +247,18 @@ public final class TorchCheckpoint {
     /** ('storage', torch.FloatStorage, key, location, numel[, view_metadata]) -> a storage reference. */
     private static StorageRef storageRef(Path file, Object pid, Map<String, StorageRef> refs, boolean legacy) throws CheckpointException {
         if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0)))
-            throw new CheckpointException(file, "unsupported persistent id " + pid + " (only tensor storages are read)");
+            throw new CheckpointException(file, "unsupported persistent id " + PickleObjects.brief(pid) + " (only tensor storages are read)");
         if (!(t.get(1) instanceof Global g) || !g.module().equals("torch"))
-            throw new CheckpointException(file, "unsupported storage type " + t.get(1));
+            throw new CheckpointException(file, "unsupported storage type " + PickleObjects.brief(t.get(1)));
         DType dt = DType.ofStorage(g.name());
         if (dt == null) throw new CheckpointException(file, "unsupported storage type " + g + " (only float, double, half, bfloat16 and integer storages)");
-        String key = String.valueOf(t.get(2));
-        if (!(t.get(4) instanceof Long numel) || numel < 0 || numel * dt.bytes > MAX_STORAGE_BYTES)
-            throw new CheckpointException(file, "storage " + key + " has an invalid or oversized element count " + t.get(4));
+        if (!(t.get(2) instanceof String key) || key.length() > 256)
+            throw new CheckpointException(file, "storage key " + PickleObjects.brief(t.get(2)) + " is not a short string");
+        key = Printable.clip(key, 256);
+        long maxElements = Math.min(MAX_STORAGE_BYTES / dt.bytes, ReadLimits.current().maxTensorElements());
+        if (!(t.get(4) instanceof Long numel) || numel < 0 || numel > maxElements)
+            throw new CheckpointException(file, "storage " + key + " has an invalid or oversized element count "
+                    + PickleObjects.brief(t.get(4)) + " (at most " + maxElements + "; " + ReadLimits.howToRaise("maxTensorElements") + ")");
         if (legacy && t.size() > 5 && t.get(5) != null)
             throw new CheckpointException(file, "legacy storage views are not supported");
         StorageRef r = new StorageRef(key, dt, numel);
