@@ -1,13 +1,21 @@
 package dev.mien.engine;
 
+import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.Buffers;
 import dev.mien.engine.runtime.LoweringContexts;
+import dev.mien.engine.runtime.PackedModelWeights;
 import dev.mien.engine.runtime.Plan;
 import dev.mien.engine.runtime.Planner;
 import dev.mien.engine.runtime.RunOptions;
+import dev.mien.engine.runtime.SavedWeights;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
+import dev.mien.kernels.PackedWeights;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,24 +25,35 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A loaded, runnable model. Holds the graph and its weights once; plans per batch size and
- * options are made on first use and cached. Safe to share between threads: every concurrent
- * {@link #run} borrows its own activation buffers.
+ * A loaded, runnable model. Holds the graph and its weights once: every convolution and dense
+ * weight is packed for the backend when the model is built (or, from a {@code .mien} file
+ * that stores the backend's layout, used in place from the memory-mapped file), and the graph
+ * the model keeps has those weights stripped. Plans per batch size and options are made on
+ * first use and cached. Safe to share between threads: every concurrent {@link #run} borrows
+ * its own activation buffers. {@link #close()} releases a mapped file; the model cannot run after it.
  */
-public final class Model {
+public final class Model implements AutoCloseable {
     private final Graph graph;
     private final Backend backend;
+    private final PackedModelWeights weights;
     private final LoweringContexts contexts;
+    /** Owns the mapping of a {@code .mien} file whose weights are used in place; null otherwise. */
+    private final Arena mapping;
     private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
     private final Map<PlanKey, Queue<Buffers>> pools = new ConcurrentHashMap<>();
 
     private record PlanKey(int batch, RunOptions options) {}
 
-    public Model(Graph graph, Backend backend) {
+    /** Packs the graph's weights for the backend; the graph given is not changed (drop it to free its raw weights). */
+    public Model(Graph graph, Backend backend) { this(graph, backend, Map.of(), null); }
+
+    private Model(Graph graph, Backend backend, Map<String, SavedWeights> saved, Arena mapping) {
         Planner.checkSupported(graph);
-        this.graph = graph;
         this.backend = backend;
-        this.contexts = new LoweringContexts(backend);
+        this.weights = PackedModelWeights.pack(graph, backend, saved);
+        this.graph = weights.graph();
+        this.contexts = new LoweringContexts(backend, weights.packed());
+        this.mapping = mapping;
     }
 
     /** A model on the default backend ({@link KernelRegistry#auto}) with the default thread count. */
@@ -43,9 +62,44 @@ public final class Model {
     }
 
     /** Loads a model written by {@code mien convert}; needs nothing but this module. */
-    public static Model load(java.nio.file.Path file) throws java.io.IOException {
-        return of(dev.mien.engine.io.ModelFile.read(file));
+    public static Model load(Path file) throws IOException {
+        return load(file, KernelRegistry.auto(KernelRegistry.defaultThreads()));
     }
+
+    /**
+     * Loads a {@code .mien} file for a backend. Its weights are memory-mapped: where the file
+     * stores this backend's packed layout they are used in place (no copy on the heap; the
+     * mapping lives until {@link #close()}), else they are repacked onto the heap. Files of the
+     * first format (raw weights) load too, packed onto the heap.
+     */
+    public static Model load(Path file, Backend backend) throws IOException {
+        ModelFile.Mapped m = ModelFile.map(file);
+        try {
+            Model model = new Model(m.graph(), backend, m.weights(), m.arena());
+            if (m.arena() != null && !model.usesMapping()) m.arena().close();   // every weight was repacked
+            return model;
+        } catch (RuntimeException e) {
+            if (m.arena() != null) m.arena().close();
+            throw e;
+        }
+    }
+
+    /** Whether any weight is read in place from a mapped file. */
+    private boolean usesMapping() {
+        for (PackedWeights p : weights.packed().values()) if (p.segment().isMapped() || p.segment().isNative()) return true;
+        return false;
+    }
+
+    /** Releases the mapped model file, if any. Runs after this fail; closing twice is harmless. */
+    @Override public void close() {
+        if (mapping != null && mapping.scope().isAlive()) mapping.close();
+    }
+
+    /** The packed conv and dense weights by node name (heap or mapped segments). */
+    public Map<String, PackedWeights> packedWeights() { return weights.packed(); }
+
+    /** Bytes of packed weights this model holds (heap or mapped). */
+    public long packedWeightBytes() { return weights.bytes(); }
 
     public Graph graph() { return graph; }
     public Backend backend() { return backend; }

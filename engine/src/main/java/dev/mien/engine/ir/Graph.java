@@ -35,10 +35,17 @@ public final class Graph {
         return new Graph(inputs, nodes, outputs, m);
     }
 
-    /** Number of weight values held by all nodes. */
+    /** Number of weight values of all nodes (weights a model holds packed outside the graph included). */
     public long parameterCount() {
         long n = 0;
-        for (Node node : nodes) for (var t : node.params().values()) n += t.size();
+        for (Node node : nodes) {
+            for (var t : node.params().values()) n += t.size();
+            if (node.param("weight") == null && node.attrs().has("weight_shape")) {
+                long c = 1;
+                for (int d : node.attrs().getInts("weight_shape")) c *= d;
+                n += c;
+            }
+        }
         return n;
     }
 

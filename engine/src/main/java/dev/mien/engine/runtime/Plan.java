@@ -12,18 +12,20 @@ public final class Plan {
     final List<Step> steps;
     final List<String> stepNames;
     final List<String> stepOps;
+    final List<String> stepAlgorithms;
     final long[] stepMacs;
     final int[] slotSizes;
     final Map<String, int[]> shapes;
     final Map<String, Integer> slotOf;
     final long macs;
 
-    Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, long[] stepMacs, int[] slotSizes, Map<String, int[]> shapes,
+    Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<String> stepAlgorithms, long[] stepMacs, int[] slotSizes, Map<String, int[]> shapes,
          Map<String, Integer> slotOf, long macs) {
         this.batch = batch;
         this.steps = steps;
         this.stepNames = stepNames;
         this.stepOps = stepOps;
+        this.stepAlgorithms = stepAlgorithms;
         this.stepMacs = stepMacs;
         this.slotSizes = slotSizes;
         this.shapes = shapes;
@@ -60,6 +62,13 @@ public final class Plan {
 
     /** The op of each step's node (e.g. CONV2D), indexed like {@link #stepNames()}. */
     public List<String> stepOps() { return stepOps; }
+
+    /**
+     * The convolution algorithm each step was planned with ({@code direct}, {@code sliced},
+     * {@code depthwise}, ...; see {@link dev.mien.kernels.ConvAlgorithm}), "" for steps that are
+     * not convolutions; indexed like {@link #stepNames()}.
+     */
+    public List<String> stepAlgorithms() { return stepAlgorithms; }
 
     /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
     public long stepMacs(int step) { return stepMacs[step]; }

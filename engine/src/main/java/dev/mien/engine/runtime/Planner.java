@@ -124,7 +124,7 @@ public final class Planner {
         shapes.keySet().forEach(v -> slotOf.put(v, slotOfRoot.get(root.get(v))));
 
         List<Step> steps = new ArrayList<>();
-        List<String> names = new ArrayList<>(), ops = new ArrayList<>();
+        List<String> names = new ArrayList<>(), ops = new ArrayList<>(), algorithms = new ArrayList<>();
         List<Long> stepMacs = new ArrayList<>();
         for (int i = 0; lower && i < nodes.size(); i++) {
             Node n = nodes.get(i);
@@ -143,14 +143,15 @@ public final class Planner {
             steps.add(st);
             names.add(n.name());
             ops.add(n.op().name());
+            algorithms.add(st instanceof ConvLowering.ConvStep c ? c.algorithm().label() : "");
             stepMacs.add(macs(n, ins[i], outs[i]));
         }
-        if (!lower) return new Plan(batch, List.of(), List.of(), List.of(), new long[0], new int[0], shapes, Map.of(), macs);
+        if (!lower) return new Plan(batch, List.of(), List.of(), List.of(), List.of(), new long[0], new int[0], shapes, Map.of(), macs);
         Map<String, Integer> keptSlots = new HashMap<>();
         for (ValueInfo in : g.inputs()) keptSlots.put(in.name(), slotOf.get(in.name()));
         for (String k : kept) keptSlots.put(k, slotOf.get(k));
         Map<String, int[]> keptShapes = new LinkedHashMap<>(shapes);
-        return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, keptShapes, keptSlots, macs);
+        return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), List.copyOf(algorithms), stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, keptShapes, keptSlots, macs);
     }
 
     private static int take(TreeMap<Integer, List<Integer>> free, List<Integer> sizes, int size) {

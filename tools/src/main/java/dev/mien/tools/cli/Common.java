@@ -1,6 +1,7 @@
 package dev.mien.tools.cli;
 
 import dev.mien.engine.Model;
+import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
@@ -46,7 +47,19 @@ final class Common {
         }
     }
 
+    /** A runnable model; a {@code .mien} file is memory-mapped, its packed weights used in place. */
     static Model model(Args a, Path file, LoadOptions options) {
+        if (ModelFile.looksLike(file)) {
+            Backend be = backend(a);
+            try {
+                return Model.load(file, be);
+            } catch (IOException e) {
+                String m = e.getMessage();
+                throw new CliException(m != null && m.contains(file.toString()) ? m : file + ": " + m, 1);
+            } catch (RuntimeException e) {
+                throw new CliException(file + ": " + e.getMessage(), 1);
+            }
+        }
         return new Model(loadGraph(file, options), backend(a));
     }
 
