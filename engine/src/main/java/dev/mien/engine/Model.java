@@ -86,7 +86,7 @@ public final class Model implements AutoCloseable {
 
     /** Whether any weight is read in place from a mapped file. */
     private boolean usesMapping() {
-        for (PackedWeights p : weights.packed().values()) if (p.segment().isMapped() || p.segment().isNative()) return true;
+        for (PackedWeights p : weights.packed().values()) if (p.segment().isMapped()) return true;
         return false;
     }
 

@@ -18,8 +18,8 @@ public interface Backend {
     // ---- convolution -------------------------------------------------------------------
 
     /**
-     * Packs HWIO weights {@code [kH][kW][inC/groups][outC]} for {@link #conv2d}, into a heap
-     * segment. Independent of n, inH, inW.
+     * Packs HWIO weights {@code [kH][kW][inC/groups][outC]} for {@link #conv2d} (off-heap, see
+     * {@link PackedLayouts#allocate}). Independent of n, inH, inW.
      */
     PackedWeights packConv(ConvShape s, float[] hwio);
 

@@ -6,9 +6,10 @@ import java.lang.foreign.MemorySegment;
  * Weights re-laid out once, when a model is built, for one backend's convolution or dense
  * kernel. Immutable and shareable between threads.
  *
- * <p>The packed floats live in a {@link MemorySegment} (little-endian fp32): a heap segment
- * when the model packed them itself, or a slice of a memory-mapped {@code .mien} file that
- * already stores this layout, so that such weights are never copied onto the heap.
+ * <p>The packed floats live in a {@link MemorySegment} (little-endian fp32): off-heap memory
+ * when the model packed them itself ({@link PackedLayouts#allocate}), or a slice of a
+ * memory-mapped {@code .mien} file that already stores this layout, so that such weights are
+ * never copied.
  */
 public interface PackedWeights {
     /** The backend that packed these; a backend refuses weights packed by another. */
