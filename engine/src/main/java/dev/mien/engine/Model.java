@@ -90,9 +90,20 @@ public final class Model implements AutoCloseable {
         return false;
     }
 
-    /** Releases the mapped model file, if any. Runs after this fail; closing twice is harmless. */
+    /**
+     * Releases the mapped model file, if any. Runs and sessions started after this fail with an
+     * IllegalStateException; close only when no run is in flight. Closing twice is harmless.
+     */
     @Override public void close() {
+        closed = true;
         if (mapping != null && mapping.scope().isAlive()) mapping.close();
+    }
+
+    private volatile boolean closed;
+
+    /** Refuses work once closed: a kernel must never read weights from a released mapping. */
+    void ensureOpen() {
+        if (closed) throw new IllegalStateException("the model is closed");
     }
 
     /** The packed conv and dense weights by node name (heap or mapped segments). */
@@ -106,6 +117,7 @@ public final class Model implements AutoCloseable {
     public List<String> outputNames() { return graph.outputs(); }
 
     public Plan plan(int batch, RunOptions options) {
+        ensureOpen();
         return plans.computeIfAbsent(new PlanKey(batch, options), k -> Planner.plan(graph, batch, contexts.of(options)));
     }
 

@@ -41,12 +41,14 @@ public final class Session {
     }
 
     public Session run() {
+        model.ensureOpen();
         plan.execute(buffers);
         return this;
     }
 
     /** Runs once, adding each step's time to {@code nanos} (indexed like {@link Plan#stepNames()}). */
     public Session runProfiled(long[] nanos) {
+        model.ensureOpen();
         plan.executeProfiled(buffers, nanos);
         return this;
     }
