@@ -1,6 +1,7 @@
 package dev.mien.engine;
 
 import dev.mien.engine.io.ModelFile;
+import dev.mien.engine.io.ModelSource;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.Buffers;
 import dev.mien.engine.runtime.LoweringContexts;
@@ -112,7 +113,30 @@ public final class Model implements AutoCloseable {
     /** Bytes of packed weights this model holds (heap or mapped). */
     public long packedWeightBytes() { return weights.bytes(); }
 
+    /**
+     * Loads a {@code .mien} model from any source (file, bytes, stream, class-path resource);
+     * errors name the source. Sources that are not files are copied to a temporary file first,
+     * which is deleted once read.
+     */
+    public static Model load(ModelSource source) throws java.io.IOException {
+        return of(readModelFile(source));
+    }
+
+    /** The graph of a {@code .mien} model from any source. */
+    public static Graph readModelFile(ModelSource source) throws java.io.IOException {
+        try (ModelSource.LocalFile local = source.localFile()) {
+            try {
+                return dev.mien.engine.io.ModelFile.read(local.path());
+            } catch (java.io.IOException e) {
+                throw local.rename(e);
+            }
+        }
+    }
+
     public Graph graph() { return graph; }
+
+    /** What the network is: input, preprocessing, output to read, labels ({@link Graph#card()}). */
+    public NetworkCard card() { return graph.card(); }
     public Backend backend() { return backend; }
     public List<String> outputNames() { return graph.outputs(); }
 

@@ -1,40 +1,44 @@
 package dev.mien.formats;
 
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
-import dev.mien.engine.ir.ValueInfo;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * What Mien knows about the seed networks beyond their graphs: how their authors preprocessed
- * images and what their classes are, attached as graph metadata so that {@code predict} and
- * the model file carry them.
+ * What Mien knows about the seed Keras networks beyond their graphs: how their authors
+ * preprocessed images and what their classes are, written into the graph's
+ * {@link NetworkCard} so that {@code predict} and the model file carry them. (MA-Net's card is
+ * written by its own graph builder.)
  */
 public final class KnownNetworks {
     private KnownNetworks() {}
 
     /** FERPlus in its usual order (LANMSFF's repository prints no label order). */
-    public static final String LANMSFF_CLASSES = "neutral,happiness,surprise,sadness,anger,disgust,fear,contempt";
+    public static final List<String> LANMSFF_CLASSES =
+            List.of("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt");
     /** PAtt-Lite's FERPlus folders, sorted as its data-compile notebook reads them. */
-    public static final String PATT_LITE_CLASSES = "anger,contempt,disgust,fear,happiness,neutral,sadness,surprise";
+    public static final List<String> PATT_LITE_CLASSES =
+            List.of("anger", "contempt", "disgust", "fear", "happiness", "neutral", "sadness", "surprise");
 
-    /** Adds architecture, preprocessing and class names for recognised Keras networks. */
+    /** Adds architecture, preprocessing and class names to the card of recognised Keras networks. */
     public static Graph annotate(Graph g) {
-        String arch = g.metadata().get("architecture");
-        if (arch == null && isPattLite(g)) {
-            g = g.withMetadata("architecture", "patt-lite");
-            arch = "patt-lite";
-        }
-        if ("lanmsff".equals(arch)) {
-            g = g.withMetadata("preprocessing", "lanmsff");
-            if (outputWidth(g) == 8) g = g.withMetadata("classes", LANMSFF_CLASSES);
-        } else if ("patt-lite".equals(arch)) {
-            g = g.withMetadata("preprocessing", "patt-lite");
-            if (outputWidth(g) == 8) g = g.withMetadata("classes", PATT_LITE_CLASSES);
-        }
-        return g;
+        NetworkCard card = g.card();
+        String arch = card.architecture();
+        if (arch.equals("generic") && isPattLite(g)) arch = "patt-lite";
+        List<String> labels = switch (arch) {
+            case "lanmsff" -> LANMSFF_CLASSES;
+            case "patt-lite" -> PATT_LITE_CLASSES;
+            default -> null;
+        };
+        if (labels == null) return g;
+        card = card.withArchitecture(arch).withPreprocessing(arch);
+        // The published heads have 8 classes; a retrained head keeps the preprocessing but not the names.
+        if (outputWidth(g, card.output()) == labels.size()) card = card.withLabels(labels);
+        return g.withCard(card);
     }
 
     /** PAtt-Lite: a 120x120x3 input resized to 224, and a Keras Attention layer on 2-D features. */
@@ -48,9 +52,8 @@ public final class KnownNetworks {
         return resize && attention;
     }
 
-    private static int outputWidth(Graph g) {
-        ValueInfo in = g.inputs().get(0);
-        int[] s = dev.mien.engine.runtime.Planner.inferShapes(g, 1).get(g.outputs().get(g.outputs().size() - 1));
-        return s == null || in == null ? -1 : s[s.length - 1];
+    private static int outputWidth(Graph g, String output) {
+        int[] s = dev.mien.engine.runtime.Planner.inferShapes(g, 1).get(output);
+        return s == null ? -1 : s[s.length - 1];
     }
 }

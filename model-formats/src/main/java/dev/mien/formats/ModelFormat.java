@@ -1,5 +1,9 @@
 package dev.mien.formats;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mien.engine.io.ModelSource;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +18,8 @@ public enum ModelFormat {
     PYTORCH_LEGACY("PyTorch checkpoint (legacy pre-1.6 pickle)"),
     SAFETENSORS("safetensors"),
     KERAS_H5("Keras HDF5 (.h5)"),
-    KERAS_ARCHIVE("Keras 3 archive (.keras)");
+    KERAS_ARCHIVE("Keras 3 archive (.keras)"),
+    KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)");
 
     public final String description;
 
@@ -22,8 +27,64 @@ public enum ModelFormat {
 
     private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
+    /** Manifest files are small JSON documents; refuse anything larger unread. */
+    static final long MAX_MANIFEST_BYTES = 64L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Detects the format of any source by content: a single file by its leading bytes and
+     * structure, a directory by the content of its manifest file. Throws naming the source
+     * when it is none of the formats Mien reads.
+     */
+    public static ModelFormat detect(ModelSource source) throws IOException {
+        if (source.isDirectory()) return detectDirectory(source);
+        try (ModelSource.LocalFile local = source.localFile()) {
+            try {
+                return detect(local.path());
+            } catch (IOException e) {
+                throw local.rename(e);
+            }
+        }
+    }
+
+    /**
+     * A directory is a model when its manifest says so: a Keras config.json (an object with
+     * "class_name" and "config") beside model.weights.h5. A TensorFlow.js model.json is
+     * recognised and refused as not yet supported.
+     */
+    private static ModelFormat detectDirectory(ModelSource dir) throws IOException {
+        if (dir.has("config.json")) {
+            JsonNode config = manifest(dir, "config.json");
+            if (config == null || !config.has("class_name") || !config.has("config"))
+                throw new IOException(dir.name() + ": config.json is not a Keras model config (no class_name/config)");
+            if (!dir.has("model.weights.h5"))
+                throw new IOException(dir.name() + ": a Keras model config without model.weights.h5 beside it");
+            return KERAS_DIRECTORY;
+        }
+        if (dir.has("model.json")) {
+            JsonNode m = manifest(dir, "model.json");
+            if (m != null && (m.has("modelTopology") || m.has("weightsManifest")))
+                throw new IOException(dir.name() + ": a TensorFlow.js model (model.json + weight shards), which this version does not import");
+            throw new IOException(dir.name() + ": model.json is not a model manifest Mien knows");
+        }
+        throw new IOException(dir.name() + ": a directory without a model manifest (expected config.json + model.weights.h5 of an unzipped Keras archive)");
+    }
+
+    /** The manifest parsed as JSON; null when it is not a JSON object. */
+    private static JsonNode manifest(ModelSource dir, String name) throws IOException {
+        byte[] bytes = dir.resolve(name).readAllBytes(MAX_MANIFEST_BYTES);
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            return n != null && n.isObject() ? n : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Detects the format of {@code file}; throws naming the file when it is none of them. */
     public static ModelFormat detect(Path file) throws IOException {
+        if (Files.isDirectory(file)) return detectDirectory(ModelSource.directory(file));
+        if (!Files.exists(file)) throw new IOException(file + ": no such file or directory");
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) { head = in.readNBytes(16); }
         if (head.length == 0) throw new IOException(file + ": empty file");

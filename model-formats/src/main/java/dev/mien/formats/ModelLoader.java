@@ -2,8 +2,10 @@ package dev.mien.formats;
 
 import dev.mien.engine.Tensor;
 import dev.mien.engine.io.ModelFile;
+import dev.mien.engine.io.ModelSource;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.passes.Passes;
+import dev.mien.formats.keras.KerasArchiveFile;
 import dev.mien.formats.keras.KerasFiles;
 import dev.mien.formats.keras.KerasImporter;
 import dev.mien.formats.keras.KerasModelFile;
@@ -13,12 +15,19 @@ import dev.mien.formats.torch.TorchCheckpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Import step of the pipeline: any supported file to an optimised graph. Format readers
- * produce weights and a graph; {@link Passes} fold and fuse once; the engine plans and runs.
- * Mien model files are already optimised and are returned as stored.
+ * Import step of the pipeline: any supported model, from any {@link ModelSource}, to an
+ * optimised graph carrying its {@link dev.mien.engine.NetworkCard}. Format readers produce
+ * weights and a graph; {@link Passes} fold and fuse once; the engine plans and runs. Mien model
+ * files are already optimised and are returned as stored.
+ *
+ * <p>The format is recognised by content, never by the name. Sources that are not files
+ * (bytes, streams, resources inside a jar) are copied to a private temporary file for the
+ * readers that need random access (zip, HDF5, memory-mapped model files) and the copy is
+ * deleted once read; every error names the source, not the copy.
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -29,6 +38,32 @@ public final class ModelLoader {
     public static Loaded load(Path file) throws IOException { return load(file, LoadOptions.DEFAULT); }
 
     public static Loaded load(Path file, LoadOptions options) throws IOException {
+        return load(ModelSource.of(file), options);
+    }
+
+    public static Loaded load(ModelSource source) throws IOException { return load(source, LoadOptions.DEFAULT); }
+
+    public static Loaded load(ModelSource source, LoadOptions options) throws IOException {
+        if (source.isDirectory()) {
+            ModelFormat format = ModelFormat.detect(source);
+            // detect() only returns formats it can read; KERAS_DIRECTORY is the one directory format today.
+            KerasModelFile kf = KerasArchiveFile.openDirectory(source);
+            return finish(KnownNetworks.annotate(KerasImporter.importModel(kf)), format, options);
+        }
+        try (ModelSource.LocalFile local = source.localFile()) {
+            try {
+                return loadFile(local.path(), options);
+            } catch (IOException e) {
+                throw local.rename(e);
+            } catch (RuntimeException e) {
+                String renamed = local.rename(e.getMessage());
+                if (renamed == null || renamed.equals(e.getMessage())) throw e;
+                throw new IOException(renamed, e);
+            }
+        }
+    }
+
+    private static Loaded loadFile(Path file, LoadOptions options) throws IOException {
         ModelFormat format = ModelFormat.detect(file);
         Graph g = switch (format) {
             case MIEN -> ModelFile.read(file);
@@ -38,9 +73,17 @@ public final class ModelLoader {
                 KerasModelFile kf = KerasFiles.open(file);
                 yield KnownNetworks.annotate(KerasImporter.importModel(kf));
             }
+            case KERAS_DIRECTORY -> throw new IOException(file + ": a directory, not a file");
         };
-        g = g.withMetadata("source_format", format.name().toLowerCase(java.util.Locale.ROOT));
-        if (format != ModelFormat.MIEN && options.optimize()) g = Passes.optimize(g, options.keep());
+        return finish(g, format, options);
+    }
+
+    /** Records the source format in the card and optimises what was imported. */
+    private static Loaded finish(Graph g, ModelFormat format, LoadOptions options) {
+        if (format != ModelFormat.MIEN) {
+            g = g.withCard(g.card().withExtra("source_format", format.name().toLowerCase(Locale.ROOT)));
+            if (options.optimize()) g = Passes.optimize(g, options.keep());
+        }
         return new Loaded(g, format);
     }
 

@@ -22,7 +22,7 @@ class RandomModelsTest {
     @Test
     void lanmsffAndPattLiteBuildFromTheShippedArchitecture() {
         Graph lan = RandomModels.graph("lanmsff", 1);
-        assertEquals("lanmsff", lan.metadata().get("architecture"));
+        assertEquals("lanmsff", lan.card().architecture());
         // Keras counts 358,563 parameters; folding removes each BatchNorm's 4 vectors (4,224 values in all).
         assertEquals(358563 - 4224, lan.parameterCount(), "LANMSFF parameters after BN folding");
         assertRuns(lan, 64 * 64);

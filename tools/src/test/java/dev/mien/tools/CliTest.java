@@ -1,9 +1,12 @@
 package dev.mien.tools;
 
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.Tensor;
+import dev.mien.engine.ir.Graph;
 import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.io.Npy;
 import dev.mien.engine.passes.Passes;
+import dev.mien.formats.ModelLoader;
 import dev.mien.formats.manet.ManetGraphBuilder;
 import dev.mien.formats.manet.ManetRandomWeights;
 import dev.mien.formats.safetensors.Safetensors;
@@ -16,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -89,6 +93,65 @@ class CliTest {
         assertTrue(r.out().contains("output:        logits [N, 7]"), r.out());
         assertTrue(r.out().contains("MACs/image"), r.out());
         assertTrue(r.out().contains("convolutions:  {"), r.out());
+    }
+
+    /** The narrow MA-Net as a .mien file whose card is changed by {@code edit}. */
+    static Path withCard(String name, java.util.function.UnaryOperator<NetworkCard> edit) throws Exception {
+        Graph g = ModelLoader.load(checkpoint).graph();
+        Path f = dir.resolve(name + ".mien");
+        ModelFile.write(f, g.withCard(edit.apply(g.card())));
+        return f;
+    }
+
+    @Test
+    void predictReadsTheCardAndTheOptionsOverrideIt() throws Exception {
+        List<String> labels = List.of("calm", "glad", "blue", "awed", "scared", "repelled", "cross");
+        Path named = withCard("named", c -> c.withLabels(labels));
+        Result r = mien("predict", "--model", named.toString(), "--top", "7", image.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String l : labels) assertTrue(r.out().contains(" " + l + " "), r.out());
+        Result same = mien("predict", "--model", checkpoint.toString(), "--top", "7", image.toString());
+        assertEquals(r.out().replaceAll("[a-z]+ ", "").strip(), same.out().replaceAll("[A-Za-z]+ ", "").strip(),
+                "same scores as the checkpoint itself: " + r.out() + " vs " + same.out());
+        Result overridden = mien("predict", "--model", named.toString(), "--classes", "a,b,c,d,e,f,g", "--top", "7", image.toString());
+        assertEquals(0, overridden.code(), overridden.err());
+        assertTrue(overridden.out().contains(" a ") && !overridden.out().contains("calm"), overridden.out());
+
+        Path unknown = withCard("unknown", c -> c.withPreprocessing("").withLabels(List.of()));
+        Result refused = mien("predict", "--model", unknown.toString(), image.toString());
+        assertNotEquals(0, refused.code());
+        assertTrue(refused.err().contains("--preprocess"), refused.err());
+        Result forced = mien("predict", "--model", unknown.toString(), "--preprocess", "manet", "--top", "7", image.toString());
+        assertEquals(0, forced.code(), forced.err());
+        assertTrue(forced.out().contains("class_0") && forced.out().contains("class_6"), "unnamed classes: " + forced.out());
+
+        // The card says which output to read: fc_1 instead of the fused logits.
+        Path head1 = withCard("head1", c -> c.withOutput("fc_1", false));
+        Result fc1 = mien("predict", "--model", head1.toString(), "--json", "--top", "1", image.toString());
+        assertEquals(0, fc1.code(), fc1.err());
+        float[] x = dev.mien.engine.image.ModelPreprocessing.byName("manet").apply(image).data();
+        dev.mien.engine.Model m = dev.mien.engine.Model.load(head1);
+        dev.mien.engine.Session s = m.newSession(1, dev.mien.engine.runtime.RunOptions.DEFAULT.withExtraOutputs(List.of("fc_1")));
+        float[] scores = s.setInput("input", x).run().output("fc_1").data();
+        int best = 0;
+        for (int i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+        assertTrue(fc1.out().contains("\"index\":" + best + ","), "top-1 of fc_1 is " + best + ": " + fc1.out());
+        // An output that is already a softmax is not normalised twice: the printed probabilities are the raw values.
+        Path probs = withCard("probs", c -> c.withOutput("fc_1", true));
+        Result raw = mien("predict", "--model", probs.toString(), "--json", "--top", "1", image.toString());
+        assertEquals(0, raw.code(), raw.err());
+        assertTrue(raw.out().contains("\"probability\":" + scores[best]), "raw " + scores[best] + ": " + raw.out());
+    }
+
+    @Test
+    void inspectPrintsTheCard() throws Exception {
+        Result r = mien("inspect", withCard("inspected", c -> c.withExtra("trained_on", "RAF-DB")).toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("card preprocessing: manet"), r.out());
+        assertTrue(r.out().contains("card output: logits (scores; predict applies softmax)"), r.out());
+        assertTrue(r.out().contains("card labels: Neutral,Happiness,Sadness,Surprise,Fear,Disgust,Anger"), r.out());
+        assertTrue(r.out().contains("card extra beta: 0.6 (double)"), r.out());
+        assertTrue(r.out().contains("card extra trained_on: RAF-DB"), r.out());
     }
 
     @Test

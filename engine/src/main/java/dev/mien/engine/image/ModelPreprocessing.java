@@ -1,5 +1,6 @@
 package dev.mien.engine.image;
 
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.Tensor;
 
 import java.util.List;
@@ -37,6 +38,17 @@ public final class ModelPreprocessing {
             }
             default -> throw new IllegalArgumentException("unknown preprocessing '" + name + "'; known: " + String.join(", ", names()));
         };
+    }
+
+    /**
+     * The pipeline a network's card names, at the card's input size; throws naming the card's
+     * architecture when the card does not say how to preprocess images.
+     */
+    public static ImagePipeline forCard(NetworkCard card) {
+        if (!card.hasPreprocessing())
+            throw new IllegalArgumentException("the " + card.architecture() + " model does not say how to preprocess images; choose one of "
+                    + String.join(", ", names()));
+        return byName(card.preprocessing(), card.sampleShape());
     }
 
     /** The pipeline with each network's own fixed input size. */

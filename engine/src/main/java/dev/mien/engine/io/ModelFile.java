@@ -44,6 +44,10 @@ import java.util.function.Function;
  * each tensor entry is {@code name, shape, layout, offset, bytes}. A backend whose layout
  * matches uses the mapped bytes as they are; any other backend unpacks and repacks them on
  * the heap. Version 1 files (raw fp32 weights; entries {@code name, shape, offset}) still load.
+ * After the node table the header may hold tagged sections (u32 tag, u32 length, bytes); the
+ * {@link NetworkCardCodec#TAG CARD} section stores the {@link dev.mien.engine.NetworkCard}
+ * typed. Readers skip tags they do not know; files without a card (written before cards
+ * existed) get one derived from their string metadata.
  */
 public final class ModelFile {
     private ModelFile() {}
@@ -114,6 +118,13 @@ public final class ModelFile {
                 h.i64(e.getValue().data().byteSize());
                 blobs.add(e.getValue());
             }
+        }
+        // A graph without inputs or outputs (a fragment) has no card to derive; it is stored without one.
+        if (g.hasCard() || (!g.inputs().isEmpty() && !g.outputs().isEmpty())) {
+            byte[] card = NetworkCardCodec.encode(g.card());
+            h.i32(NetworkCardCodec.TAG);
+            h.i32(card.length);
+            h.raw(card);
         }
         byte[] header = h.bytes();
         long dataStart = align(12L + header.length);
@@ -289,7 +300,8 @@ public final class ModelFile {
                 }
                 nodes.add(new Node(name, op, ins, outs, attrs, params));
             }
-            return new Mapped(new Graph(inputs, nodes, outputs, meta), saved, arena);
+            Graph g = new Graph(inputs, nodes, outputs, meta);
+            return new Mapped(h.sections(g), saved, arena);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
             throw new ModelFileException(file, "corrupt header (" + e.getMessage() + ")");
         }
@@ -316,6 +328,7 @@ public final class ModelFile {
         int position() { return b.position(); }
         void i32(int v) { room(4); b.putInt(v); }
         void i64(long v) { room(8); b.putLong(v); }
+        void raw(byte[] a) { room(a.length); b.put(a); }
         void str(String s) { byte[] u = s.getBytes(StandardCharsets.UTF_8); i32(u.length); room(u.length); b.put(u); }
         void strs(List<String> l) { i32(l.size()); l.forEach(this::str); }
         void ints(int[] a) { i32(a.length); for (int v : a) i32(v); }
@@ -346,6 +359,28 @@ public final class ModelFile {
             return n;
         }
         long i64() { return b.getLong(); }
+
+        /** The tagged sections after the node table: the card, when present, is attached to {@code g}. */
+        Graph sections(Graph g) throws ModelFileException {
+            while (b.remaining() >= 8) {
+                int tag = b.getInt();
+                int len = count(1);
+                ByteBuffer body = b.slice(b.position(), len);
+                b.position(b.position() + len);
+                if (tag == NetworkCardCodec.TAG) {
+                    try {
+                        dev.mien.engine.NetworkCard card = NetworkCardCodec.decode(body);
+                        if (!g.outputs().contains(card.output()))
+                            throw new ModelFileException(file, "the card names output " + card.output() + ", which the graph does not have");
+                        g = g.withCard(card);
+                    } catch (NetworkCardCodec.CardException e) {
+                        throw new ModelFileException(file, e.getMessage());
+                    }
+                }
+            }
+            return g;
+        }
+
         String str() throws ModelFileException {
             int n = count(1);
             byte[] u = new byte[n];

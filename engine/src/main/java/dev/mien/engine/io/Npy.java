@@ -14,8 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * NumPy {@code .npy} files (format 1.0 to 3.0). Reads float32/64/16, int8..64, uint8 and bool
- * in either byte order as fp32; writes little-endian float32, C order.
+ * NumPy {@code .npy} files (format 1.0 to 3.0). Reads every {@link DType} NumPy names (float16/32/64,
+ * int8..64, uint8..64, bool) in either byte order as fp32; writes little-endian float32, C order.
  */
 public final class Npy {
     private Npy() {}
@@ -52,6 +52,8 @@ public final class Npy {
         int[] shape = parseShape(file, s.group(1));
         char order = d.group(1).charAt(0), kind = d.group(2).charAt(0);
         int width = Integer.parseInt(d.group(3));
+        DType dtype = DType.ofNumpy(kind, width);
+        if (dtype == null) throw bad(file, "unsupported dtype '" + d.group(0).split(":")[1].trim() + "'");
         ByteOrder bo = order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         long count = 1;
         for (int dim : shape) {
@@ -62,21 +64,7 @@ public final class Npy {
         if (count * width > all.length - dataStart)
             throw bad(file, "truncated data: shape " + java.util.Arrays.toString(shape) + " needs " + count * width
                     + " bytes, file has " + (all.length - dataStart));
-        ByteBuffer data = ByteBuffer.wrap(all, dataStart, all.length - dataStart).slice().order(bo);
-        float[] out = new float[(int) count];
-        String dtype = "" + kind + width;
-        switch (dtype) {
-            case "f4" -> data.asFloatBuffer().get(out);
-            case "f8" -> { for (int i = 0; i < out.length; i++) out[i] = (float) data.getDouble(8 * i); }
-            case "f2" -> { for (int i = 0; i < out.length; i++) out[i] = Float.float16ToFloat(data.getShort(2 * i)); }
-            case "i8" -> { for (int i = 0; i < out.length; i++) out[i] = data.getLong(8 * i); }
-            case "i4" -> { for (int i = 0; i < out.length; i++) out[i] = data.getInt(4 * i); }
-            case "i2" -> { for (int i = 0; i < out.length; i++) out[i] = data.getShort(2 * i); }
-            case "i1" -> { for (int i = 0; i < out.length; i++) out[i] = data.get(i); }
-            case "u1" -> { for (int i = 0; i < out.length; i++) out[i] = data.get(i) & 0xff; }
-            case "b1" -> { for (int i = 0; i < out.length; i++) out[i] = data.get(i) != 0 ? 1f : 0f; }
-            default -> throw bad(file, "unsupported dtype '" + d.group(0).split(":")[1].trim() + "'");
-        }
+        float[] out = dtype.decode(ByteBuffer.wrap(all), dataStart, (int) count, bo);
         return new Tensor(shape, out);
     }
 

@@ -1,25 +1,35 @@
 package dev.mien.engine.ir;
 
+import dev.mien.engine.NetworkCard;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A typed dataflow graph: inputs, nodes in topological order, named outputs, and metadata
- * (architecture, preprocessing, class names) that travels with the model file.
+ * A typed dataflow graph: inputs, nodes in topological order, named outputs, the network's
+ * {@link NetworkCard} (what the network is: input, preprocessing, output, labels), and free
+ * string metadata (what older model files carried instead of a card).
  */
 public final class Graph {
     private final List<ValueInfo> inputs;
     private final List<Node> nodes;
     private final List<String> outputs;
     private final Map<String, String> metadata;
+    /** Null when no importer wrote one: {@link #card()} then derives it from the graph and metadata. */
+    private final NetworkCard card;
 
     public Graph(List<ValueInfo> inputs, List<Node> nodes, List<String> outputs, Map<String, String> metadata) {
+        this(inputs, nodes, outputs, metadata, null);
+    }
+
+    public Graph(List<ValueInfo> inputs, List<Node> nodes, List<String> outputs, Map<String, String> metadata, NetworkCard card) {
         this.inputs = List.copyOf(inputs);
         this.nodes = List.copyOf(nodes);
         this.outputs = List.copyOf(outputs);
         this.metadata = new LinkedHashMap<>(metadata == null ? Map.of() : metadata);
+        this.card = card;
     }
 
     public List<ValueInfo> inputs() { return inputs; }
@@ -27,12 +37,20 @@ public final class Graph {
     public List<String> outputs() { return outputs; }
     public Map<String, String> metadata() { return metadata; }
 
-    public Graph withNodes(List<Node> newNodes) { return new Graph(inputs, newNodes, outputs, metadata); }
+    /** The card an importer wrote, else one derived from the graph and its string metadata. */
+    public NetworkCard card() { return card != null ? card : NetworkCard.fromLegacyMetadata(this); }
+
+    /** Whether an importer or model file supplied the card (rather than it being derived). */
+    public boolean hasCard() { return card != null; }
+
+    public Graph withCard(NetworkCard c) { return new Graph(inputs, nodes, outputs, metadata, c); }
+
+    public Graph withNodes(List<Node> newNodes) { return new Graph(inputs, newNodes, outputs, metadata, card); }
 
     public Graph withMetadata(String key, String value) {
         Map<String, String> m = new LinkedHashMap<>(metadata);
         m.put(key, value);
-        return new Graph(inputs, nodes, outputs, m);
+        return new Graph(inputs, nodes, outputs, m, card);
     }
 
     /** Number of weight values of all nodes (weights a model holds packed outside the graph included). */

@@ -198,33 +198,9 @@ final class Hdf5Access {
     }
 
     private float[] toFloats(Object flat, String path) throws KerasFormatException {
-        if (flat instanceof float[] f) return f;
         if (flat instanceof Number n) return new float[] {n.floatValue()};
-        if (flat instanceof double[] d) {
-            float[] out = new float[d.length];
-            for (int i = 0; i < d.length; i++) out[i] = (float) d[i];
-            return out;
-        }
-        if (flat instanceof int[] a) {
-            float[] out = new float[a.length];
-            for (int i = 0; i < a.length; i++) out[i] = a[i];
-            return out;
-        }
-        if (flat instanceof long[] a) {
-            float[] out = new float[a.length];
-            for (int i = 0; i < a.length; i++) out[i] = a[i];
-            return out;
-        }
-        if (flat instanceof short[] a) {
-            float[] out = new float[a.length];
-            for (int i = 0; i < a.length; i++) out[i] = a[i];
-            return out;
-        }
-        if (flat instanceof byte[] a) {
-            float[] out = new float[a.length];
-            for (int i = 0; i < a.length; i++) out[i] = a[i];
-            return out;
-        }
+        float[] widened = dev.mien.engine.io.DType.widen(flat);
+        if (widened != null) return widened;
         throw new KerasFormatException(source, "dataset " + path + " has unsupported element type "
                 + typeName(flat));
     }

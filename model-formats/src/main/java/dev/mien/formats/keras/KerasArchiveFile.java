@@ -87,6 +87,22 @@ public final class KerasArchiveFile implements KerasModelFile {
         return read(source, entries);
     }
 
+    /**
+     * An unzipped archive: a directory (or class-path resource directory) holding config.json,
+     * model.weights.h5 and optionally metadata.json, read with the archive's size limits.
+     */
+    public static KerasArchiveFile openDirectory(dev.mien.engine.io.ModelSource dir) throws IOException {
+        Map<String, byte[]> entries = new HashMap<>();
+        for (String name : List.of(CONFIG, METADATA, WEIGHTS)) {
+            if (!dir.has(name)) {
+                if (name.equals(METADATA)) continue;
+                throw new KerasFormatException(dir.name(), "not a Keras model directory: no " + name);
+            }
+            entries.put(name, dir.resolve(name).readAllBytes(name.equals(WEIGHTS) ? MAX_WEIGHTS_BYTES : MAX_JSON_BYTES));
+        }
+        return read(dir.name(), entries);
+    }
+
     private static Map<String, byte[]> readEntries(String source, ZipFile zip) throws IOException {
         Map<String, ZipEntry> wanted = new HashMap<>();
         int count = 0;

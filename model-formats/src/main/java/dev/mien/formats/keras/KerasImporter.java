@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mien.engine.ir.Attrs;
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
@@ -283,14 +284,16 @@ public final class KerasImporter {
             String a = alias(v, extra);
             if (!graphOutputs.contains(a)) graphOutputs.add(a);
         }
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", file.format().equals("h5") ? "keras-h5" : "keras");
-        meta.put("source", file.source());
-        meta.put("keras_version", file.kerasVersion());
-        meta.put("keras_model_class", cls);
-        if (!modelName.isEmpty()) meta.put("keras_model_name", modelName);
-        if (lanmsff) meta.put("architecture", "lanmsff");
-        return new Graph(b.inputs, b.nodes, graphOutputs, meta);
+        Graph g = new Graph(b.inputs, b.nodes, graphOutputs, Map.of());
+        // The model's own last output, not an intermediate exposed on request.
+        String main = graphOutputs.get(outs.size() - 1);
+        NetworkCard card = NetworkCard.generic(g).withOutput(main, NetworkCard.producedBySoftmax(g, main))
+                .withExtra("format", file.format().equals("h5") ? "keras-h5" : "keras")
+                .withExtra("keras_version", file.kerasVersion())
+                .withExtra("keras_model_class", cls);
+        if (!modelName.isEmpty()) card = card.withExtra("keras_model_name", modelName);
+        if (lanmsff) card = card.withArchitecture("lanmsff");
+        return g.withCard(card);
     }
 
     /** A value named {@code want}: the value itself, or an IDENTITY node giving it that name. */

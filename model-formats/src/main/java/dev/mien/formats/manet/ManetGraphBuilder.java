@@ -1,5 +1,6 @@
 package dev.mien.formats.manet;
 
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.Tensor;
 import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.ir.Graph;
@@ -92,16 +93,16 @@ public final class ManetGraphBuilder {
         if (!unused.isEmpty())
             throw new ManetFormatException("state_dict has " + unused.size() + " entries MA-Net does not use, e.g. " + unused.get(0));
         int classes = tensor("fc_1.weight").dim(0);
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("architecture", "manet");
-        meta.put("source_framework", "pytorch");
-        meta.put("preprocessing", "manet");
-        meta.put("beta", Float.toString(beta));
-        meta.put("num_classes", Integer.toString(classes));
-        if (classes == CLASSES.size()) meta.put("classes", String.join(",", CLASSES));
-        meta.put("widths", widths());
+        // The fused logits are scores (the authors apply softmax afterwards); RAF-DB's names only fit 7 classes.
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("source_framework", "pytorch");
+        extra.put("beta", beta);
+        extra.put("num_classes", classes);
+        extra.put("widths", widths());
+        NetworkCard card = new NetworkCard("manet", "input", NetworkCard.Layout.NCHW, INPUT, INPUT, 3, "manet", "logits", false,
+                classes == CLASSES.size() ? CLASSES : List.of(), extra);
         return new Graph(List.of(new ValueInfo("input", new int[]{INPUT, INPUT, 3}, "NCHW")), nodes,
-                List.of("fc_1", "fc_2", "logits"), meta);
+                List.of("fc_1", "fc_2", "logits"), Map.of(), card);
     }
 
     private String widths() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.DType;
+
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,8 +63,9 @@ public final class Safetensors {
                 }
                 JsonNode t = e.getValue();
                 String dtype = t.path("dtype").asText("");
-                int width = width(dtype);
-                if (width == 0) throw bad(file, "tensor " + e.getKey() + " has unsupported dtype '" + dtype + "'");
+                DType type = DType.ofSafetensors(dtype);
+                int width = type == null ? 0 : type.bytes;
+                if (type == null) throw bad(file, "tensor " + e.getKey() + " has unsupported dtype '" + dtype + "'");
                 JsonNode sh = t.path("shape"), off = t.path("data_offsets");
                 if (!sh.isArray() || !off.isArray() || off.size() != 2) throw bad(file, "tensor " + e.getKey() + " lacks shape or data_offsets");
                 int[] shape = new int[sh.size()];
@@ -81,7 +84,7 @@ public final class Safetensors {
                 ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + begin);
                 data.rewind();
-                out.put(e.getKey(), new Tensor(shape, decode(data, dtype, (int) count)));
+                out.put(e.getKey(), new Tensor(shape, type.decode(data, 0, (int) count, ByteOrder.LITTLE_ENDIAN)));
             }
             ranges.sort((a, b) -> Long.compare(a[0], b[0]));
             for (int i = 1; i < ranges.size(); i++)
@@ -95,36 +98,6 @@ public final class Safetensors {
             int r = ch.read(b, pos + b.position());
             if (r < 0) throw new IOException("unexpected end of file");
         }
-    }
-
-    private static int width(String dtype) {
-        return switch (dtype) {
-            case "F64", "I64", "U64" -> 8;
-            case "F32", "I32", "U32" -> 4;
-            case "F16", "BF16", "I16", "U16" -> 2;
-            case "I8", "U8", "BOOL" -> 1;
-            default -> 0;
-        };
-    }
-
-    private static float[] decode(ByteBuffer b, String dtype, int n) {
-        float[] f = new float[n];
-        switch (dtype) {
-            case "F32" -> b.asFloatBuffer().get(f);
-            case "F64" -> { for (int i = 0; i < n; i++) f[i] = (float) b.getDouble(8 * i); }
-            case "F16" -> { for (int i = 0; i < n; i++) f[i] = Float.float16ToFloat(b.getShort(2 * i)); }
-            case "BF16" -> { for (int i = 0; i < n; i++) f[i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16); }
-            case "I64", "U64" -> { for (int i = 0; i < n; i++) f[i] = b.getLong(8 * i); }
-            case "I32" -> { for (int i = 0; i < n; i++) f[i] = b.getInt(4 * i); }
-            case "U32" -> { for (int i = 0; i < n; i++) f[i] = b.getInt(4 * i) & 0xffffffffL; }
-            case "I16" -> { for (int i = 0; i < n; i++) f[i] = b.getShort(2 * i); }
-            case "U16" -> { for (int i = 0; i < n; i++) f[i] = b.getShort(2 * i) & 0xffff; }
-            case "I8" -> { for (int i = 0; i < n; i++) f[i] = b.get(i); }
-            case "U8" -> { for (int i = 0; i < n; i++) f[i] = b.get(i) & 0xff; }
-            case "BOOL" -> { for (int i = 0; i < n; i++) f[i] = b.get(i) != 0 ? 1 : 0; }
-            default -> throw new IllegalArgumentException(dtype);
-        }
-        return f;
     }
 
     /** Writes every tensor as F32, in map order, with optional string metadata. */

@@ -41,13 +41,18 @@ public final class PickleObjects {
         }
     }
 
-    /** Element types of typed storages. */
+    /** Element types of typed storages, by their torch names; decoded by the shared {@link dev.mien.engine.io.DType}. */
     public enum DType {
-        FLOAT32(4), FLOAT64(8), FLOAT16(2), BFLOAT16(2), INT64(8), INT32(4), INT16(2), INT8(1), UINT8(1), BOOL(1);
+        FLOAT32(dev.mien.engine.io.DType.F32), FLOAT64(dev.mien.engine.io.DType.F64), FLOAT16(dev.mien.engine.io.DType.F16),
+        BFLOAT16(dev.mien.engine.io.DType.BF16), INT64(dev.mien.engine.io.DType.I64), INT32(dev.mien.engine.io.DType.I32),
+        INT16(dev.mien.engine.io.DType.I16), INT8(dev.mien.engine.io.DType.I8), UINT8(dev.mien.engine.io.DType.U8),
+        BOOL(dev.mien.engine.io.DType.BOOL);
 
         public final int bytes;
+        /** The shared decoder's type. */
+        public final dev.mien.engine.io.DType decoded;
 
-        DType(int bytes) { this.bytes = bytes; }
+        DType(dev.mien.engine.io.DType decoded) { this.decoded = decoded; this.bytes = decoded.bytes; }
 
         /** torch.FloatStorage etc.; null when the name is not a storage type. */
         static DType ofStorage(String name) {

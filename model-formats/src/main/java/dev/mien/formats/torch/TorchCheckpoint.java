@@ -115,25 +115,10 @@ public final class TorchCheckpoint {
         for (int i = 0; i < out.length; i++) {
             long e = t.offset();
             for (int d = 0; d < rank; d++) e += idx[d] * t.stride()[d];
-            out[i] = element(st, dt, (int) e);
+            out[i] = dt.decoded.element(st, (int) e);
             for (int d = rank - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
         }
         return new Tensor(shape, out);
-    }
-
-    private static float element(ByteBuffer b, DType dt, int i) {
-        return switch (dt) {
-            case FLOAT32 -> b.getFloat(4 * i);
-            case FLOAT64 -> (float) b.getDouble(8 * i);
-            case FLOAT16 -> Float.float16ToFloat(b.getShort(2 * i));
-            case BFLOAT16 -> Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
-            case INT64 -> b.getLong(8 * i);
-            case INT32 -> b.getInt(4 * i);
-            case INT16 -> b.getShort(2 * i);
-            case INT8 -> b.get(i);
-            case UINT8 -> b.get(i) & 0xff;
-            case BOOL -> b.get(i) != 0 ? 1f : 0f;
-        };
     }
 
     // ---- containers ---------------------------------------------------------------------

@@ -68,7 +68,7 @@ class ImportLanmsffTest {
         JsonNode manifest = JSON.readTree(dir.resolve("manifest.json").toFile());
         assertEquals(manifest.path("keras_summary").path("total_params").asLong(), g.parameterCount());
         assertEquals(List.of("dense_4"), g.outputs());
-        assertEquals("lanmsff", g.metadata().get("architecture"));
+        assertEquals("lanmsff", g.card().architecture());
         for (String lambda : List.of("lambda", "lambda_1")) {
             Node n = g.nodes().stream().filter(x -> x.name().equals(lambda)).findFirst().orElseThrow();
             assertEquals(Op.REDUCE, n.op());

@@ -52,7 +52,7 @@ class ImportParityTest {
         models.put("fer2013_big_XCEPTION", "fer2013_big_XCEPTION.54-0.66.hdf5");
         for (var m : models.entrySet()) {
             Graph g = KerasImporter.importModel(KerasFiles.open(dir.resolve(m.getValue())));
-            assertEquals("2.0.5", g.metadata().get("keras_version"));
+            assertEquals("2.0.5", g.card().extra().get("keras_version"));
             Model model = ImportReference.model(g);
             for (String image : List.of("test_image", "12_angry_men", "emotion_classification")) {
                 String input = (m.getKey().startsWith("gender") ? "input_gender_" : "input_") + image + ".npy";

@@ -55,8 +55,11 @@ class ManetGraphTest {
         assertArrayEquals(new int[]{2, 16, 28, 28}, opt.get("layer2").shape(), "intermediates come back NCHW");
         float[] l = opt.get("logits").data(), a = opt.get("fc_1").data(), b = opt.get("fc_2").data();
         for (int i = 0; i < l.length; i++) assertEquals(0.6f * a[i] + 0.4f * b[i], l[i], 1e-6f + 1e-6f * Math.abs(l[i]));
-        assertEquals("manet", o.metadata().get("architecture"));
-        assertEquals(String.join(",", ManetGraphBuilder.CLASSES), o.metadata().get("classes"));
+        assertEquals("manet", o.card().architecture());
+        assertEquals(ManetGraphBuilder.CLASSES, o.card().labels());
+        assertEquals("logits", o.card().output());
+        assertFalse(o.card().softmax());
+        assertEquals(0.6, (Double) o.card().extra().get("beta"), 0.0, "beta stored as a number, not text");
     }
 
     @Test
@@ -73,7 +76,8 @@ class ManetGraphTest {
         Graph g = Passes.optimize(ManetGraphBuilder.build(ManetRandomWeights.stateDict(NARROW, 12666, 5), 0.6f));
         Map<String, Tensor> out = Model.of(g).run(Map.of("input", input(1, 3)));
         assertArrayEquals(new int[]{1, 12666}, out.get("logits").shape());
-        assertNull(g.metadata().get("classes"), "RAF-DB names only for 7 classes");
+        assertTrue(g.card().labels().isEmpty(), "RAF-DB names only for 7 classes");
+        assertEquals(12666L, g.card().extra().get("num_classes"));
     }
 
     @Test

@@ -89,4 +89,15 @@ public final class Args {
         if (!Files.isReadable(path)) throw new CliException(p + ": not readable");
         return path;
     }
+
+    /** A model: a file, or a directory holding a multi-file model (manifest plus weights). */
+    public static Path existingModel(String what, String p) {
+        if (p == null) throw new CliException("missing " + what);
+        Path path = Path.of(p);
+        if (Files.isDirectory(path)) {
+            if (!Files.isReadable(path)) throw new CliException(p + ": not readable");
+            return path;
+        }
+        return existingFile(what, p);
+    }
 }

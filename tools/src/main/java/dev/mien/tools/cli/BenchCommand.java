@@ -37,7 +37,7 @@ public final class BenchCommand {
         Model model;
         String label;
         if (a.get("model") != null) {
-            Path p = Args.existingFile("--model", a.get("model"));
+            Path p = Args.existingModel("--model", a.get("model"));
             model = Common.model(a, p, LoadOptions.DEFAULT);
             label = p.getFileName().toString();
         } else {

@@ -3,8 +3,6 @@ package dev.mien.tools.cli;
 import dev.mien.engine.Model;
 import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
-import dev.mien.engine.ir.Node;
-import dev.mien.engine.ir.Op;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelLoader;
 import dev.mien.kernels.Backend;
@@ -13,7 +11,6 @@ import dev.mien.kernels.KernelRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 
 /** Pieces shared by the commands: options common to all, model loading, backend choice. */
@@ -61,28 +58,5 @@ final class Common {
             }
         }
         return new Model(loadGraph(file, options), backend(a));
-    }
-
-    /** The output a prediction reads: MA-Net's fused logits, else the last graph output. */
-    static String predictionOutput(Graph g) {
-        String pref = g.metadata().get("predict_output");
-        if (pref != null && g.outputs().contains(pref)) return pref;
-        if (g.outputs().contains("logits")) return "logits";
-        return g.outputs().get(g.outputs().size() - 1);
-    }
-
-    /** True when the value is already a probability vector (produced by a softmax). */
-    static boolean isSoftmax(Graph g, String value) {
-        for (Node n : g.nodes()) if (n.outputs().contains(value)) return n.op() == Op.SOFTMAX;
-        return false;
-    }
-
-    static List<String> classNames(Graph g, int n) {
-        String c = g.metadata().get("classes");
-        if (c != null) {
-            List<String> l = List.of(c.split(","));
-            if (l.size() == n) return l;
-        }
-        return java.util.stream.IntStream.range(0, n).mapToObj(i -> "class_" + i).toList();
     }
 }

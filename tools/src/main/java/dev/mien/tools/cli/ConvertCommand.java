@@ -16,7 +16,7 @@ public final class ConvertCommand {
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("convert", argv, Set.of("o", "output", "beta"), Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
-        Path in = Args.existingFile("model", a.positionals().get(0));
+        Path in = Args.existingModel("model", a.positionals().get(0));
         String o = a.get("o", a.get("output"));
         if (o == null) throw new CliException("missing -o FILE");
         Path target = Path.of(o);

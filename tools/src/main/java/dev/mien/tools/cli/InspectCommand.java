@@ -28,7 +28,7 @@ public final class InspectCommand {
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("inspect", argv, Set.of(), Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
-        Path file = Args.existingFile("model", a.positionals().get(0));
+        Path file = Args.existingModel("model", a.positionals().get(0));
         ModelFormat format;
         try {
             format = ModelFormat.detect(file);
@@ -38,7 +38,7 @@ public final class InspectCommand {
         Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
         out.println("file:          " + file);
         out.println("format:        " + format.description);
-        out.println("architecture:  " + g.metadata().getOrDefault("architecture", "generic"));
+        out.println("architecture:  " + g.card().architecture());
         for (ValueInfo in : g.inputs()) {
             int[] s = in.sampleShape();
             String shown = "NCHW".equals(in.layout()) && s.length == 3
@@ -54,7 +54,7 @@ public final class InspectCommand {
         Map<Op, Integer> ops = new TreeMap<>();
         for (Node n : g.nodes()) ops.merge(n.op(), 1, Integer::sum);
         out.println("nodes:         " + g.nodes().size() + " " + ops);
-        g.metadata().forEach((k, v) -> { if (!k.equals("architecture")) out.println("meta " + k + ": " + v); });
+        for (String line : g.card().describe()) if (!line.startsWith("architecture:")) out.println("card " + line);
     }
 
     /** How many conv steps take each algorithm at batch 1 on the default backend (what a plan would choose). */

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mien.engine.Model;
+import dev.mien.engine.NetworkCard;
 import dev.mien.engine.Session;
 import dev.mien.engine.Tensor;
 import dev.mien.engine.image.ImagePipeline;
 import dev.mien.engine.image.ModelPreprocessing;
-import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.LoadOptions;
 
@@ -24,25 +24,26 @@ import java.util.Set;
 public final class PredictCommand {
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess", "classes"), Set.of("json"));
-        Path modelPath = Args.existingFile("--model", a.get("model"));
+        Path modelPath = Args.existingModel("--model", a.get("model"));
         if (a.positionals().isEmpty()) throw new CliException("no images given");
         List<Path> images = new ArrayList<>();
         for (String p : a.positionals()) images.add(Args.existingFile("image", p));
         Model model = Common.model(a, modelPath, LoadOptions.DEFAULT);
-        Graph g = model.graph();
-        String pipelineName = a.get("preprocess", g.metadata().get("preprocessing"));
+        // The card says what the network is; --preprocess and --classes override it.
+        NetworkCard card = model.card();
+        String pipelineName = a.get("preprocess", card.hasPreprocessing() ? card.preprocessing() : null);
         if (pipelineName == null)
             throw new CliException(modelPath + ": the model does not say how to preprocess images; pass --preprocess NAME ("
                     + String.join(", ", ModelPreprocessing.names()) + ")");
         ImagePipeline pipeline;
         try {
-            pipeline = ModelPreprocessing.byName(pipelineName, g.inputs().get(0).sampleShape());
+            pipeline = ModelPreprocessing.byName(pipelineName, card.sampleShape());
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
-        String output = Common.predictionOutput(g);
-        boolean probabilities = Common.isSoftmax(g, output);
-        String input = g.inputs().get(0).name();
+        String output = card.output();
+        boolean probabilities = card.softmax();
+        String input = card.input();
         Session session = model.newSession(1, RunOptions.DEFAULT.withExtraOutputs(List.of(output)));
         int top = a.intValue("top", 3, 1, 100000);
         ObjectMapper json = new ObjectMapper();
@@ -56,7 +57,7 @@ public final class PredictCommand {
             }
             float[] scores = session.setInput(input, x.data()).run().output(output).data();
             float[] p = probabilities ? scores : softmax(scores);
-            List<String> names = a.get("classes") != null ? List.of(a.get("classes").split(",")) : Common.classNames(g, p.length);
+            List<String> names = a.get("classes") != null ? List.of(a.get("classes").split(",")) : card.labelsFor(p.length);
             if (names.size() != p.length)
                 throw new CliException("--classes names " + names.size() + " classes, the model outputs " + p.length);
             List<Integer> order = new ArrayList<>();

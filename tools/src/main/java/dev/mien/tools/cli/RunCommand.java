@@ -19,7 +19,7 @@ public final class RunCommand {
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("run", argv, Common.with(Common.BACKEND_OPTS, "model", "input", "out", "beta"),
                 Set.of("batch-coupled-attention"));
-        Path modelPath = Args.existingFile("--model", a.get("model"));
+        Path modelPath = Args.existingModel("--model", a.get("model"));
         Path inputPath = Args.existingFile("--input", a.get("input"));
         String outDir = a.get("out");
         if (outDir == null) throw new CliException("missing --out DIR");
