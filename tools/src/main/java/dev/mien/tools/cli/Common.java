@@ -1,6 +1,7 @@
 package dev.mien.tools.cli;
 
 import dev.mien.engine.Model;
+import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelLoader;
@@ -44,11 +45,24 @@ final class Common {
         }
     }
 
+    /** A runnable model; a {@code .mien} file is memory-mapped, its packed weights used in place. */
     static Model model(Args a, Path file, LoadOptions options) {
         // Options first: a bad thread count is reported before a long load. The model owns the
         // backend it runs on, so closing the model releases it.
         Backend be = backend(a);
         try {
+            if (ModelFile.looksLike(file)) {
+                try {
+                    return Model.loadOwning(file, be);
+                } catch (IOException e) {
+                    String m = e.getMessage();
+                    throw new CliException(m != null && m.contains(file.toString()) ? m : file + ": " + m, 1);
+                } catch (CliException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    throw new CliException(file + ": " + e.getMessage(), 1);
+                }
+            }
             return Model.owning(loadGraph(file, options), be);
         } catch (RuntimeException e) {
             be.close();
