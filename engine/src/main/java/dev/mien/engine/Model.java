@@ -1,15 +1,23 @@
 package dev.mien.engine;
 
+import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.io.ModelSource;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.Buffers;
 import dev.mien.engine.runtime.LoweringContexts;
+import dev.mien.engine.runtime.PackedModelWeights;
 import dev.mien.engine.runtime.Plan;
 import dev.mien.engine.runtime.Planner;
 import dev.mien.engine.runtime.RunOptions;
+import dev.mien.engine.runtime.SavedWeights;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.KernelRegistry;
 import dev.mien.kernels.WorkerTeam;
+import dev.mien.kernels.PackedWeights;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,38 +27,51 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A loaded, runnable model. Holds the graph and its weights once; plans per batch size and
- * options are made on first use and cached. Safe to share between threads: every concurrent
- * {@link #run} borrows its own activation buffers and kernel workspace.
+ * A loaded, runnable model. Holds the graph and its weights once: every convolution and dense
+ * weight is packed for the backend when the model is built (or, from a {@code .mien} file
+ * that stores the backend's layout, used in place from the memory-mapped file), and the graph
+ * the model keeps has those weights stripped. Plans per batch size and options are made on
+ * first use and cached. Safe to share between threads: every concurrent {@link #run} borrows
+ * its own activation buffers and kernel workspace.
  *
  * <p>{@link #close} is idempotent; afterwards the model and its sessions refuse to run. It
- * closes the backend only when the model made it ({@link #of}, {@link #owning}); a backend or
- * team passed in stays open for its other users.
+ * releases a mapped model file, and closes the backend only when the model made it
+ * ({@link #of}, {@link #owning}, {@link #load(Path)}); a backend or team passed in stays open
+ * for its other users.
  */
 public final class Model implements AutoCloseable {
     private final Graph graph;
     private final Backend backend;
     private final boolean ownsBackend;
     private volatile boolean closed;
+    private final PackedModelWeights weights;
     private final LoweringContexts contexts;
+    /** Owns the mapping of a {@code .mien} file whose weights are used in place; null otherwise. */
+    private final Arena mapping;
     private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
     private final Map<PlanKey, Queue<Buffers>> pools = new ConcurrentHashMap<>();
 
     private record PlanKey(int batch, RunOptions options) {}
 
-    /** A model on {@code backend}, which the caller keeps and closes (one backend may serve several models). */
-    public Model(Graph graph, Backend backend) { this(graph, backend, false); }
+    /**
+     * A model on {@code backend}, which the caller keeps and closes (one backend may serve several
+     * models). Packs the graph's weights for the backend; the graph given is not changed (drop it
+     * to free its raw weights).
+     */
+    public Model(Graph graph, Backend backend) { this(graph, backend, false, Map.of(), null); }
 
-    private Model(Graph graph, Backend backend, boolean ownsBackend) {
+    private Model(Graph graph, Backend backend, boolean ownsBackend, Map<String, SavedWeights> saved, Arena mapping) {
         Planner.checkSupported(graph);
-        this.graph = graph;
         this.backend = backend;
         this.ownsBackend = ownsBackend;
-        this.contexts = new LoweringContexts(backend);
+        this.weights = PackedModelWeights.pack(graph, backend, saved);
+        this.graph = weights.graph();
+        this.contexts = new LoweringContexts(backend, weights.packed());
+        this.mapping = mapping;
     }
 
     /** A model that closes {@code backend} when it is closed. */
-    public static Model owning(Graph graph, Backend backend) { return new Model(graph, backend, true); }
+    public static Model owning(Graph graph, Backend backend) { return new Model(graph, backend, true, Map.of(), null); }
 
     /**
      * A model on the default backend ({@link KernelRegistry#auto}) with the default thread count,
@@ -66,9 +87,54 @@ public final class Model implements AutoCloseable {
     }
 
     /** Loads a model written by {@code mien convert}; needs nothing but this module. */
-    public static Model load(java.nio.file.Path file) throws java.io.IOException {
-        return of(dev.mien.engine.io.ModelFile.read(file));
+    public static Model load(Path file) throws IOException {
+        Backend backend = KernelRegistry.auto(KernelRegistry.defaultThreads());
+        try {
+            return load(file, backend, true);
+        } catch (IOException | RuntimeException | Error e) {
+            backend.close();
+            throw e;
+        }
     }
+
+    /**
+     * Loads a {@code .mien} file for a backend. Its weights are memory-mapped: where the file
+     * stores this backend's packed layout they are used in place (no copy on the heap; the
+     * mapping lives until {@link #close()}), else they are repacked onto the heap. Files of the
+     * first format (raw weights) load too, packed onto the heap.
+     */
+    public static Model load(Path file, Backend backend) throws IOException {
+        return load(file, backend, false);
+    }
+
+    /** As {@link #load(Path, Backend)}, for a model that closes {@code backend} when it is closed (not on a failed load). */
+    public static Model loadOwning(Path file, Backend backend) throws IOException {
+        return load(file, backend, true);
+    }
+
+    private static Model load(Path file, Backend backend, boolean ownsBackend) throws IOException {
+        ModelFile.Mapped m = ModelFile.map(file);
+        try {
+            Model model = new Model(m.graph(), backend, ownsBackend, m.weights(), m.arena());
+            if (m.arena() != null && !model.usesMapping()) m.arena().close();   // every weight was repacked
+            return model;
+        } catch (RuntimeException e) {
+            if (m.arena() != null) m.arena().close();
+            throw e;
+        }
+    }
+
+    /** Whether any weight is read in place from a mapped file. */
+    private boolean usesMapping() {
+        for (PackedWeights p : weights.packed().values()) if (p.segment().isMapped()) return true;
+        return false;
+    }
+
+    /** The packed conv and dense weights by node name (heap or mapped segments). */
+    public Map<String, PackedWeights> packedWeights() { return weights.packed(); }
+
+    /** Bytes of packed weights this model holds (heap or mapped). */
+    public long packedWeightBytes() { return weights.bytes(); }
 
     /**
      * Loads a {@code .mien} model from any source (file, bytes, stream, class-path resource);
@@ -133,11 +199,16 @@ public final class Model implements AutoCloseable {
     /** Whether {@link #close} was called. */
     public boolean isClosed() { return closed; }
 
-    /** Idempotent. Pooled buffers and, if this model made it, the backend are closed; later runs fail. */
+    /**
+     * Idempotent. Pooled buffers, the mapped model file (if any) and, if this model made it, the
+     * backend are closed; later runs and sessions fail with an IllegalStateException. Close only
+     * when no run is in flight: a kernel must never read weights from a released mapping.
+     */
     @Override public void close() {
         if (closed) return;
         closed = true;
         closeBuffers();
+        if (mapping != null && mapping.scope().isAlive()) mapping.close();
         if (ownsBackend) backend.close();
     }
 
@@ -146,6 +217,7 @@ public final class Model implements AutoCloseable {
             for (Buffers b; (b = q.poll()) != null; ) b.close();
     }
 
+    /** Refuses work once closed: a kernel must never read weights from a released mapping. */
     void checkOpen() {
         if (closed) throw new IllegalStateException("the model is closed");
     }

@@ -74,7 +74,8 @@ class ConcurrencyTest {
         String s = b.node(Op.ADD, List.of(c, d), null, null);
         String p = b.node(Op.GLOBAL_AVG_POOL, s, new Attrs());
         Graph g = b.build(p);
-        GraphBuilder b2 = new GraphBuilder(18);   // a graph of its own (one builder accumulates its inputs)
+        // A builder of its own: b's graph already has an input "x" and its nodes.
+        GraphBuilder b2 = new GraphBuilder(18);
         String x2 = b2.input("x", 14, 14, 8);
         String p2 = b2.node(Op.GLOBAL_MAX_POOL, b2.conv(x2, 8, 16, 1, 1, 0, 1, "relu", true), new Attrs());
         Graph g2 = b2.build(p2);

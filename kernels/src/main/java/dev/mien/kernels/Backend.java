@@ -29,15 +29,38 @@ public interface Backend extends AutoCloseable {
 
     // ---- convolution -------------------------------------------------------------------
 
-    /** Packs HWIO weights {@code [kH][kW][inC/groups][outC]} for {@link #conv2d}. Independent of n, inH, inW. */
+    /**
+     * Packs HWIO weights {@code [kH][kW][inC/groups][outC]} for {@link #conv2d} (off-heap, see
+     * {@link PackedLayouts#allocate}). Independent of n, inH, inW.
+     */
     PackedWeights packConv(ConvShape s, float[] hwio);
 
     /**
-     * {@code out = act(conv(in, w) + bias + residual)}. {@code bias} (length outC) and
-     * {@code residual} (same shape as out) may be null.
+     * Uses weights packed earlier (typically a slice of a memory-mapped {@code .mien} file) in
+     * place, without a copy, when {@code layout} is this backend's layout for {@code s};
+     * returns null otherwise (the caller then unpacks them with {@link PackedLayouts#unpack}
+     * and repacks). The segment must stay readable as long as the weights are used.
      */
-    void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias,
+    PackedWeights adoptConv(ConvShape s, String layout, java.lang.foreign.MemorySegment packed);
+
+    /** The algorithm this backend uses for a call shape when none is forced; chosen once, at plan time. */
+    ConvAlgorithm convAlgorithm(ConvShape s);
+
+    /** Null when {@code algorithm} can compute {@code s}, else why not (one line). */
+    String refusal(ConvShape s, ConvAlgorithm algorithm);
+
+    /**
+     * {@code out = act(conv(in, w) + bias + residual)} with the given algorithm (see
+     * {@link #refusal}). {@code bias} (length outC) and {@code residual} (same shape as out) may be null.
+     */
+    void conv2d(ConvShape s, ConvAlgorithm algorithm, float[] in, int inOff, PackedWeights w, float[] bias,
                 float[] residual, int resOff, Activation act, float alpha, float[] out, int outOff);
+
+    /** {@link #conv2d(ConvShape, ConvAlgorithm, float[], int, PackedWeights, float[], float[], int, Activation, float, float[], int)} with this backend's choice. */
+    default void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias,
+                        float[] residual, int resOff, Activation act, float alpha, float[] out, int outOff) {
+        conv2d(s, convAlgorithm(s), in, inOff, w, bias, residual, resOff, act, alpha, out, outOff);
+    }
 
     /** Transposed convolution, weights {@code [kH][kW][outC][inC]}; {@code out = act(convT + bias)}. */
     void convTranspose2d(ConvTransposeShape s, float[] in, int inOff, float[] w, float[] bias,
@@ -59,6 +82,9 @@ public interface Backend extends AutoCloseable {
 
     /** Packs {@code [in][out]} (Keras layout) weights for {@link #dense}. */
     PackedWeights packDense(int in, int out, float[] w);
+
+    /** As {@link #adoptConv} for dense weights; null when {@code layout} is not this backend's. */
+    PackedWeights adoptDense(int in, int out, String layout, java.lang.foreign.MemorySegment packed);
 
     /** {@code y[rows][out] = act(x[rows][in] . W + bias)}; bias may be null. */
     void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,

@@ -5,8 +5,11 @@ package dev.mien.kernels;
  * backend is tested against this one.
  */
 public final class ScalarBackend implements Backend {
+    /** The reference keeps plain HWIO arrays: the simplest loops, read the obvious way. */
     record Raw(float[] w) implements PackedWeights {
         @Override public String backend() { return "scalar"; }
+        @Override public String layout() { return PackedLayouts.HWIO; }
+        @Override public java.lang.foreign.MemorySegment segment() { return java.lang.foreign.MemorySegment.ofArray(w).asReadOnly(); }
     }
 
     /** Broadcast index scratch of a workspace; null on the shared handle, which takes fresh scratch per call. */
@@ -37,15 +40,29 @@ public final class ScalarBackend implements Backend {
         return new Raw(hwio);
     }
 
+    /** Never adopts a segment: the reference reads float arrays, so saved weights are copied (see {@link PackedLayouts#unpack}). */
+    @Override public PackedWeights adoptConv(ConvShape s, String layout, java.lang.foreign.MemorySegment packed) { return null; }
+
+    @Override public PackedWeights adoptDense(int in, int out, String layout, java.lang.foreign.MemorySegment packed) { return null; }
+
+    @Override public ConvAlgorithm convAlgorithm(ConvShape s) { return ConvAlgorithm.REFERENCE; }
+
+    @Override public String refusal(ConvShape s, ConvAlgorithm algorithm) {
+        return algorithm == ConvAlgorithm.REFERENCE ? null
+                : "the scalar backend has only the reference convolution, not '" + algorithm.label() + "'";
+    }
+
     static float[] raw(PackedWeights w) {
         if (!(w instanceof Raw r)) throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'scalar'");
         return r.w;
     }
 
     @Override
-    public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights pw, float[] bias, float[] residual, int resOff,
+    public void conv2d(ConvShape s, ConvAlgorithm algorithm, float[] in, int inOff, PackedWeights pw, float[] bias, float[] residual, int resOff,
                        Activation act, float alpha, float[] out, int outOff) {
         open();
+        String no = refusal(s, algorithm);
+        if (no != null) throw new IllegalArgumentException(no);
         float[] w = raw(pw);
         int oh = s.outH(), ow = s.outW(), cig = s.inGroupC(), cog = s.outGroupC();
         for (int n = 0; n < s.n(); n++)

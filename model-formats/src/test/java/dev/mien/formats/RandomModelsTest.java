@@ -4,8 +4,14 @@ import dev.mien.engine.Model;
 import dev.mien.engine.Session;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ops.ShapeInference;
+import dev.mien.engine.runtime.Plan;
 import dev.mien.engine.runtime.RunOptions;
+import dev.mien.kernels.Backend;
+import dev.mien.kernels.KernelRegistry;
 import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import java.util.Random;
 
@@ -24,6 +30,26 @@ class RandomModelsTest {
         assertTrue(ShapeInference.infer(patt, 1).macs() > 3e8 && ShapeInference.infer(patt, 1).macs() < 4e8, "PAtt-Lite MACs " + ShapeInference.infer(patt, 1).macs());
         assertRuns(patt, 120 * 120 * 3);
         assertThrows(IllegalArgumentException.class, () -> RandomModels.graph("resnet", 1));
+    }
+
+    @Test
+    void realLayersTakeTheirConvolutionAlgorithm() {
+        try (Backend vec = KernelRegistry.create("vector", 2)) {
+            // MA-Net at full size, batch 1: the 7x7x512 patch layers are sliced, layer1's 56x56x64 direct.
+            Plan manet = new Model(RandomModels.graph("manet", 1), vec).plan(1, RunOptions.DEFAULT);
+            Map<String, String> alg = algorithms(manet);
+            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer4_1") && e.getValue().equals("sliced")), alg.toString());
+            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer1") && e.getValue().equals("direct")), alg.toString());
+            // PAtt-Lite's depthwise layers take the depthwise kernel.
+            Plan patt = new Model(RandomModels.graph("patt-lite", 1), vec).plan(1, RunOptions.DEFAULT);
+            assertTrue(algorithms(patt).values().stream().filter("depthwise"::equals).count() >= 5, algorithms(patt).toString());
+        }
+    }
+
+    static Map<String, String> algorithms(Plan p) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < p.stepCount(); i++) if (!p.stepAlgorithms().get(i).isEmpty()) m.put(p.stepNames().get(i), p.stepAlgorithms().get(i));
+        return m;
     }
 
     static void assertRuns(Graph g, int inputSize) {

@@ -92,6 +92,7 @@ class CliTest {
         assertTrue(r.out().contains("input:         input [N, 3, 224, 224] NCHW"), r.out());
         assertTrue(r.out().contains("output:        logits [N, 7]"), r.out());
         assertTrue(r.out().contains("MACs/image"), r.out());
+        assertTrue(r.out().contains("convolutions:  {"), r.out());
     }
 
     /** The narrow MA-Net as a .mien file whose card is changed by {@code edit}. */
@@ -173,6 +174,19 @@ class CliTest {
         assertTrue(out.lines().anyMatch(l -> l.trim().startsWith("CONV2D") && l.contains("steps")), out);
         assertTrue(out.lines().anyMatch(l -> l.contains("GFLOP/s  CONV2D")), out);
         assertTrue(out.contains("slowest steps:"), out);
+        // Each conv step shows the algorithm its plan chose, and the totals per algorithm.
+        assertTrue(out.lines().anyMatch(l -> l.contains("GFLOP/s  CONV2D") && (l.contains(" direct ") || l.contains(" sliced ")
+                || l.contains(" inline ") || l.contains(" reference "))), out);
+        assertTrue(out.lines().anyMatch(l -> l.trim().startsWith("conv ") && l.contains("steps")), out);
+    }
+
+    @Test
+    void benchOnAMienFileUsesItsMappedWeights() {
+        Path mienFile = dir.resolve("bench.mien");
+        assertEquals(0, mien("convert", checkpoint.toString(), "-o", mienFile.toString()).code());
+        Result r = mien("bench", "--model", mienFile.toString(), "--iterations", "2", "--warmup", "1", "--warmup-seconds", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("packed (mapped)"), r.out());
     }
 
     @Test

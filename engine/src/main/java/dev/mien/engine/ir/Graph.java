@@ -72,11 +72,18 @@ public final class Graph {
         return new Graph(inputs, constants, nodes, outputs, m, card);
     }
 
-    /** Number of weight values held by all nodes and constants. */
+    /** Number of weight values held by all nodes and constants (weights a model holds packed outside the graph included). */
     public long parameterCount() {
         long n = 0;
         for (Tensor t : constants.values()) n += t.size();
-        for (Node node : nodes) for (Tensor t : node.params().values()) n += t.size();
+        for (Node node : nodes) {
+            for (Tensor t : node.params().values()) n += t.size();
+            if (node.param("weight") == null && node.attrs().has("weight_shape")) {
+                long c = 1;
+                for (int d : node.attrs().getInts("weight_shape")) c *= d;
+                n += c;
+            }
+        }
         return n;
     }
 

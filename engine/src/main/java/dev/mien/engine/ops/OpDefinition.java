@@ -31,6 +31,12 @@ public final class OpDefinition {
     private final Op op;
     private final int minInputs, maxInputs;
     private final Map<String, AttrSpec> attrs;
+    /**
+     * Attribute that stands for the "weight" param of a node whose weight is held outside the
+     * graph (packed once by a Model): its shape. Shape inference, MACs and validation read the
+     * weight's shape through {@link OpDefinitions#weightShape}, so they work on either form.
+     */
+    public static final String WEIGHT_SHAPE = "weight_shape";
     private final List<String> requiredParams;
     private final ShapeRule shapes;
     private final MacsRule macs;
@@ -65,6 +71,11 @@ public final class OpDefinition {
             problems.add("takes " + (minInputs == maxInputs ? String.valueOf(minInputs)
                     : maxInputs == Integer.MAX_VALUE ? "at least " + minInputs : minInputs + " to " + maxInputs) + " inputs, got " + k);
         for (var e : n.attrs().asMap().entrySet()) {
+            if (e.getKey().equals(WEIGHT_SHAPE) && requiredParams.contains("weight")) {
+                // A weight held outside the graph (packed by a Model) leaves its shape here.
+                if (!(e.getValue() instanceof int[])) problems.add("attribute '" + WEIGHT_SHAPE + "' must be a list of ints");
+                continue;
+            }
             AttrSpec spec = attrs.get(e.getKey());
             if (spec == null) { problems.add("unknown attribute '" + e.getKey() + "' (known: " + attrs.keySet() + ")"); continue; }
             String p = spec.problem(e.getValue());
@@ -72,7 +83,8 @@ public final class OpDefinition {
         }
         for (AttrSpec spec : attrs.values())
             if (spec.required() && !n.attrs().has(spec.name())) problems.add("missing attribute '" + spec.name() + "'");
-        for (String p : requiredParams) if (n.param(p) == null) problems.add("missing weight '" + p + "'");
+        for (String p : requiredParams)
+            if (n.param(p) == null && !(p.equals("weight") && n.attrs().has(WEIGHT_SHAPE))) problems.add("missing weight '" + p + "'");
         if (!problems.isEmpty()) throw new GraphException(where(n) + String.join("; ", problems));
     }
 

@@ -91,12 +91,12 @@ public final class OpDefinitions {
         add(OpDefinition.of(Op.DENSE).params("weight").attr(ACTIVATION, ALPHA)
                 .macs((n, in, out) -> (long) Dims.rowsExceptLast(in[0]) * Dims.last(in[0]) * Dims.last(out[0]))
                 .shape((n, in) -> {
-                    Tensor w = n.param("weight");
+                    int[] w = weightShape(n);
                     int[] x = in[0];
-                    if (w.rank() != 2 || w.dim(0) != Dims.last(x))
-                        throw new GraphException("dense weight " + w + " does not fit input " + str(x));
+                    if (w.length != 2 || w[0] != Dims.last(x))
+                        throw new GraphException("dense weight " + str(w) + " does not fit input " + str(x));
                     int[] o = x.clone();
-                    o[o.length - 1] = w.dim(1);
+                    o[o.length - 1] = w[1];
                     return new int[][]{o};
                 }));
         add(OpDefinition.of(Op.BATCH_NORM).attr(optional("epsilon", FLOAT, 1e-3f), ACTIVATION, ALPHA).shape(OpDefinitions::channelwise));
@@ -275,19 +275,33 @@ public final class OpDefinitions {
         return r;
     }
 
+    /**
+     * The shape of a node's "weight": the tensor's, or for a node whose weight is held outside
+     * the graph (packed by a Model), the {@link OpDefinition#WEIGHT_SHAPE} attribute's.
+     */
+    public static int[] weightShape(Node n) {
+        Tensor w = n.param("weight");
+        if (w != null) return w.shape();
+        if (n.attrs().has(OpDefinition.WEIGHT_SHAPE)) {
+            Object v = n.attrs().asMap().get(OpDefinition.WEIGHT_SHAPE);
+            if (v instanceof int[] shape) return shape.clone();
+            throw new GraphException(n.name() + ": attribute '" + OpDefinition.WEIGHT_SHAPE + "' must be a list of ints");
+        }
+        throw new GraphException(n.name() + ": missing weight");
+    }
+
     /** The geometry of a CONV2D node over an input of shape {@code x}. */
     public static ConvShape convShape(Node n, int[] x) {
         Dims.requireRank(x, 4);
-        Tensor w = n.param("weight");
-        if (w == null) throw new GraphException(n.name() + ": missing weight");
-        if (w.rank() != 4) throw new GraphException(n.name() + ": conv weight must be HWIO rank 4, got " + w);
+        int[] w = weightShape(n);
+        if (w.length != 4) throw new GraphException(n.name() + ": conv weight must be HWIO rank 4, got " + str(w));
         OpDefinition d = of(n);
         int[] s = d.intsAttr(n, "strides"), dl = d.intsAttr(n, "dilations"), p = d.intsAttr(n, "pads");
         int groups = d.intAttr(n, "groups");
-        if (groups < 1 || x[3] != w.dim(2) * groups)
-            throw new GraphException(n.name() + ": input has " + x[3] + " channels, weight expects " + w.dim(2) + " x " + groups + " groups");
+        if (groups < 1 || x[3] != w[2] * groups)
+            throw new GraphException(n.name() + ": input has " + x[3] + " channels, weight expects " + w[2] + " x " + groups + " groups");
         try {
-            return new ConvShape(x[0], x[1], x[2], x[3], w.dim(3), w.dim(0), w.dim(1), s[0], s[1], dl[0], dl[1],
+            return new ConvShape(x[0], x[1], x[2], x[3], w[3], w[0], w[1], s[0], s[1], dl[0], dl[1],
                     p[0], p[1], p[2], p[3], groups);
         } catch (IllegalArgumentException e) {
             throw new GraphException(n.name() + ": " + e.getMessage());

@@ -4,6 +4,7 @@ import dev.mien.engine.Tensor;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ops.OpDefinitions;
 import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvAlgorithm;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.ConvTransposeShape;
 import dev.mien.kernels.PackedWeights;
@@ -30,17 +31,41 @@ final class ConvLowering {
 
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
             ConvShape cs = shape(n, in[0]);
-            // Packing does not depend on batch or spatial size: one packed copy serves every plan.
-            PackedWeights pw = ctx.packed(n, "conv", () -> ctx.backend.packConv(cs, weight(n).data()));
-            float[] bias = bias(n, cs.outC());
-            Activation act = Activations.of(n.attrs());
-            float alpha = Activations.alpha(n.attrs());
-            int x = inS[0], y = outS[0];
-            if (inS.length > 1) {
-                int r = inS[1];
-                return NamedStep.backend("conv2d", b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, b.slots[r], 0, act, alpha, b.slots[y], 0));
-            }
-            return NamedStep.backend("conv2d", b -> b.kernels.conv2d(cs, b.slots[x], 0, pw, bias, null, 0, act, alpha, b.slots[y], 0));
+            PackedWeights pw = ctx.packed(n);
+            // Chosen here, once per plan step, from the call's full shape (batch and map size).
+            ConvAlgorithm algorithm = ctx.convAlgorithm(n, cs);
+            return NamedStep.backend("conv2d", new ConvStep(cs, algorithm, pw, bias(n, cs.outC()), Activations.of(n.attrs()),
+                    Activations.alpha(n.attrs()), inS[0], inS.length > 1 ? inS[1] : -1, outS[0]));
+        }
+    }
+
+    /** One planned convolution, with the algorithm chosen for its shape; runs on the buffers' kernel workspace. */
+    static final class ConvStep implements Step {
+        private final ConvShape cs;
+        private final ConvAlgorithm algorithm;
+        private final PackedWeights pw;
+        private final float[] bias;
+        private final Activation act;
+        private final float alpha;
+        private final int x, r, y;
+
+        ConvStep(ConvShape cs, ConvAlgorithm algorithm, PackedWeights pw, float[] bias, Activation act, float alpha,
+                 int x, int r, int y) {
+            this.cs = cs;
+            this.algorithm = algorithm;
+            this.pw = pw;
+            this.bias = bias;
+            this.act = act;
+            this.alpha = alpha;
+            this.x = x;
+            this.r = r;
+            this.y = y;
+        }
+
+        ConvAlgorithm algorithm() { return algorithm; }
+
+        @Override public void run(Buffers b) {
+            b.kernels.conv2d(cs, algorithm, b.slots[x], 0, pw, bias, r < 0 ? null : b.slots[r], 0, act, alpha, b.slots[y], 0);
         }
     }
 
@@ -60,9 +85,9 @@ final class ConvLowering {
 
     static final class Dense implements Lowering {
         @Override public NamedStep lower(Node n, int[][] in, int[][] out, int[] inS, int[] outS, LoweringContext ctx) {
-            Tensor w = weight(n);
-            int fin = w.dim(0), fout = w.dim(1), rows = Shapes.rowsExceptLast(in[0]);
-            PackedWeights pw = ctx.packed(n, "dense", () -> ctx.backend.packDense(fin, fout, w.data()));
+            int[] w = PackedModelWeights.weightShape(n);
+            int fin = w[0], fout = w[1], rows = Shapes.rowsExceptLast(in[0]);
+            PackedWeights pw = ctx.packed(n);
             float[] bias = bias(n, fout);
             Activation act = Activations.of(n.attrs());
             float alpha = Activations.alpha(n.attrs());

@@ -1,6 +1,7 @@
 package dev.mien.engine.runtime;
 
 import dev.mien.kernels.Backend;
+import dev.mien.kernels.PackedWeights;
 
 import java.util.Map;
 
@@ -8,8 +9,15 @@ import java.util.Map;
 public final class LoweringContexts {
     private final Backend backend;
     private final Map<String, Object> cache = LoweringContext.newCache();
+    private final Map<String, PackedWeights> packed;
 
-    public LoweringContexts(Backend backend) { this.backend = backend; }
+    public LoweringContexts(Backend backend) { this(backend, Map.of()); }
 
-    public LoweringContext of(RunOptions options) { return new LoweringContext(backend, options, cache); }
+    /** Contexts for a model whose conv and dense weights were packed when it was built. */
+    public LoweringContexts(Backend backend, Map<String, PackedWeights> packed) {
+        this.backend = backend;
+        this.packed = packed;
+    }
+
+    public LoweringContext of(RunOptions options) { return new LoweringContext(backend, options, cache, packed); }
 }

@@ -14,6 +14,7 @@ public final class Plan {
     final List<String> stepOps;
     final List<StepKind> stepKinds;
     final List<String> stepKernels;
+    final List<String> stepAlgorithms;
     final long[] stepMacs;
     final int[] slotSizes;
     /** Per slot: the constant's array it is bound to, or null for an activation slot. */
@@ -25,7 +26,7 @@ public final class Plan {
     final long macs;
 
     Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<StepKind> stepKinds, List<String> stepKernels,
-         long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
+         List<String> stepAlgorithms, long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
          Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs) {
         this.batch = batch;
         this.steps = steps;
@@ -33,6 +34,7 @@ public final class Plan {
         this.stepOps = stepOps;
         this.stepKinds = stepKinds;
         this.stepKernels = stepKernels;
+        this.stepAlgorithms = stepAlgorithms;
         this.stepMacs = stepMacs;
         this.slotSizes = slotSizes;
         this.fixedSlots = fixedSlots;
@@ -87,6 +89,13 @@ public final class Plan {
 
     /** Names of the per-Session scratch buffers the steps use (e.g. {@code up/rows}). */
     public List<String> scratchNames() { return scratchNames; }
+
+    /**
+     * The convolution algorithm each step was planned with ({@code direct}, {@code sliced},
+     * {@code depthwise}, ...; see {@link dev.mien.kernels.ConvAlgorithm}), "" for steps that are
+     * not convolutions; indexed like {@link #stepNames()}.
+     */
+    public List<String> stepAlgorithms() { return stepAlgorithms; }
 
     /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
     public long stepMacs(int step) { return stepMacs[step]; }

@@ -105,7 +105,7 @@ public final class Planner {
 
         ctx.scratchBase = sizes.size();
         List<Step> steps = new ArrayList<>();
-        List<String> names = new ArrayList<>(), ops = new ArrayList<>(), kernels = new ArrayList<>();
+        List<String> names = new ArrayList<>(), ops = new ArrayList<>(), kernels = new ArrayList<>(), algorithms = new ArrayList<>();
         List<StepKind> kinds = new ArrayList<>();
         List<Long> stepMacs = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -128,6 +128,7 @@ public final class Planner {
             ops.add(n.op().name());
             kinds.add(st.kind());
             kernels.add(st.kernel());
+            algorithms.add(st.body() instanceof ConvLowering.ConvStep c ? c.algorithm().label() : "");
             stepMacs.add(inferred.nodeMacs()[i]);
         }
         for (int s : ctx.floatScratchSizes) sizes.add(s);
@@ -141,7 +142,7 @@ public final class Planner {
         for (String k : kept) keptSlots.put(k, slotOf.get(k));
         Map<String, int[]> keptShapes = new LinkedHashMap<>(shapes);
         return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), List.copyOf(kinds), List.copyOf(kernels),
-                stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, fixed,
+                List.copyOf(algorithms), stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, fixed,
                 ctx.doubleScratchSizes.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(scratchNames),
                 keptShapes, keptSlots, inferred.macs());
     }

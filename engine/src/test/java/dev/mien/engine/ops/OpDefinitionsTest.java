@@ -152,4 +152,32 @@ class OpDefinitionsTest {
         assertEquals("none", d.stringAttr(n, "activation"));
         assertThrows(IllegalStateException.class, () -> d.intAttr(n, "axis"), "an attribute the op does not define is a programming error");
     }
+
+    /**
+     * A Model keeps its graph with conv and dense weights stripped (their shapes in the
+     * weight_shape attribute): validation, shapes and MACs read the same weight shape either way.
+     */
+    @Test
+    void strippedWeightsKeepTheirShapeThroughWeightShape() {
+        Attrs conv = new Attrs().set("strides", new int[]{2, 2}).set("pads", new int[]{1, 1, 1, 1});
+        Graph full = graph(Op.CONV2D, conv, p("weight", t(3, 3, 4, 8), "bias", t(8)), new int[]{9, 9, 4});
+        Node n = full.nodes().get(0);
+        Map<String, Tensor> params = new LinkedHashMap<>(n.params());
+        params.remove("weight");
+        Node stripped = new Node(n.name(), n.op(), n.inputs(), n.outputs(), n.attrs().copy().set(OpDefinition.WEIGHT_SHAPE, new int[]{3, 3, 4, 8}), params);
+        Graph g = full.withNodes(List.of(stripped));
+        ShapeInference.Result a = ShapeInference.infer(full, 2), b = ShapeInference.infer(g, 2);
+        assertArrayEquals(a.shape("node"), b.shape("node"));
+        assertEquals(a.macs(), b.macs());
+        assertArrayEquals(new int[]{3, 3, 4, 8}, OpDefinitions.weightShape(stripped));
+
+        Node dense = new Node("node", Op.DENSE, List.of("x0"), List.of("node"), new Attrs().set(OpDefinition.WEIGHT_SHAPE, new int[]{6, 5}), Map.of());
+        Graph dg = new Graph(List.of(new ValueInfo("x0", new int[]{6}, "NHWC")), List.of(dense), List.of("node"), Map.of());
+        assertArrayEquals(new int[]{2, 5}, ShapeInference.infer(dg, 2).shape("node"));
+        // Neither the tensor nor its shape: still a missing weight; weight_shape is not an attribute of other ops.
+        Node bare = new Node("node", Op.DENSE, List.of("x0"), List.of("node"), new Attrs(), Map.of());
+        assertTrue(assertThrows(GraphException.class, () -> OpDefinitions.of(Op.DENSE).validate(bare)).getMessage().contains("missing weight"));
+        Node relu = new Node("node", Op.ACTIVATION, List.of("x0"), List.of("node"), new Attrs().set(OpDefinition.WEIGHT_SHAPE, new int[]{1}), Map.of());
+        assertTrue(assertThrows(GraphException.class, () -> OpDefinitions.of(Op.ACTIVATION).validate(relu)).getMessage().contains("unknown attribute"));
+    }
 }

@@ -2,8 +2,12 @@ package dev.mien.kernels.simd;
 
 import dev.mien.kernels.Activation;
 import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.PackedLayouts;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Direct NHWC convolution as a register-blocked micro-kernel: a tile of 8 output pixels
@@ -21,28 +25,29 @@ final class ConvKernel {
 
     private ConvKernel() {}
 
-    /** Weights packed as [group][block][kh][kw][ci][CB], zero-padded past the group's channels. */
-    record Packed(ConvShape shape, float[] w, int blocks) implements dev.mien.kernels.PackedWeights {
+    /** Weights packed as [group][block][kh][kw][ci][CB], zero-padded past the group's channels, in a segment (heap or mapped). */
+    record Packed(ConvShape shape, MemorySegment w, int blocks) implements dev.mien.kernels.PackedWeights {
         @Override public String backend() { return "vector"; }
+        @Override public String layout() { return LAYOUT; }
+        @Override public MemorySegment segment() { return w.asReadOnly(); }
     }
 
+    /** This machine's blocked layout: the block is two vectors, so the id carries the vector length. */
+    static final String LAYOUT = PackedLayouts.blocked(CB);
+
     static Packed pack(ConvShape s, float[] hwio) {
-        if (hwio.length != s.weightCount())
-            throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
-        int g = s.groups(), cig = s.inGroupC(), cog = s.outGroupC(), kk = s.kH() * s.kW();
-        int nb = (cog + CB - 1) / CB;
-        float[] p = new float[g * nb * kk * cig * CB];
-        for (int gi = 0; gi < g; gi++)
-            for (int b = 0; b < nb; b++)
-                for (int k = 0; k < kk; k++)
-                    for (int ci = 0; ci < cig; ci++) {
-                        int dst = (((gi * nb + b) * kk + k) * cig + ci) * CB;
-                        int src = (k * cig + ci) * s.outC() + gi * cog + b * CB;
-                        int valid = Math.min(CB, cog - b * CB);
-                        System.arraycopy(hwio, src, p, dst, valid);
-                    }
-        return new Packed(s, p, nb);
+        return new Packed(s, PackedLayouts.packBlocked(s, hwio, CB), blocks(s));
     }
+
+    /** Weights already packed in {@link #LAYOUT} (a mapped file), used in place; null for another layout. */
+    static Packed adopt(ConvShape s, String layout, MemorySegment packed) {
+        if (!LAYOUT.equals(layout)) return null;
+        if (packed.byteSize() != 4 * PackedLayouts.floats(layout, s))
+            throw new IllegalArgumentException("packed weights of " + packed.byteSize() + " bytes do not fit " + s);
+        return new Packed(s, packed, blocks(s));
+    }
+
+    private static int blocks(ConvShape s) { return (s.outGroupC() + CB - 1) / CB; }
 
     /** Input with its padding materialised: [n][inH+pt+pb][inW+pl+pr][inC]. Mutable, reused per calling thread. */
     static final class PaddedInput {
@@ -90,7 +95,6 @@ final class ConvKernel {
      * first tile from memory.
      */
     static final int SLICE = 256;               // reduction steps per slice: 32 KB of weights
-    static final int MAX_SLICED_TILES = 32;
     /**
      * Floats between the weight reads the slice kernels slip into their loop (one per step) to
      * pull the next slice in from memory while this one computes from L1. Java has no prefetch
@@ -99,32 +103,26 @@ final class ConvKernel {
      * took 1.51-1.58 ms without, 1.22-1.33 ms with; 2 threads).
      */
     static final int TOUCH_STEP = 4;
-    static final int MIN_SLICED_REDUCTION = 1024;
-
-    static boolean sliced(ConvShape s) {
-        // The slice kernels walk a flattened kernel row and fill whole 32-channel blocks.
-        boolean flat = s.dilW() == 1 && s.groups() == 1 && s.outC() % CB == 0;
-        return flat && s.n() * tilesPerImage(s) <= MAX_SLICED_TILES && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION;
-    }
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
      * Work items of one call: every (group, channel block), times every pixel tile of every image
      * unless sliced. {@code s} is the call's shape (batch and image size); the packed weights are
      * shared by every plan of a model and only fix the kernel and channels.
      */
-    static int items(ConvShape s, Packed pk) {
-        return s.groups() * pk.blocks() * (sliced(s) ? 1 : s.n() * tilesPerImage(s));
+    static int items(ConvShape s, Packed pk, boolean sliced) {
+        return s.groups() * pk.blocks() * (sliced ? 1 : s.n() * tilesPerImage(s));
     }
 
     /**
      * Computes items [from, to): item = (group*blocks + block) * tiles + tile, so neighbours share
      * weights; on the sliced path item = group*blocks + block, every tile of the block at once.
      */
-    static void run(ConvShape s, Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
+    static void run(ConvShape s, Packed pk, boolean sliced, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
                     float[] out, int outOff, int from, int to, Job j) {
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
         j.bind(s, pk, in);
-        if (sliced(s)) {
+        if (sliced) {
             for (int gb = from; gb < to; gb++) slicedBlock(j, gb / pk.blocks(), gb % pk.blocks(), bias, res, resOff, act, alpha, out, outOff);
             return;
         }
@@ -159,7 +157,7 @@ final class ConvKernel {
                 int span = (j.c1 - c0) * TOUCH_STEP, next = j.wBase + (kh * j.cig + j.c1) * CB;
                 for (int t = 0; t < tiles; t++) {
                     // This tile's share of the weights that come next, clamped inside the array.
-                    j.touch = Math.max(0, Math.min(next + t * span, j.w.length - span));
+                    j.touch = Math.max(0, Math.min(next + t * span, j.wFloats - span));
                     System.arraycopy(qAll, t * TW, j.q, 0, TW);
                     j.accOff = t * TW * CB;
                     if (pixels - (t % tilesImg) * TW <= TW / 2) slice4x2(j);
@@ -181,7 +179,9 @@ final class ConvKernel {
      */
     static final class Job {
         ConvShape s;
-        float[] w, x;
+        MemorySegment w;
+        float[] x;
+        int wFloats;
         int xBase, xH, inRowStride, blocks;
         int cig;                                // reduction length of one kernel row after flattening (see bind)
         int wBase, kh0, c0, c1, accOff, valid, touch, sink;   // kh0, c0..c1, accOff: the sliced path's current slice
@@ -193,6 +193,7 @@ final class ConvKernel {
         void bind(ConvShape shape, Packed pk, PaddedInput in) {
             s = shape;
             w = pk.w();
+            wFloats = (int) (w.byteSize() / 4);
             x = in.data;
             xBase = in.off;
             xH = in.h;
@@ -275,7 +276,8 @@ final class ConvKernel {
     private static void tile8x2(Job j) {
         ConvShape s = j.s;
         int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
-        float[] w = j.w, x = j.x;
+        MemorySegment w = j.w;
+        float[] x = j.x;
         // With unit dilation along W and one group, a kernel row's receptive field is contiguous
         // (kW x Cin floats), as are its weights: walk it as one loop.
         boolean flat = s.dilW() == 1 && s.groups() == 1;
@@ -290,7 +292,7 @@ final class ConvKernel {
                 int k = kh * dh + kw * dw;
                 for (int ci = 0; ci < cig; ci++, wk += CB) {
                     int c = k + ci;
-                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
                     FloatVector v;
                     v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
                     v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
@@ -318,7 +320,8 @@ final class ConvKernel {
     private static void tile4x2(Job j) {
         ConvShape s = j.s;
         int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
-        float[] w = j.w, x = j.x;
+        MemorySegment w = j.w;
+        float[] x = j.x;
         // With unit dilation along W and one group, a kernel row's receptive field is contiguous
         // (kW x Cin floats), as are its weights: walk it as one loop.
         boolean flat = s.dilW() == 1 && s.groups() == 1;
@@ -333,7 +336,7 @@ final class ConvKernel {
                 int k = kh * dh + kw * dw;
                 for (int ci = 0; ci < cig; ci++, wk += CB) {
                     int c = k + ci;
-                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
                     FloatVector v;
                     v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
                     v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
@@ -353,7 +356,8 @@ final class ConvKernel {
     private static void row8x2(Job j, int step) {
         ConvShape s = j.s;
         int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
-        float[] w = j.w, x = j.x;
+        MemorySegment w = j.w;
+        float[] x = j.x;
         // With unit dilation along W and one group, a kernel row's receptive field is contiguous
         // (kW x Cin floats), as are its weights: walk it as one loop.
         boolean flat = s.dilW() == 1 && s.groups() == 1;
@@ -366,7 +370,7 @@ final class ConvKernel {
             for (int kw = 0; kw < kW; kw++) {
                 int p = q0 + kh * dh + kw * dw;
                 for (int ci = 0; ci < cig; ci++, wk += CB, p++) {
-                    FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+                    FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
                     FloatVector v;
                     v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
                     v = FloatVector.broadcast(S, x[p + step]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
@@ -393,7 +397,8 @@ final class ConvKernel {
     private static void tile8x1(Job j) {
         ConvShape s = j.s;
         int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
-        float[] w = j.w, x = j.x;
+        MemorySegment w = j.w;
+        float[] x = j.x;
         // With unit dilation along W and one group, a kernel row's receptive field is contiguous
         // (kW x Cin floats), as are its weights: walk it as one loop.
         boolean flat = s.dilW() == 1 && s.groups() == 1;
@@ -407,7 +412,7 @@ final class ConvKernel {
                 int k = kh * dh + kw * dw;
                 for (int ci = 0; ci < cig; ci++, wk += CB) {
                     int c = k + ci;
-                    FloatVector w0 = FloatVector.fromArray(S, w, wk);
+                    FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE);
                     a0 = FloatVector.broadcast(S, x[q0 + c]).fma(w0, a0);
                     a1 = FloatVector.broadcast(S, x[q1 + c]).fma(w0, a1);
                     a2 = FloatVector.broadcast(S, x[q2 + c]).fma(w0, a2);
@@ -437,7 +442,8 @@ final class ConvKernel {
     // that come next (from j.touch, TOUCH_STEP apart), folded into j.sink so it is not dropped.
 
     private static void slice8x2(Job j) {
-        float[] w = j.w, x = j.x, r = j.acc;
+        MemorySegment w = j.w;
+        float[] x = j.x, r = j.acc;
         int[] q = j.q;
         int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
         int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k, q4 = q[4] + k, q5 = q[5] + k, q6 = q[6] + k, q7 = q[7] + k;
@@ -452,8 +458,8 @@ final class ConvKernel {
         int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
         int tp = j.touch, h = 0;
         for (int c = 0; c < c1; c++, wk += CB, tp += TOUCH_STEP) {
-            h ^= Float.floatToRawIntBits(w[tp]);
-            FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+            h ^= Float.floatToRawIntBits(w.get(PackedLayouts.F32, 4L * tp));
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
             FloatVector v;
             v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
             v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
@@ -477,7 +483,8 @@ final class ConvKernel {
 
     /** As {@link #slice8x2} for at most 4 pixels. */
     private static void slice4x2(Job j) {
-        float[] w = j.w, x = j.x, r = j.acc;
+        MemorySegment w = j.w;
+        float[] x = j.x, r = j.acc;
         int[] q = j.q;
         int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
         int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k;
@@ -488,8 +495,8 @@ final class ConvKernel {
         int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
         int tp = j.touch, h = 0;
         for (int c = 0; c < c1; c++, wk += CB, tp += TOUCH_STEP) {
-            h ^= Float.floatToRawIntBits(w[tp]);
-            FloatVector w0 = FloatVector.fromArray(S, w, wk), w1 = FloatVector.fromArray(S, w, wk + VL);
+            h ^= Float.floatToRawIntBits(w.get(PackedLayouts.F32, 4L * tp));
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
             FloatVector v;
             v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
             v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);

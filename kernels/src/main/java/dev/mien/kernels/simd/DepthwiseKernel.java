@@ -5,6 +5,9 @@ import dev.mien.kernels.ConvShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
+import java.lang.foreign.MemorySegment;
+
+import static dev.mien.kernels.simd.ConvKernel.LE;
 import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.VL;
 
@@ -18,15 +21,13 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
 final class DepthwiseKernel {
     private DepthwiseKernel() {}
 
-    static boolean applies(ConvShape s) { return s.isDepthwise() && s.outC() == s.inC(); }
-
     /**
      * Output rows [from, to) of the batch (row = n * outH + oy). The input is read in place, not
      * copied with its padding: interior pixels (window inside the image) take the unchecked fast
      * loops, border pixels a loop that skips the taps falling into the padding. Depthwise layers
      * do so little arithmetic per byte that the copy used to cost as much as the convolution.
      */
-    static void run(ConvShape s, float[] x, int inOff, float[] w, float[] bias, float[] res, int resOff,
+    static void run(ConvShape s, float[] x, int inOff, MemorySegment w, float[] bias, float[] res, int resOff,
                     Activation act, float alpha, float[] out, int outOff, int from, int to) {
         int c = s.inC(), oh = s.outH(), ow = s.outW(), ih = s.inH(), iw = s.inW();
         int rowStride = iw * c, full = c - c % VL;
@@ -69,7 +70,7 @@ final class DepthwiseKernel {
      * One output pixel whose window reaches into the padding: taps outside the image are
      * skipped. Masked vectors cover the channel tail too; border pixels are few.
      */
-    private static void border(ConvShape s, float[] x, int img, int y0, int x0, float[] w, float[] bias,
+    private static void border(ConvShape s, float[] x, int img, int y0, int x0, MemorySegment w, float[] bias,
                                float[] res, int resOff, float[] out, int o) {
         int c = s.inC(), kW = s.kW(), rowStride = s.inW() * c;
         for (int ch = 0; ch < c; ch += VL) {
@@ -82,7 +83,7 @@ final class DepthwiseKernel {
                     int ix = x0 + kw * s.dilW();
                     if (ix < 0 || ix >= s.inW()) continue;
                     acc = FloatVector.fromArray(S, x, img + iy * rowStride + ix * c + ch, m)
-                            .fma(FloatVector.fromArray(S, w, (kh * kW + kw) * c + ch, m), acc);
+                            .fma(FloatVector.fromMemorySegment(S, w, 4L * ((kh * kW + kw) * c + ch), LE, m), acc);
                 }
             }
             if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch, m));
@@ -95,7 +96,7 @@ final class DepthwiseKernel {
      * Every whole channel vector of one output pixel. Vectors never cross a method boundary
      * here (a returned vector that C2 does not inline is boxed), so the loop stays in registers.
      */
-    private static void pixel(ConvShape s, float[] x, float[] w, int base, int full, int rowStride, int c, float[] bias,
+    private static void pixel(ConvShape s, float[] x, MemorySegment w, int base, int full, int rowStride, int c, float[] bias,
                               float[] res, int resOff, Activation act, float alpha, float[] out, int o) {
         int kH = s.kH(), kW = s.kW(), dh = s.dilH() * rowStride, dw = s.dilW() * c;
         for (int ch = 0; ch < full; ch += VL) {
@@ -103,7 +104,7 @@ final class DepthwiseKernel {
             for (int kh = 0; kh < kH; kh++) {
                 int p = base + ch + kh * dh, wk = kh * kW * c + ch;
                 for (int kw = 0; kw < kW; kw++, p += dw, wk += c)
-                    acc = FloatVector.fromArray(S, x, p).fma(FloatVector.fromArray(S, w, wk), acc);
+                    acc = FloatVector.fromArray(S, x, p).fma(FloatVector.fromMemorySegment(S, w, 4L * wk, LE), acc);
             }
             if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch));
             if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch));
@@ -112,7 +113,7 @@ final class DepthwiseKernel {
     }
 
     /** Every whole channel vector of four consecutive output pixels. */
-    private static void pixels4(ConvShape s, float[] x, float[] w, int base, int full, int rowStride, int c, float[] bias,
+    private static void pixels4(ConvShape s, float[] x, MemorySegment w, int base, int full, int rowStride, int c, float[] bias,
                                 float[] res, int resOff, Activation act, float alpha, float[] out, int o) {
         int kH = s.kH(), kW = s.kW(), dh = s.dilH() * rowStride, dw = s.dilW() * c, step = s.strideW() * c;
         for (int ch = 0; ch < full; ch += VL) {
@@ -120,7 +121,7 @@ final class DepthwiseKernel {
             for (int kh = 0; kh < kH; kh++) {
                 int p = base + ch + kh * dh, wk = kh * kW * c + ch;
                 for (int kw = 0; kw < kW; kw++, p += dw, wk += c) {
-                    FloatVector wv = FloatVector.fromArray(S, w, wk);
+                    FloatVector wv = FloatVector.fromMemorySegment(S, w, 4L * wk, LE);
                     a0 = FloatVector.fromArray(S, x, p).fma(wv, a0);
                     a1 = FloatVector.fromArray(S, x, p + step).fma(wv, a1);
                     a2 = FloatVector.fromArray(S, x, p + 2 * step).fma(wv, a2);
@@ -146,7 +147,7 @@ final class DepthwiseKernel {
     }
 
     /** The last, partial channel vector, with masked loads and store. */
-    private static void tail(ConvShape s, float[] x, float[] w, int base, int ch, int rowStride, int c, float[] bias,
+    private static void tail(ConvShape s, float[] x, MemorySegment w, int base, int ch, int rowStride, int c, float[] bias,
                              float[] res, int resOff, Activation act, float alpha, float[] out, int o) {
         VectorMask<Float> m = S.indexInRange(ch, c);
         int kH = s.kH(), kW = s.kW(), dh = s.dilH() * rowStride, dw = s.dilW() * c;
@@ -154,7 +155,7 @@ final class DepthwiseKernel {
         for (int kh = 0; kh < kH; kh++) {
             int p = base + ch + kh * dh, wk = kh * kW * c + ch;
             for (int kw = 0; kw < kW; kw++, p += dw, wk += c)
-                acc = FloatVector.fromArray(S, x, p, m).fma(FloatVector.fromArray(S, w, wk, m), acc);
+                acc = FloatVector.fromArray(S, x, p, m).fma(FloatVector.fromMemorySegment(S, w, 4L * wk, LE, m), acc);
         }
         if (bias != null) acc = acc.add(FloatVector.fromArray(S, bias, ch, m));
         if (res != null) acc = acc.add(FloatVector.fromArray(S, res, resOff + o + ch, m));

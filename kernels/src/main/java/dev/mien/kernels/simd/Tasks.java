@@ -22,7 +22,9 @@ final class Tasks {
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
         ConvShape s;
-        float[] bias, residual, out, x, dw;
+        float[] bias, residual, out, x;
+        java.lang.foreign.MemorySegment dw;
+        boolean sliced;
         int resDelta, outOff, inOff;
         Activation act;
         float alpha;
@@ -40,27 +42,29 @@ final class Tasks {
             this.outOff = outOff;
         }
 
-        void depthwise(float[] x, int inOff, float[] w) {
+        void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w) {
             this.x = x;
             this.inOff = inOff;
             this.dw = w;
             this.pk = null;
         }
 
-        /** A direct convolution over {@link #input}, set by the caller. */
-        void direct(ConvKernel.Packed pk) {
+        /** A direct (or sliced) convolution over {@link #input}, set by the caller. */
+        void direct(ConvKernel.Packed pk, boolean sliced) {
             this.pk = pk;
+            this.sliced = sliced;
             this.dw = null;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
-            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
+            else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
         /** Drops the references to the call's arrays (they belong to the caller's buffers). */
         void release() {
-            bias = residual = out = x = dw = null;
+            bias = residual = out = x = null;
+            dw = null;
             input.data = null;
             pk = null;
         }

@@ -3,8 +3,10 @@ package dev.mien.kernels.simd;
 import dev.mien.kernels.Activation;
 import dev.mien.kernels.Backend;
 import dev.mien.kernels.BinaryOp;
+import dev.mien.kernels.ConvAlgorithm;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.ConvTransposeShape;
+import dev.mien.kernels.PackedLayouts;
 import dev.mien.kernels.PackedWeights;
 import dev.mien.kernels.PoolShape;
 import dev.mien.kernels.ReduceOp;
@@ -13,6 +15,8 @@ import dev.mien.kernels.ScalarBackend;
 import dev.mien.kernels.WorkerTeam;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
 
 import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.VL;
@@ -24,8 +28,6 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * {@link Workspace} per call; {@link #newWorkspace()} handles keep theirs.
  */
 public final class VectorBackend implements Backend {
-    /** Below this many multiply-adds a convolution runs on the calling thread. */
-    private static final long SMALL_MACS = 1 << 18;
     /** Element-wise work is split across the team only above this many elements. */
     private static final int PARALLEL_ELEMENTS = 1 << 16;
 
@@ -67,38 +69,78 @@ public final class VectorBackend implements Backend {
         return ws != null ? ws : new Workspace();
     }
 
-    /** Depthwise weights are used as given (HWIO with one input channel per group is [kh][kw][C]). */
-    record DepthwisePacked(ConvShape shape, float[] w) implements PackedWeights {
+    /** Depthwise weights keep their HWIO order (with one input channel per group that is [kh][kw][C]). */
+    record DepthwisePacked(ConvShape shape, MemorySegment w) implements PackedWeights {
         @Override public String backend() { return "vector"; }
+        @Override public String layout() { return PackedLayouts.HWIO; }
+        @Override public MemorySegment segment() { return w.asReadOnly(); }
     }
 
     @Override public PackedWeights packConv(ConvShape s, float[] hwio) {
         checkOpen();
         if (hwio.length != s.weightCount())
             throw new IllegalArgumentException("conv weights: expected " + s.weightCount() + " values, got " + hwio.length);
-        return DepthwiseKernel.applies(s) ? new DepthwisePacked(s, hwio.clone()) : ConvKernel.pack(s, hwio);
+        return ConvAlgorithm.depthwise(s) ? new DepthwisePacked(s, PackedLayouts.hwio(s, hwio)) : ConvKernel.pack(s, hwio);
+    }
+
+    @Override public PackedWeights adoptConv(ConvShape s, String layout, MemorySegment packed) {
+        if (!ConvAlgorithm.depthwise(s)) return ConvKernel.adopt(s, layout, packed);
+        if (!PackedLayouts.HWIO.equals(layout)) return null;
+        if (packed.byteSize() != 4 * s.weightCount())
+            throw new IllegalArgumentException("packed weights of " + packed.byteSize() + " bytes do not fit " + s);
+        return new DepthwisePacked(s, packed);
+    }
+
+    @Override public ConvAlgorithm convAlgorithm(ConvShape s) { return ConvAlgorithm.choose(s, threads(), ConvKernel.CB); }
+
+    @Override public String refusal(ConvShape s, ConvAlgorithm a) {
+        boolean dw = ConvAlgorithm.depthwise(s);
+        return switch (a) {
+            case REFERENCE -> "the vector backend has no 'reference' convolution (that is the scalar backend: --kernels scalar)";
+            case DEPTHWISE -> dw ? null : "'depthwise' needs one input channel per output channel, not " + describe(s);
+            case DIRECT, INLINE, SLICED -> {
+                if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
+                if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
+                    yield "'sliced' needs one group, no dilation along W and output channels a multiple of " + ConvKernel.CB + ", not " + describe(s);
+                yield null;
+            }
+        };
+    }
+
+    private static String describe(ConvShape s) {
+        return s.inC() + " -> " + s.outC() + " channels in " + s.groups() + " group(s), " + s.kH() + "x" + s.kW()
+                + (s.dilW() > 1 ? " dilated " + s.dilH() + "x" + s.dilW() : "");
     }
 
     @Override
-    public void conv2d(ConvShape s, float[] in, int inOff, PackedWeights w, float[] bias, float[] residual, int resOff,
+    public void conv2d(ConvShape s, ConvAlgorithm a, float[] in, int inOff, PackedWeights w, float[] bias, float[] residual, int resOff,
                        Activation act, float alpha, float[] out, int outOff) {
+        String no = refusal(s, a);
+        if (no != null) throw new IllegalArgumentException(no);
+        if (!"vector".equals(w.backend())) throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
         Workspace ws = ws();
         Tasks.Conv t = ws.tasks.conv;
         // The micro-kernels index the residual with output offsets: shift its base accordingly.
         t.args(s, bias, residual, resOff - outOff, act, alpha, out, outOff);
-        if (w instanceof DepthwisePacked dw) {
+        if (a == ConvAlgorithm.DEPTHWISE) {
+            if (!(w instanceof DepthwisePacked dw) || !sameGeometry(dw.shape(), s))
+                throw new IllegalArgumentException("weights were not packed for the depthwise convolution " + s);
             t.depthwise(in, inOff, dw.w());
             pool.parallelFor(s.n() * s.outH(), 1, t, ws.slot);
-        } else if (w instanceof ConvKernel.Packed pk) {
-            if (!sameGeometry(pk.shape(), s)) throw new IllegalArgumentException("weights were packed for " + pk.shape() + ", not " + s);
-            ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
-            t.direct(pk);
-            // Tiny convolutions (attention gates) cost less than waking the team: run them inline.
-            pool.parallelFor(ConvKernel.items(s, pk), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         } else {
-            throw new IllegalArgumentException("weights packed by backend '" + w.backend() + "', not 'vector'");
+            if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
+                throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
+            boolean sliced = a == ConvAlgorithm.SLICED;
+            ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
+            t.direct(pk, sliced);
+            // INLINE: tiny convolutions (attention gates) cost less than waking the team.
+            pool.parallelFor(ConvKernel.items(s, pk, sliced), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
         }
         t.release();
+    }
+
+    private static Object shapeOf(PackedWeights w) {
+        return w instanceof DepthwisePacked d ? "the depthwise kernel, " + d.shape() : w instanceof ConvKernel.Packed p ? p.shape() : w;
     }
 
     /** Packing depends on kernel size, channels and groups only. */
@@ -141,31 +183,39 @@ public final class VectorBackend implements Backend {
     @Override public PackedWeights packDense(int in, int out, float[] w) {
         checkOpen();
         if (w.length != (long) in * out) throw new IllegalArgumentException("dense weights: expected " + (long) in * out + " values, got " + w.length);
-        return new DensePacked(ConvKernel.pack(denseShape(1, in, out), w));
+        return new DensePacked(ConvKernel.pack(PackedLayouts.denseShape(1, in, out), w));
+    }
+
+    @Override public PackedWeights adoptDense(int in, int out, String layout, MemorySegment packed) {
+        ConvKernel.Packed pk = ConvKernel.adopt(PackedLayouts.denseShape(1, in, out), layout, packed);
+        return pk == null ? null : new DensePacked(pk);
     }
 
     /**
-     * Dense weights, packed as a 1x1 convolution, with the shape of the last call: a plan calls
-     * with the same row count every run, so a warm run builds no shape.
+     * Dense weights, packed as a 1x1 convolution, with the shape and algorithm of the last call:
+     * a plan calls with the same row count every run, so a warm run builds no shape and makes
+     * the algorithm choice once.
      */
-    static final class DensePacked implements PackedWeights {
+    final class DensePacked implements PackedWeights {
         final ConvKernel.Packed conv;
-        private volatile ConvShape lastCall;
+        private volatile Call lastCall;
+
+        record Call(ConvShape shape, boolean sliced) {}
 
         DensePacked(ConvKernel.Packed conv) { this.conv = conv; }
 
-        ConvShape callShape(int rows) {
-            ConvShape s = lastCall;
-            if (s == null || s.inW() != rows) lastCall = s = denseShape(rows, conv.shape().inC(), conv.shape().outC());
-            return s;
+        Call call(int rows) {
+            Call c = lastCall;
+            if (c == null || c.shape().inW() != rows) {
+                ConvShape s = PackedLayouts.denseShape(rows, conv.shape().inC(), conv.shape().outC());
+                lastCall = c = new Call(s, convAlgorithm(s) == ConvAlgorithm.SLICED);
+            }
+            return c;
         }
 
         @Override public String backend() { return "vector"; }
-    }
-
-    /** A dense layer is a 1x1 convolution over a 1 x rows image. */
-    private static ConvShape denseShape(int rows, int in, int out) {
-        return new ConvShape(1, 1, rows, in, out, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1);
+        @Override public String layout() { return conv.layout(); }
+        @Override public MemorySegment segment() { return conv.segment(); }
     }
 
     @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,
@@ -175,11 +225,12 @@ public final class VectorBackend implements Backend {
         if (!(w instanceof DensePacked dp) || dp.conv.shape().inC() != in || dp.conv.shape().outC() != out)
             throw new IllegalArgumentException("dense weights packed for another shape or backend");
         Tasks.Conv t = ws.tasks.conv;
-        ConvShape s = dp.callShape(rows);
+        DensePacked.Call c = dp.call(rows);
+        ConvShape s = c.shape();
         t.args(s, bias, null, 0, act, alpha, y, yOff);
         t.input.set(x, xOff, 1, rows);
-        t.direct(dp.conv);
-        pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < SMALL_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
+        t.direct(dp.conv, c.sliced());
+        pool.parallelFor(ConvKernel.items(s, dp.conv, c.sliced()), s.macs() < ConvAlgorithm.INLINE_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         t.release();
     }
 

@@ -2,6 +2,7 @@ package dev.mien.kernels.simd;
 
 import dev.mien.kernels.Activation;
 import dev.mien.kernels.Backend;
+import dev.mien.kernels.ConvAlgorithm;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class SlicedConvTest {
             int pad = rnd.nextInt(2);
             int ih = dh * (k - 1) + 1 + rnd.nextInt(8), iw = k + rnd.nextInt(8);
             ConvShape s = new ConvShape(1 + rnd.nextInt(2), ih, iw, cin, cout, k, k, sh, sw, dh, 1, pad, pad, rnd.nextInt(2), pad, 1);
-            if (!ConvKernel.sliced(s)) continue;
+            if (ConvAlgorithm.choose(s, 2, ConvKernel.CB) != ConvAlgorithm.SLICED) continue;
             checked++;
             float[] w = random((int) s.weightCount()), x = random((int) s.inputSize());
             float[] bias = rnd.nextBoolean() ? random(cout) : null;
@@ -50,7 +51,7 @@ class SlicedConvTest {
             double scale = Math.sqrt((double) s.kH() * s.kW() * s.inC()) * 4;
             for (Backend v : vec) {
                 float[] got = new float[exp.length];
-                v.conv2d(s, x, 0, v.packConv(s, w), bias, res, 0, act, alpha, got, 0);
+                v.conv2d(s, ConvAlgorithm.SLICED, x, 0, v.packConv(s, w), bias, res, 0, act, alpha, got, 0);
                 for (int i = 0; i < exp.length; i++)
                     assertTrue(Math.abs(exp[i] - got[i]) <= 1e-5 * scale + 1e-5 * Math.abs(exp[i]),
                             v.threads() + "t " + s + " " + act + ": element " + i + " expected " + exp[i] + " got " + got[i]);
@@ -59,16 +60,18 @@ class SlicedConvTest {
         assertTrue(checked >= 20, "only " + checked + " shapes took the sliced path");
     }
 
+    private static boolean sliced(ConvShape s) { return ConvAlgorithm.choose(s, 2, ConvKernel.CB) == ConvAlgorithm.SLICED; }
+
     @Test
     void slicingIsChosenOnlyWhereItsKernelsApply() {
         // MA-Net's patch-branch layer at batch 1 and 8 (8 x 7 tiles is past the tile limit).
-        assertTrue(ConvKernel.sliced(new ConvShape(1, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
-        assertFalse(ConvKernel.sliced(new ConvShape(8, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertTrue(sliced(new ConvShape(1, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(sliced(new ConvShape(8, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
         // Dilation along W, groups and partial channel blocks go to the general kernels.
-        assertFalse(ConvKernel.sliced(new ConvShape(1, 7, 9, 512, 512, 3, 3, 1, 1, 1, 2, 1, 1, 1, 1, 1)));
-        assertFalse(ConvKernel.sliced(new ConvShape(1, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)));
-        assertFalse(ConvKernel.sliced(new ConvShape(1, 7, 7, 512, 500, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(sliced(new ConvShape(1, 7, 9, 512, 512, 3, 3, 1, 1, 1, 2, 1, 1, 1, 1, 1)));
+        assertFalse(sliced(new ConvShape(1, 7, 7, 512, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)));
+        assertFalse(sliced(new ConvShape(1, 7, 7, 512, 500, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
         // Short reductions do not need it.
-        assertFalse(ConvKernel.sliced(new ConvShape(1, 7, 7, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(sliced(new ConvShape(1, 7, 7, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
     }
 }

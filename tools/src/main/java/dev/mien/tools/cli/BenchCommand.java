@@ -34,21 +34,38 @@ public final class BenchCommand {
         Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed"),
                 Set.of("json", "profile"));
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
-        Backend backend = Common.backend(a);
-        Graph g;
+        Model model;
         String label;
         if (a.get("model") != null) {
             Path p = Args.existingModel("--model", a.get("model"));
-            g = Common.loadGraph(p, LoadOptions.DEFAULT);
+            model = Common.model(a, p, LoadOptions.DEFAULT);
             label = p.getFileName().toString();
         } else {
             label = a.get("arch");
+            // Options first: a bad thread count is reported before the graph is built.
+            Backend backend = Common.backend(a);
+            Graph built;
             try {
-                g = RandomModels.graph(label, a.intValue("seed", 1, 0, Integer.MAX_VALUE));
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--arch " + label + ": " + e.getMessage());
+                built = RandomModels.graph(label, a.intValue("seed", 1, 0, Integer.MAX_VALUE));
+            } catch (RuntimeException e) {
+                backend.close();
+                throw e instanceof IllegalArgumentException ? new CliException("--arch " + label + ": " + e.getMessage()) : e;
+            }
+            try {
+                model = Model.owning(built, backend);
+            } catch (RuntimeException e) {
+                backend.close();
+                throw e;
             }
         }
+        try (model) {
+            run(a, model, label, out);
+        }
+    }
+
+    private void run(Args a, Model model, String label, PrintStream out) {
+        Backend backend = model.backend();
+        Graph g = model.graph();
         int batch = a.intValue("batch", 1, 1, 4096);
         int iters = a.intValue("iterations", 30, 1, 1_000_000);
         int warmup = a.intValue("warmup", 20, 0, 1_000_000);
@@ -56,12 +73,18 @@ public final class BenchCommand {
         double peak = a.get("peak-gflops") != null ? a.floatValue("peak-gflops", 0f)
                 : PEAK_PER_CORE_GFLOPS * Math.min(backend.threads(), Runtime.getRuntime().availableProcessors());
 
-        try (Model model = Model.owning(g, backend); Session s = model.newSession(batch, RunOptions.DEFAULT)) {
-            measure(a, g, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
+        Session session;
+        try {
+            session = model.newSession(batch, RunOptions.DEFAULT);
+        } catch (RuntimeException e) {   // e.g. a forced -Dmien.conv that cannot run a layer
+            throw new CliException(label + ": " + e.getMessage(), 1);
+        }
+        try (Session s = session) {
+            measure(a, model, g, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
         }
     }
 
-    private void measure(Args a, Graph g, String label, Backend backend, Session s, int batch, int iters, int warmup,
+    private void measure(Args a, Model model, Graph g, String label, Backend backend, Session s, int batch, int iters, int warmup,
                          double warmupSeconds, double peak, PrintStream out) {
         Random r = new Random(42);
         for (ValueInfo in : g.inputs()) {
@@ -101,7 +124,8 @@ public final class BenchCommand {
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of %.0f GFLOP/s fp32 peak%n",
                 macs / 1e9 / batch, gflops, 100 * gflops / peak, peak);
-        out.printf("memory:     activations %.1f MiB, peak heap %.1f MiB, allocated per run %s%n",
+        out.printf("memory:     weights %.1f MiB packed%s, activations %.1f MiB, peak heap %.1f MiB, allocated per run %s%n",
+                model.packedWeightBytes() / 1048576.0, mapped(model) ? " (mapped)" : "",
                 s.plan().activationBytes() / 1048576.0, peakHeap / 1048576.0, allocPerRun < 0 ? "n/a" : allocPerRun + " bytes");
         if (a.flag("profile")) printProfile(s, iters, out);
         if (a.flag("json")) {
@@ -110,15 +134,20 @@ public final class BenchCommand {
                     .put("iterations", iters).put("min_ms", min).put("median_ms", median).put("p90_ms", p90)
                     .put("images_per_s", imagesPerSec).put("gmac_per_image", macs / 1e9 / batch).put("gflops", gflops)
                     .put("peak_gflops", peak).put("percent_of_peak", 100 * gflops / peak)
-                    .put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap)
+                    .put("packed_weight_bytes", model.packedWeightBytes()).put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap)
                     .put("allocated_bytes_per_run", allocPerRun);
             out.println(j.toString());
         }
     }
 
-    /** Per-step wall times over {@code runs} more runs: totals by op, then the slowest steps. */
+    /** Whether any packed weight is read from a mapped file. */
+    private static boolean mapped(Model m) {
+        return m.packedWeights().values().stream().anyMatch(p -> p.segment().isMapped());
+    }
+
+    /** Per-step wall times over {@code runs} more runs: totals by op and by convolution algorithm, then the slowest steps. */
     static void printProfile(Session s, int runs, PrintStream out) {
-        List<String> names = s.plan().stepNames(), ops = s.plan().stepOps();
+        List<String> names = s.plan().stepNames(), ops = s.plan().stepOps(), algs = s.plan().stepAlgorithms();
         long[] ns = new long[names.size()];
         for (int i = 0; i < runs; i++) s.runProfiled(ns);
         double total = Arrays.stream(ns).sum() / 1e6 / runs;
@@ -131,6 +160,14 @@ public final class BenchCommand {
         out.printf("profile (mean of %d runs, %.2f ms per run):%n", runs, total);
         byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]))
                 .forEach(e -> out.printf("  %-22s %4d steps %8.2f ms %5.1f%%%n", e.getKey(), (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total));
+        java.util.Map<String, double[]> byAlg = new java.util.TreeMap<>();
+        for (int i = 0; i < ns.length; i++) {
+            if (algs.get(i).isEmpty()) continue;
+            double[] t = byAlg.computeIfAbsent(algs.get(i), k -> new double[2]);
+            t[0] += ns[i] / 1e6 / runs;
+            t[1]++;
+        }
+        byAlg.forEach((k, v) -> out.printf("  conv %-17s %4d steps %8.2f ms %5.1f%%%n", k, (int) v[1], v[0], 100 * v[0] / total));
         Integer[] idx = new Integer[ns.length];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
         Arrays.sort(idx, (x, y) -> Long.compare(ns[y], ns[x]));
@@ -141,7 +178,7 @@ public final class BenchCommand {
             double ms = ns[i] / 1e6 / runs;
             long macs = s.plan().stepMacs(i);
             String rate = macs > 0 ? String.format("%6.1f GFLOP/s", 2.0 * macs / (ms / 1e3) / 1e9) : "";
-            out.printf("  %8.3f ms %15s  %-16s %s%n", ms, rate, ops.get(i), names.get(i));
+            out.printf("  %8.3f ms %15s  %-16s %-9s %s%n", ms, rate, ops.get(i), algs.get(i), names.get(i));
         }
     }
 

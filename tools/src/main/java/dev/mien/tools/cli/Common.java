@@ -1,6 +1,7 @@
 package dev.mien.tools.cli;
 
 import dev.mien.engine.Model;
+import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelFormat;
@@ -58,11 +59,17 @@ final class Common {
                     + "); convert the checkpoint again with --beta");
     }
 
+    /** A runnable model; a {@code .mien} file is memory-mapped, its packed weights used in place. */
     static Model model(Args a, Path file, LoadOptions options) {
         // Options first: a bad thread count is reported before a long load. The model owns the
         // backend it runs on, so closing the model releases it.
         Backend be = backend(a);
         try {
+            if (ModelFile.looksLike(file)) {
+                if (a.get("beta") != null)
+                    throw new CliException(file + ": --beta was fixed when this .mien file was converted; convert the checkpoint again with --beta");
+                return Problems.onIo(file, () -> Model.loadOwning(file, be));
+            }
             Graph g = loadGraph(file, options);
             checkBeta(a, file, g);
             return Problems.on(file, () -> Model.owning(g, be));

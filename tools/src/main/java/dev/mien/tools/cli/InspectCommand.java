@@ -5,12 +5,19 @@ import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
 import dev.mien.engine.ir.ValueInfo;
 import dev.mien.engine.ops.ShapeInference;
+import dev.mien.engine.runtime.LoweringContexts;
+import dev.mien.engine.runtime.Plan;
+import dev.mien.engine.runtime.Planner;
+import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelFormat;
+import dev.mien.kernels.Backend;
+import dev.mien.kernels.KernelRegistry;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,9 +50,21 @@ public final class InspectCommand {
         out.printf("parameters:    %,d%n", g.parameterCount());
         long macs = inferred.macs();
         out.printf("MACs/image:    %,d (%.3f G)%n", macs, macs / 1e9);
+        printConvAlgorithms(g, out);
         Map<Op, Integer> ops = new TreeMap<>();
         for (Node n : g.nodes()) ops.merge(n.op(), 1, Integer::sum);
         out.println("nodes:         " + g.nodes().size() + " " + ops);
         for (String line : g.card().describe()) if (!line.startsWith("architecture:")) out.println("card " + line);
+    }
+
+    /** How many conv steps take each algorithm at batch 1 on the default backend (what a plan would choose). */
+    private static void printConvAlgorithms(Graph g, PrintStream out) {
+        try (Backend be = KernelRegistry.auto(KernelRegistry.defaultThreads())) {
+            Plan p = Planner.plan(g, 1, new LoweringContexts(be).of(RunOptions.DEFAULT));
+            Map<String, Integer> count = new TreeMap<>();
+            for (String a : p.stepAlgorithms()) if (!a.isEmpty()) count.merge(a, 1, Integer::sum);
+            if (!count.isEmpty())
+                out.println("convolutions:  " + count + " at batch 1 (" + be.name() + " kernels, " + be.threads() + " threads)");
+        }
     }
 }

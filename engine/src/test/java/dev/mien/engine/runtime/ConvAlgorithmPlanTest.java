@@ -1,0 +1,94 @@
+package dev.mien.engine.runtime;
+
+import dev.mien.engine.GraphBuilder;
+import dev.mien.engine.Model;
+import dev.mien.engine.Tensor;
+import dev.mien.engine.ir.Attrs;
+import dev.mien.engine.ir.Graph;
+import dev.mien.engine.ir.Op;
+import dev.mien.kernels.Backend;
+import dev.mien.kernels.ConvAlgorithm;
+import dev.mien.kernels.KernelRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The convolution algorithm is chosen when a plan is made, recorded per step, and can be forced. */
+class ConvAlgorithmPlanTest {
+    static final Backend VEC = KernelRegistry.create("vector", 2), REF = KernelRegistry.create("scalar", 1);
+
+    /** A 7x7 map with a long reduction (MA-Net's patch layers, smaller), then a wider map. */
+    static Graph dense() {
+        GraphBuilder b = new GraphBuilder(8);
+        String x = b.input("x", 7, 7, 160);
+        String c = b.conv(x, 160, 64, 3, 1, 1, 1, "relu", true);              // reduction 1440: sliced at batch 1
+        String u = b.node(Op.RESIZE, c, new Attrs().set("size", new int[]{28, 28}).set("mode", "nearest"));
+        String d = b.conv(u, 64, 64, 3, 1, 1, 1, "none", true);               // 28x28x64: direct
+        return b.build(d);
+    }
+
+    @Test
+    void eachConvStepRecordsTheAlgorithmForItsShape() {
+        Model m = new Model(withDepthwise(), VEC);
+        assertEquals(List.of("sliced", "depthwise"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
+        assertEquals(List.of("direct", "depthwise"), convAlgorithms(m.plan(8, RunOptions.DEFAULT)));
+        assertEquals(List.of("reference", "reference"), convAlgorithms(new Model(withDepthwise(), REF).plan(1, RunOptions.DEFAULT)));
+    }
+
+    static Graph withDepthwise() {
+        GraphBuilder b = new GraphBuilder(9);
+        String x = b.input("x", 7, 7, 160);
+        String c = b.conv(x, 160, 64, 3, 1, 1, 1, "relu", true);
+        String d = b.conv(c, 64, 64, 3, 1, 1, 64, "relu6", true);
+        return b.build(d);
+    }
+
+    static List<String> convAlgorithms(Plan p) { return p.stepAlgorithms().stream().filter(s -> !s.isEmpty()).toList(); }
+
+    @Test
+    void forcedAlgorithmsMatchTheReference() {
+        Graph g = dense();
+        Tensor x = new GraphBuilder(2).random(1, 7, 7, 160);
+        float[] exp = new Model(g, REF).run(Map.of("x", x)).get(g.outputs().get(0)).data();
+        Model m = new Model(g, VEC);
+        for (ConvAlgorithm a : List.of(ConvAlgorithm.DIRECT, ConvAlgorithm.INLINE, ConvAlgorithm.SLICED)) {
+            RunOptions o = RunOptions.DEFAULT.withConvAlgorithm(a);
+            assertEquals(List.of(a.label(), a.label()), convAlgorithms(m.plan(1, o)));
+            float[] got = m.run(Map.of("x", x), o).get(g.outputs().get(0)).data();
+            for (int i = 0; i < exp.length; i++)
+                assertTrue(Math.abs(exp[i] - got[i]) <= 1e-4 + 1e-4 * Math.abs(exp[i]), a + ": element " + i + " expected " + exp[i] + " got " + got[i]);
+        }
+        // The plan's own choice is sliced then direct; forcing them gives the same bits.
+        float[] auto = m.run(Map.of("x", x)).get(g.outputs().get(0)).data();
+        assertEquals(List.of("sliced", "direct"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
+        assertArrayEquals(auto, m.run(Map.of("x", x), RunOptions.DEFAULT.withConvAlgorithm(ConvAlgorithm.DIRECT)).get(g.outputs().get(0)).data());
+    }
+
+    @Test
+    void forcingAnAlgorithmThatCannotRunALayerIsRefusedAtPlanTime() {
+        Model m = new Model(withDepthwise(), VEC);
+        PlanException e = assertThrows(PlanException.class, () -> m.plan(1, RunOptions.DEFAULT.withConvAlgorithm(ConvAlgorithm.DEPTHWISE)));
+        assertTrue(e.getMessage().contains("cannot force convolution algorithm 'depthwise'"), e.getMessage());
+        PlanException f = assertThrows(PlanException.class, () -> m.plan(1, RunOptions.DEFAULT.withConvAlgorithm(ConvAlgorithm.SLICED)));
+        assertTrue(f.getMessage().contains("depthwise"), f.getMessage());
+        assertThrows(PlanException.class, () -> new Model(dense(), REF).plan(1, RunOptions.DEFAULT.withConvAlgorithm(ConvAlgorithm.DIRECT)));
+    }
+
+    @Test
+    void theSystemPropertyForcesToo() {
+        Model m = new Model(dense(), VEC);
+        String before = System.getProperty("mien.conv");
+        System.setProperty("mien.conv", "direct");
+        try {
+            assertEquals(List.of("direct", "direct"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
+            System.setProperty("mien.conv", "bogus");
+            PlanException e = assertThrows(PlanException.class, () -> new Model(dense(), VEC).plan(2, RunOptions.DEFAULT));
+            assertTrue(e.getMessage().contains("bogus") && e.getMessage().contains("sliced"), e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty("mien.conv"); else System.setProperty("mien.conv", before);
+        }
+    }
+}

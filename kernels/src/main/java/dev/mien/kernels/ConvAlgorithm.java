@@ -1,0 +1,68 @@
+package dev.mien.kernels;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * How a convolution is computed. Chosen once per plan step, when the plan is made
+ * ({@link Backend#convAlgorithm}), and recorded in the plan; tests and benchmarks can force
+ * one ({@code -Dmien.conv=NAME}, {@code RunOptions.withConvAlgorithm}). Every algorithm
+ * gives the same result within the reference tolerance.
+ */
+public enum ConvAlgorithm {
+    /** The scalar backend's plain loops. */
+    REFERENCE,
+    /** Register-blocked tiles of 8 output pixels x 32 channels, tiles spread over the team. */
+    DIRECT,
+    /** As {@link #DIRECT}, all on the calling thread: too little work to be worth waking the team. */
+    INLINE,
+    /**
+     * One work item per 32-channel block covering every pixel tile, the block's weights walked
+     * once in L1-sized slices: small maps with long reductions (MA-Net's 7x7 and 14x14 layers).
+     */
+    SLICED,
+    /** One input channel per output channel, vectorised along channels. */
+    DEPTHWISE;
+
+    /** Below this many multiply-adds a convolution runs on the calling thread. */
+    public static final long INLINE_MACS = 1 << 18;
+    /** The sliced path keeps every tile's sums for a block: at most this many 8-pixel tiles. */
+    public static final int MAX_SLICED_TILES = 32;
+    /** ... and pays off only for reductions (kH x kW x Cin) at least this long. */
+    public static final int MIN_SLICED_REDUCTION = 1024;
+    static final int TILE = 8;
+
+    /** Lower-case name as written on the command line. */
+    public String label() { return name().toLowerCase(Locale.ROOT); }
+
+    public static ConvAlgorithm parse(String name) {
+        try {
+            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown convolution algorithm '" + name + "'; known: "
+                    + String.join(", ", Arrays.stream(values()).map(ConvAlgorithm::label).toList()));
+        }
+    }
+
+    /**
+     * The vector backend's choice for one call shape (batch and map size included) on
+     * {@code threads} threads, with output channels in blocks of {@code channelBlock}: the one
+     * place the rule lives.
+     */
+    public static ConvAlgorithm choose(ConvShape s, int threads, int channelBlock) {
+        if (depthwise(s)) return DEPTHWISE;
+        if (threads > 1 && s.macs() < INLINE_MACS) return INLINE;
+        long tiles = (long) s.n() * ((s.outH() * s.outW() + TILE - 1) / TILE);
+        if (slicedRuns(s, channelBlock) && tiles <= MAX_SLICED_TILES
+                && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION) return SLICED;
+        return DIRECT;
+    }
+
+    /** Shapes the depthwise kernel computes: one input channel per group, multiplier 1. */
+    public static boolean depthwise(ConvShape s) { return s.isDepthwise() && s.outC() == s.inC(); }
+
+    /** The slice kernels walk a flattened kernel row (unit W dilation, one group) and fill whole channel blocks. */
+    public static boolean slicedRuns(ConvShape s, int channelBlock) {
+        return s.dilW() == 1 && s.groups() == 1 && s.outC() % channelBlock == 0;
+    }
+}
