@@ -66,9 +66,13 @@ final class Common {
         Backend be = backend(a);
         try {
             if (ModelFile.looksLike(file)) {
-                if (a.get("beta") != null)
-                    throw new CliException(file + ": --beta was fixed when this .mien file was converted; convert the checkpoint again with --beta");
-                return Problems.onIo(file, () -> Model.loadOwning(file, be));
+                Model m = Problems.onIo(file, () -> Model.loadOwning(file, be));
+                if (a.get("beta") != null) {
+                    m.close();
+                    throw new CliException(file + ": --beta was fixed when this .mien file was converted (beta "
+                            + m.card().extra().getOrDefault("beta", "?") + "); convert the checkpoint again with --beta");
+                }
+                return m;
             }
             Graph g = loadGraph(file, options);
             checkBeta(a, file, g);
