@@ -12,14 +12,14 @@ import java.util.Random;
 
 /**
  * A quick kernel table without JMH's forks: for every real layer shape, median time of the
- * vector backend on 1 and 2 threads, GFLOP/s and % of the fp32 peak (215 GFLOP/s per core here),
+ * vector backend on 1 and 2 threads, GFLOP/s and % of the measured fp32 FMA ceiling (232.5 GFLOP/s per core: 465 on two threads, shared/bench/FmaPeak.java),
  * plus the scalar reference on 1 thread as the ratio's base. Same JVM, same run.
  * Run: {@code java --add-modules jdk.incubator.vector -cp "tools/target/mien-tools.jar:tools/target/lib/*" dev.mien.tools.bench.KernelReport}
  * ({@code -Dlayers=REGEX} keeps the layers whose name matches; {@code -Dscalar=false} skips the slow reference column).
  */
 public final class KernelReport {
     public static void main(String[] args) {
-        double peakPerCore = args.length > 0 ? Double.parseDouble(args[0]) : 215.0;
+        double peakPerCore = args.length > 0 ? Double.parseDouble(args[0]) : 232.5;
         Backend scalar = KernelRegistry.create("scalar", 1), v1 = KernelRegistry.create("vector", 1), v2 = KernelRegistry.create("vector", 2);
         System.out.println("| layer | shape (HxWxCin -> Cout, k/s/d) | MMAC | scalar ms | vector 1T ms | GFLOP/s | % peak | vector 2T ms | GFLOP/s | % peak | 2T vs scalar |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
