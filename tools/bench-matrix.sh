@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mien help >/dev/null
-echo "| network | GMAC/image | batch | threads | min ms | median ms | p90 ms | images/s | GFLOP/s | % of peak |"
+echo "| network | GMAC/image | batch | threads | min ms | median ms | p90 ms | images/s | GFLOP/s | % of measured ceiling |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for arch in manet lanmsff patt-lite; do
   for batch in 1 8; do
