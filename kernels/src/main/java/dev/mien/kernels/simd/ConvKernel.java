@@ -95,14 +95,11 @@ final class ConvKernel {
      * first tile from memory.
      */
     static final int SLICE = 256;               // reduction steps per slice: 32 KB of weights
-    /**
-     * Floats between the weight reads the slice kernels slip into their loop (one per step) to
-     * pull the next slice in from memory while this one computes from L1. Java has no prefetch
-     * instruction; a read that lands a few dozen instructions ahead does the same, and without
-     * it the first tile of every slice waits on memory (measured: a cold 7x7x512 convolution
-     * took 1.51-1.58 ms without, 1.22-1.33 ms with; 2 threads).
-     */
-    static final int TOUCH_STEP = 4;
+    // No software read-ahead of the next slice: with heap float[] weights, one float read per
+    // step into the next slice made a cold 7x7x512 convolution ~15% faster, but read through a
+    // MemorySegment (bounds and liveness checks in the innermost loop) the same touch made the
+    // 52 sliced MA-Net layers ~20% slower (bench A/B: MA-Net batch 1, 2 threads, 40.5 -> 33.8 ms
+    // median without it). The hardware prefetcher streams the contiguous slice well enough.
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -154,10 +151,7 @@ final class ConvKernel {
             for (int c0 = 0; c0 < j.cig; c0 += SLICE) {
                 j.c0 = c0;
                 j.c1 = Math.min(j.cig, c0 + SLICE);
-                int span = (j.c1 - c0) * TOUCH_STEP, next = j.wBase + (kh * j.cig + j.c1) * CB;
                 for (int t = 0; t < tiles; t++) {
-                    // This tile's share of the weights that come next, clamped inside the array.
-                    j.touch = Math.max(0, Math.min(next + t * span, j.wFloats - span));
                     System.arraycopy(qAll, t * TW, j.q, 0, TW);
                     j.accOff = t * TW * CB;
                     if (pixels - (t % tilesImg) * TW <= TW / 2) slice4x2(j);
@@ -181,10 +175,9 @@ final class ConvKernel {
         ConvShape s;
         MemorySegment w;
         float[] x;
-        int wFloats;
         int xBase, xH, inRowStride, blocks;
         int cig;                                // reduction length of one kernel row after flattening (see bind)
-        int wBase, kh0, c0, c1, accOff, valid, touch, sink;   // kh0, c0..c1, accOff: the sliced path's current slice
+        int wBase, kh0, c0, c1, accOff, valid;   // kh0, c0..c1, accOff: the sliced path's current slice
         boolean oneRow;
         final int[] q = new int[TW];
         float[] acc = new float[TW * CB];
@@ -193,7 +186,6 @@ final class ConvKernel {
         void bind(ConvShape shape, Packed pk, PaddedInput in) {
             s = shape;
             w = pk.w();
-            wFloats = (int) (w.byteSize() / 4);
             x = in.data;
             xBase = in.off;
             xH = in.h;
@@ -438,8 +430,7 @@ final class ConvKernel {
     // The sliced path's kernels: they add one slice of one kernel row (a contiguous run of the
     // flattened kW x Cin reduction) to sums kept in the job's buffer at accOff. Separate from the
     // kernels above on purpose: giving those a range and a loaded initial sum made C2 compile
-    // them measurably slower for the large maps. Each step also reads one float of the weights
-    // that come next (from j.touch, TOUCH_STEP apart), folded into j.sink so it is not dropped.
+    // them measurably slower for the large maps.
 
     private static void slice8x2(Job j) {
         MemorySegment w = j.w;
@@ -456,9 +447,7 @@ final class ConvKernel {
                 b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL),
                 b6 = FloatVector.fromArray(S, r, ro + 6 * CB + VL), b7 = FloatVector.fromArray(S, r, ro + 7 * CB + VL);
         int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
-        int tp = j.touch, h = 0;
-        for (int c = 0; c < c1; c++, wk += CB, tp += TOUCH_STEP) {
-            h ^= Float.floatToRawIntBits(w.get(PackedLayouts.F32, 4L * tp));
+        for (int c = 0; c < c1; c++, wk += CB) {
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
             FloatVector v;
             v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
@@ -470,7 +459,6 @@ final class ConvKernel {
             v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
             v = FloatVector.broadcast(S, x[q7 + c]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
         }
-        j.sink = h;
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
         a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
@@ -493,9 +481,7 @@ final class ConvKernel {
         FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL);
         int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
-        int tp = j.touch, h = 0;
-        for (int c = 0; c < c1; c++, wk += CB, tp += TOUCH_STEP) {
-            h ^= Float.floatToRawIntBits(w.get(PackedLayouts.F32, 4L * tp));
+        for (int c = 0; c < c1; c++, wk += CB) {
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
             FloatVector v;
             v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
@@ -503,7 +489,6 @@ final class ConvKernel {
             v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
             v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
         }
-        j.sink = h;
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
         a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
