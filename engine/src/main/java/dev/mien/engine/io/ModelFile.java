@@ -366,37 +366,20 @@ public final class ModelFile {
 
     private static final byte T_INT = 1, T_FLOAT = 2, T_BOOL = 3, T_STR = 4, T_INTS = 5, T_FLOATS = 6;
 
-    private static final class HeaderWriter {
-        private ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    /** The header's own encodings (string maps, typed attributes) on top of {@link ByteSink}. */
+    private static final class HeaderWriter extends ByteSink {
+        HeaderWriter() { super(1 << 16); }
 
-        private void room(int n) {
-            if (b.remaining() >= n) return;
-            ByteBuffer nb = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + n)).order(ByteOrder.LITTLE_ENDIAN);
-            b.flip();
-            nb.put(b);
-            b = nb;
-        }
-
-        int position() { return b.position(); }
-        void i32(int v) { room(4); b.putInt(v); }
-        void i64(long v) { room(8); b.putLong(v); }
-        void i32At(int pos, int v) { b.putInt(pos, v); }
-        void raw(byte[] a) { room(a.length); b.put(a); }
-        void str(String s) { byte[] u = s.getBytes(StandardCharsets.UTF_8); i32(u.length); room(u.length); b.put(u); }
-        void strs(List<String> l) { i32(l.size()); l.forEach(this::str); }
-        void ints(int[] a) { i32(a.length); for (int v : a) i32(v); }
         void map(Map<String, String> m) { i32(m.size()); m.forEach((k, v) -> { str(k); str(v); }); }
         void attr(Object v) {
-            room(1);
-            if (v instanceof Integer i) { b.put(T_INT); i32(i); }
-            else if (v instanceof Float f) { b.put(T_FLOAT); room(4); b.putFloat(f); }
-            else if (v instanceof Boolean z) { b.put(T_BOOL); room(1); b.put((byte) (z ? 1 : 0)); }
-            else if (v instanceof String s) { b.put(T_STR); str(s); }
-            else if (v instanceof int[] a) { b.put(T_INTS); ints(a); }
-            else if (v instanceof float[] f) { b.put(T_FLOATS); i32(f.length); room(4 * f.length); for (float x : f) b.putFloat(x); }
+            if (v instanceof Integer i) { i8(T_INT); i32(i); }
+            else if (v instanceof Float f) { i8(T_FLOAT); f32(f); }
+            else if (v instanceof Boolean z) { i8(T_BOOL); i8((byte) (z ? 1 : 0)); }
+            else if (v instanceof String s) { i8(T_STR); str(s); }
+            else if (v instanceof int[] a) { i8(T_INTS); ints(a); }
+            else if (v instanceof float[] f) { i8(T_FLOATS); i32(f.length); for (float x : f) f32(x); }
             else throw new IllegalArgumentException("unsupported attribute " + v);
         }
-        byte[] bytes() { byte[] out = new byte[b.position()]; b.flip(); b.get(out); return out; }
     }
 
     private static final class HeaderReader {

@@ -119,30 +119,19 @@ final class NetworkCardCodec {
         };
     }
 
-    private static final class Out {
-        private ByteBuffer b = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+    /** The card's typed values on top of {@link ByteSink}. */
+    private static final class Out extends ByteSink {
+        Out() { super(256); }
 
-        private void room(int n) {
-            if (b.remaining() >= n) return;
-            ByteBuffer nb = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + n)).order(ByteOrder.LITTLE_ENDIAN);
-            b.flip();
-            nb.put(b);
-            b = nb;
-        }
-
-        void i32(int v) { room(4); b.putInt(v); }
-        void str(String s) { byte[] u = s.getBytes(StandardCharsets.UTF_8); i32(u.length); room(u.length); b.put(u); }
         void value(Object v) {
-            room(9);
             switch (v) {
-                case String s -> { b.put(STR); str(s); }
-                case Long l -> { b.put(LONG); b.putLong(l); }
-                case Double d -> { b.put(DOUBLE); b.putDouble(d); }
-                case Boolean z -> { b.put(BOOL); b.put((byte) (z ? 1 : 0)); }
-                case List<?> l -> { b.put(STRS); i32(l.size()); for (Object e : l) str((String) e); }
+                case String s -> { i8(STR); str(s); }
+                case Long l -> { i8(LONG); i64(l); }
+                case Double d -> { i8(DOUBLE); f64(d); }
+                case Boolean z -> { i8(BOOL); i8((byte) (z ? 1 : 0)); }
+                case List<?> l -> { i8(STRS); i32(l.size()); for (Object e : l) str((String) e); }
                 default -> throw new IllegalArgumentException("unsupported card value " + v.getClass());
             }
         }
-        byte[] bytes() { byte[] out = new byte[b.position()]; b.flip(); b.get(out); return out; }
     }
 }
