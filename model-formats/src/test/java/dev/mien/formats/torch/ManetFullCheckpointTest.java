@@ -33,7 +33,7 @@ class ManetFullCheckpointTest {
         Assumptions.assumeTrue(where != null && !where.isBlank(), "set -Dmien.manetFull=FILE to write and load a full-size MA-Net checkpoint");
         Path file = Path.of(where);
         Map<String, Tensor> weights = ManetRandomWeights.full(7);
-        write(file, weights);
+        write(file, weights, true);
         assertTrue(Files.size(file) > 300L << 20, "a training checkpoint of full size: " + Files.size(file));
         Map<String, Tensor> back = TorchCheckpoint.loadStateDict(file);
         assertEquals(List.copyOf(weights.keySet()), List.copyOf(back.keySet()));
@@ -44,30 +44,24 @@ class ManetFullCheckpointTest {
         assertNotNull(ModelLoader.load(file).graph());
     }
 
-    /** {'epoch': 60, 'state_dict': OrderedDict(module.* -> tensor), 'optimizer': {'state': {i: {'momentum_buffer': t}}, 'param_groups': [...]}} */
-    static void write(Path file, Map<String, Tensor> weights) throws IOException {
+    /**
+     * A torch >= 1.6 zip checkpoint of {@code weights}. A training checkpoint is {'epoch': 60,
+     * 'state_dict': OrderedDict(module.* -> tensor), 'optimizer': {'state': {i: {'momentum_buffer':
+     * t}}, 'param_groups': [...]}}; otherwise just {'state_dict': OrderedDict(name -> tensor)}.
+     */
+    static void write(Path file, Map<String, Tensor> weights, boolean training) throws IOException {
         PickleWriter w = new PickleWriter().proto(2).emptyDict();
-        w.str("epoch").integer(60).setitem();
+        if (training) w.str("epoch").integer(60).setitem();
         w.str("state_dict").global("collections", "OrderedDict").mark().tuple().reduce();
         List<Tensor> storages = new ArrayList<>();
         for (var e : weights.entrySet()) {
-            w.str("module." + e.getKey());
+            w.str(training ? "module." + e.getKey() : e.getKey());
             tensor(w, e.getValue(), storages);
             w.setitem();
         }
         w.setitem();
-        w.str("optimizer").emptyDict().str("state").emptyDict();
-        int i = 0;
-        for (Tensor t : weights.values()) {
-            if (t.shape().length < 2) { i++; continue; }
-            w.integer(i++).emptyDict().str("momentum_buffer");
-            tensor(w, t, storages);
-            w.setitem().setitem();
-        }
-        w.setitem();
-        w.str("param_groups").op(']').emptyDict().str("lr").op('G').raw(ByteBuffer.allocate(8).putDouble(0.01).array())
-                .setitem().op('a').setitem();
-        w.setitem().stop();
+        if (training) writeOptimizer(w, weights, storages);
+        w.stop();
         try (OutputStream os = Files.newOutputStream(file); ZipOutputStream z = new ZipOutputStream(os)) {
             z.setMethod(ZipOutputStream.STORED);
             TorchCheckpointTest.put(z, "manet/data.pkl", w.bytes());
@@ -79,6 +73,22 @@ class ManetFullCheckpointTest {
             }
             TorchCheckpointTest.put(z, "manet/version", "3\n".getBytes());
         }
+    }
+
+    /** SGD's state: a momentum buffer per weight matrix (keyed by parameter index) and one param group. */
+    private static void writeOptimizer(PickleWriter w, Map<String, Tensor> weights, List<Tensor> storages) {
+        w.str("optimizer").emptyDict().str("state").emptyDict();
+        int i = 0;
+        for (Tensor t : weights.values()) {
+            if (t.shape().length < 2) { i++; continue; }
+            w.integer(i++).emptyDict().str("momentum_buffer");
+            tensor(w, t, storages);
+            w.setitem().setitem();
+        }
+        w.setitem();
+        w.str("param_groups").op(']').emptyDict().str("lr").op('G').raw(ByteBuffer.allocate(8).putDouble(0.01).array())
+                .setitem().op('a').setitem();
+        w.setitem();
     }
 
     private static void tensor(PickleWriter w, Tensor t, List<Tensor> storages) {
