@@ -16,7 +16,21 @@ public final class KernelRegistry {
 
     private static final AtomicBoolean WARNED = new AtomicBoolean();
 
-    public static List<String> names() { return List.of("scalar", "vector"); }
+    public static List<String> names() {
+        List<String> n = new java.util.ArrayList<>(List.of("scalar", "vector"));
+        for (BackendProvider p : providers()) n.add(p.name());
+        return n;
+    }
+
+    /** The optional backends found on the class path (see {@link BackendProvider}). */
+    public static List<BackendProvider> providers() {
+        return java.util.ServiceLoader.load(BackendProvider.class, KernelRegistry.class.getClassLoader()).stream()
+                .map(java.util.ServiceLoader.Provider::get).toList();
+    }
+
+    /** Optional backends this build knows how to make, and the one line that says how. */
+    private static final java.util.Map<String, String> OPTIONAL = java.util.Map.of("tornadovm",
+            "the tornadovm backend is not on the class path: build Mien with a TornadoVM SDK (TORNADOVM_HOME=... mvn -Ptornadovm package) and run ./mien with TORNADOVM_HOME set; see docs/TORNADOVM.md");
 
     public static boolean vectorAvailable() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
@@ -64,16 +78,16 @@ public final class KernelRegistry {
     /** The forced backend if one is set, else the best available, on the process-wide team of {@code threads}. */
     public static Backend auto(int threads) {
         checkThreads(threads, "threads");
-        return auto(() -> WorkerTeam.shared(threads));
+        return auto(() -> WorkerTeam.shared(threads), () -> threads);
     }
 
     /** The forced backend if one is set, else the best available, on the given team (not closed with the backend). */
-    public static Backend auto(WorkerTeam team) { return auto(() -> team); }
+    public static Backend auto(WorkerTeam team) { return auto(() -> team, team::threads); }
 
-    private static Backend auto(java.util.function.Supplier<WorkerTeam> team) {
+    private static Backend auto(java.util.function.Supplier<WorkerTeam> team, java.util.function.IntSupplier threads) {
         String forced = setting("mien.kernels", "MIEN_KERNELS");
-        if (forced != null && !forced.isBlank()) return create(forced, team);
-        if (vectorAvailable()) return create("vector", team);
+        if (forced != null && !forced.isBlank()) return create(forced, team, threads);
+        if (vectorAvailable()) return create("vector", team, threads);
         if (WARNED.compareAndSet(false, true))
             System.err.println("mien: the Vector API module is missing, using scalar kernels; run java with --add-modules jdk.incubator.vector");
         return new ScalarBackend();
@@ -82,13 +96,14 @@ public final class KernelRegistry {
     /** A backend by name; a multi-threaded one runs on the process-wide team of {@code threads}. */
     public static Backend create(String name, int threads) {
         checkThreads(threads, "threads");
-        return create(name, () -> WorkerTeam.shared(threads));
+        return create(name, () -> WorkerTeam.shared(threads), () -> threads);
     }
 
     /** A backend by name on the given team (the scalar backend uses none); closing the backend leaves the team running. */
-    public static Backend create(String name, WorkerTeam team) { return create(name, () -> team); }
+    public static Backend create(String name, WorkerTeam team) { return create(name, () -> team, team::threads); }
 
-    private static Backend create(String name, java.util.function.Supplier<WorkerTeam> team) {
+    /** {@code threads}: the count an optional backend is made with, without starting a team it does not use. */
+    private static Backend create(String name, java.util.function.Supplier<WorkerTeam> team, java.util.function.IntSupplier threads) {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "scalar":
                 return new ScalarBackend();
@@ -106,6 +121,10 @@ public final class KernelRegistry {
                     throw new IllegalStateException("cannot create the vector backend", e);
                 }
             default:
+                for (BackendProvider p : providers())
+                    if (p.name().equalsIgnoreCase(name)) return p.create(threads.getAsInt());
+                String optional = OPTIONAL.get(name.toLowerCase(Locale.ROOT));
+                if (optional != null) throw new IllegalArgumentException(optional);
                 throw new IllegalArgumentException("unknown kernel backend '" + name + "'; known: " + String.join(", ", names()));
         }
     }

@@ -1,5 +1,7 @@
 package dev.mien.engine.runtime;
 
+import dev.mien.kernels.DeviceRuns;
+
 import java.util.List;
 import java.util.Map;
 
@@ -24,10 +26,12 @@ public final class Plan {
     final Map<String, int[]> shapes;
     final Map<String, Integer> slotOf;
     final long macs;
+    /** Slots of the graph inputs and of the kept values: what a device backend copies in and out per run. */
+    final int[] inputSlots, outputSlots;
 
     Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<StepKind> stepKinds, List<String> stepKernels,
          List<String> stepAlgorithms, long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
-         Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs) {
+         Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs, int[] inputSlots, int[] outputSlots) {
         this.batch = batch;
         this.steps = steps;
         this.stepNames = stepNames;
@@ -43,6 +47,8 @@ public final class Plan {
         this.shapes = shapes;
         this.slotOf = slotOf;
         this.macs = macs;
+        this.inputSlots = inputSlots;
+        this.outputSlots = outputSlots;
     }
 
     public int batch() { return batch; }
@@ -70,9 +76,28 @@ public final class Plan {
      */
     public Buffers newBuffers(dev.mien.kernels.Backend kernels) { return new Buffers(slotSizes, fixedSlots, wideSizes, kernels); }
 
-    /** Runs every step; inputs must already be in their slots. */
+    /**
+     * Runs every step; inputs must already be in their slots. On a device backend ({@link
+     * DeviceRuns}) the steps describe one program that runs when the last has been seen, and
+     * the kept values are in their slots when this returns.
+     */
     public void execute(Buffers b) {
+        if (b.kernels instanceof DeviceRuns d) {
+            d.beginRun(slots(b, inputSlots));
+            for (int i = 0, n = steps.size(); i < n; i++) {
+                d.beginStep(i);
+                steps.get(i).run(b);
+            }
+            d.endRun(slots(b, outputSlots));
+            return;
+        }
         for (int i = 0, n = steps.size(); i < n; i++) steps.get(i).run(b);
+    }
+
+    private static float[][] slots(Buffers b, int[] which) {
+        float[][] a = new float[which.length][];
+        for (int i = 0; i < which.length; i++) a[i] = b.slots[which[i]];
+        return a;
     }
 
     /** Names of the nodes behind the steps, in order (views that cost nothing are not steps). */
@@ -100,8 +125,20 @@ public final class Plan {
     /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
     public long stepMacs(int step) { return stepMacs[step]; }
 
-    /** Runs every step, adding each step's wall time in nanoseconds to {@code nanos[step]}. */
+    /**
+     * Runs every step, adding each step's wall time in nanoseconds to {@code nanos[step]}. On a
+     * device backend the steps run together: each gets the device's time for it when the device
+     * reports one, else the whole run is added to the last step.
+     */
     public void executeProfiled(Buffers b, long[] nanos) {
+        if (b.kernels instanceof DeviceRuns d) {
+            long t0 = System.nanoTime();
+            execute(b);
+            long[] device = d.lastStepNanos();
+            if (device != null && device.length == nanos.length) for (int i = 0; i < nanos.length; i++) nanos[i] += device[i];
+            else if (nanos.length > 0) nanos[nanos.length - 1] += System.nanoTime() - t0;
+            return;
+        }
         for (int i = 0, n = steps.size(); i < n; i++) {
             long t0 = System.nanoTime();
             steps.get(i).run(b);

@@ -144,7 +144,9 @@ public final class Planner {
         return new Plan(batch, List.copyOf(steps), List.copyOf(names), List.copyOf(ops), List.copyOf(kinds), List.copyOf(kernels),
                 List.copyOf(algorithms), stepMacs.stream().mapToLong(Long::longValue).toArray(), slotSizes, fixed,
                 ctx.doubleScratchSizes.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(scratchNames),
-                keptShapes, keptSlots, inferred.macs());
+                keptShapes, keptSlots, inferred.macs(),
+                g.inputs().stream().mapToInt(in -> slotOf.get(in.name())).toArray(),
+                kept.stream().mapToInt(slotOf::get).distinct().toArray());
     }
 
     private static int take(TreeMap<Integer, List<Integer>> free, List<Integer> sizes, int size) {
