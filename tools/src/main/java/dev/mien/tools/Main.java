@@ -27,13 +27,14 @@ public final class Main {
               predict  --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
                        preprocess images like the model's authors, run, print the top classes
                        (a bad image gets an error line, or an "error" entry with --json; exit 1)
-              inspect  M                 format, architecture, inputs/outputs, parameters, MACs
+              inspect  M [--backend B]   format, architecture, inputs/outputs, parameters, MACs
+                                         (with --backend: how each step runs there, device or host)
               convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
                        [--iterations I] [--warmup W] [--json]
               help                       this text
 
-            common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)
+            common options: --threads T, --backend scalar|vector|tornadovm (alias --kernels), --verbose (stack traces on error)
             """;
 
     public static void main(String[] argv) {

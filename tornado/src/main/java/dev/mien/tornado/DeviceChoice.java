@@ -22,6 +22,7 @@ final class DeviceChoice {
     }
 
     static String describe(TornadoDevice d) {
-        return d.getDeviceName() + " (" + d.getPlatformName() + ", " + d.getTornadoVMBackend() + ")";
+        String physical = d.getPhysicalDevice() != null ? d.getPhysicalDevice().getDeviceName() : d.getDeviceName();
+        return physical + " (" + d.getPlatformName() + ", " + d.getTornadoVMBackend() + ", device " + d.getDeviceName() + ")";
     }
 }

@@ -34,10 +34,11 @@ final class DeviceProgram implements AutoCloseable {
     private final FloatArray[] inDevice, outDevice;
     private final TornadoExecutionPlan plan;
     private final String name;
+    private final int graphs;
     private boolean closed;
 
     private DeviceProgram(List<Call> calls, float[][] inputs, float[][] outputs, FloatArray[] inDevice, FloatArray[] outDevice,
-                          TornadoExecutionPlan plan, String name) {
+                          TornadoExecutionPlan plan, String name, int graphs) {
         this.calls = calls;
         this.inputs = inputs;
         this.outputs = outputs;
@@ -45,52 +46,80 @@ final class DeviceProgram implements AutoCloseable {
         this.outDevice = outDevice;
         this.plan = plan;
         this.name = name;
+        this.graphs = graphs;
     }
+
+    /**
+     * TornadoVM describes a task graph in a fixed 8 KiB buffer (15 bytes per task plus 5 per
+     * argument), so a plan of more than about a hundred calls is cut into several graphs, run one
+     * after another; each graph takes over the device buffers of the one before
+     * ({@code consumeFromDevice}) and hands them all on ({@code persistOnDevice}), so nothing
+     * goes back to the host between them.
+     */
+    static final int GRAPH_BYTES = 7000;
 
     static DeviceProgram build(TornadoDevice device, List<Call> calls, float[][] inputs, float[][] outputs, DeviceMemory mem) {
         if (calls.isEmpty()) throw new IllegalStateException("a device program needs at least one kernel call");
         String name = "mien" + IDS.incrementAndGet();
-        TaskGraph g = new TaskGraph(name);
         KernelContext ctx = new KernelContext();
         GridScheduler grid = new GridScheduler();
         FloatArray[] inDev = new FloatArray[inputs.length], outDev = new FloatArray[outputs.length];
-        Set<Object> perRun = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> perRun = identitySet();
         for (int i = 0; i < inputs.length; i++) perRun.add(inDev[i] = mem.of(inputs[i]));
         for (int i = 0; i < outputs.length; i++) outDev[i] = mem.of(outputs[i]);
-        // Everything else the tasks touch goes up once: weights and constants (read-only), and the
-        // activation buffers, which the tasks then write on the device.
-        Set<Object> once = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Object[]> resolved = new ArrayList<>(calls.size());
-        List<IntArray> params = new ArrayList<>(calls.size());
-        once.add(mem.none);
-        for (Call c : calls) {
-            Object[] r = new Object[c.buffers().length];
-            for (int k = 0; k < r.length; k++) {
-                r[k] = mem.resolve(c.buffers()[k]);
-                if (!perRun.contains(r[k])) once.add(r[k]);
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        // Objects already on the device, in the order they arrived (handed from graph to graph).
+        Set<Object> live = identitySet();
+        String previous = null;
+        int i = 0, part = 0;
+        while (i < calls.size()) {
+            String graphName = name + "_" + part++;
+            TaskGraph g = new TaskGraph(graphName);
+            if (previous != null) g.consumeFromDevice(previous, live.toArray());
+            // Everything a task touches goes up on its graph's first execution, except the inputs
+            // (every execution): weights and constants (read-only) and the activation buffers,
+            // which the tasks then write on the device.
+            Set<Object> once = identitySet(), every = identitySet();
+            List<Runnable> tasks = new ArrayList<>();
+            int bytes = 0;
+            for (; i < calls.size(); i++) {
+                Call c = calls.get(i);
+                int cost = 15 + 5 * (3 + c.buffers().length);
+                if (bytes + cost > GRAPH_BYTES && !tasks.isEmpty()) break;
+                bytes += cost;
+                Object[] r = new Object[c.buffers().length];
+                for (int k = 0; k < r.length; k++) {
+                    r[k] = mem.resolve(c.buffers()[k]);
+                    if (!live.contains(r[k])) (perRun.contains(r[k]) ? every : once).add(r[k]);
+                }
+                IntArray p = IntArray.fromArray(c.params());
+                once.add(p);
+                String id = "t" + i;
+                tasks.add(() -> c.kernel().add(g, id, ctx, p, r, c.arg()));
+                WorkerGrid1D w = new WorkerGrid1D(roundUp(c.workItems()));
+                w.setLocalWork(LOCAL, 1, 1);
+                grid.addWorkerGrid(graphName + "." + id, w);
             }
-            resolved.add(r);
-            IntArray p = IntArray.fromArray(c.params());
-            params.add(p);
-            once.add(p);
+            if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
+            if (!every.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, every.toArray());
+            tasks.forEach(Runnable::run);
+            live.addAll(once);
+            live.addAll(every);
+            if (i < calls.size()) {
+                g.persistOnDevice(live.toArray());
+            } else {
+                Set<Object> back = identitySet();
+                Collections.addAll(back, (Object[]) outDev);
+                g.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
+            }
+            graphs.add(g.snapshot());
+            previous = graphName;
         }
-        if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-        if (!perRun.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, perRun.toArray());
-        for (int i = 0; i < calls.size(); i++) {
-            Call c = calls.get(i);
-            String id = "t" + i;
-            c.kernel().add(g, id, ctx, params.get(i), resolved.get(i), c.arg());
-            WorkerGrid1D w = new WorkerGrid1D(roundUp(c.workItems()));
-            w.setLocalWork(LOCAL, 1, 1);
-            grid.addWorkerGrid(name + "." + id, w);
-        }
-        Set<Object> back = Collections.newSetFromMap(new IdentityHashMap<>());
-        Collections.addAll(back, (Object[]) outDev);
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, back.toArray());
-        ImmutableTaskGraph itg = g.snapshot();
-        TornadoExecutionPlan plan = new TornadoExecutionPlan(itg).withDevice(device).withGridScheduler(grid);
-        return new DeviceProgram(List.copyOf(calls), inputs.clone(), outputs.clone(), inDev, outDev, plan, name);
+        TornadoExecutionPlan plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grid);
+        return new DeviceProgram(List.copyOf(calls), inputs.clone(), outputs.clone(), inDev, outDev, plan, name, graphs.size());
     }
+
+    private static Set<Object> identitySet() { return Collections.newSetFromMap(new IdentityHashMap<>()); }
 
     private static int roundUp(int n) { return Math.max(LOCAL, (n + LOCAL - 1) / LOCAL * LOCAL); }
 
@@ -111,11 +140,15 @@ final class DeviceProgram implements AutoCloseable {
     void run() {
         if (closed) throw new IllegalStateException("the device program is closed");
         for (int i = 0; i < inputs.length; i++) DeviceMemory.upload(inputs[i], inDevice[i]);
-        plan.execute();
+        if (graphs == 1) plan.execute();
+        // One graph at a time: TornadoVM hands device buffers on from the graph it ran last.
+        else for (int g = 0; g < graphs; g++) plan.withGraph(g).execute();
         for (int i = 0; i < outputs.length; i++) DeviceMemory.download(outDevice[i], outputs[i]);
     }
 
     int taskCount() { return calls.size(); }
+
+    int graphCount() { return graphs; }
 
     String name() { return name; }
 

@@ -128,6 +128,8 @@ public final class BenchCommand {
         long peakHeap = peakHeapBytes();
         out.printf("model %s  backend %s  threads %d  batch %d  (%d iterations after %d warm-up)%n",
                 label, backend.name(), backend.threads(), batch, iters, warmed);
+        String device = Common.deviceOf(backend);
+        if (device != null) out.println("device:     " + device);
         out.printf("latency ms: min %.2f  median %.2f  p90 %.2f%n", min, median, p90);
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of the %.0f GFLOP/s measured fp32 FMA ceiling%n",
@@ -135,9 +137,13 @@ public final class BenchCommand {
         out.printf("memory:     weights %.1f MiB packed%s, activations %.1f MiB, peak heap %.1f MiB, allocated per run %s%n",
                 model.packedWeightBytes() / 1048576.0, mapped(model) ? " (mapped)" : "",
                 s.plan().activationBytes() / 1048576.0, peakHeap / 1048576.0, allocPerRun < 0 ? "n/a" : allocPerRun + " bytes");
-        if (a.flag("profile")) printProfile(s, iters, out);
+        if (a.flag("profile")) {
+            if (Common.runsOnDevice(backend)) printDeviceProfile(s, backend, iters, out);
+            else printProfile(s, iters, out);
+        }
         if (a.flag("json")) {
             ObjectNode j = new ObjectMapper().createObjectNode();
+            if (device != null) j.put("device", device);
             j.put("model", label).put("backend", backend.name()).put("threads", backend.threads()).put("batch", batch)
                     .put("iterations", iters).put("min_ms", min).put("median_ms", median).put("p90_ms", p90)
                     .put("images_per_s", imagesPerSec).put("gmac_per_image", macs / 1e9 / batch).put("gflops", gflops)
@@ -151,6 +157,28 @@ public final class BenchCommand {
     /** Whether any packed weight is read from a mapped file. */
     private static boolean mapped(Model m) {
         return m.packedWeights().values().stream().anyMatch(p -> p.segment().isMapped());
+    }
+
+    /**
+     * A plan on a device runs as one program, so its steps have no separate wall times: shows how
+     * each step runs (a device kernel, or a host step, listed by name) and the whole run's time.
+     */
+    static void printDeviceProfile(Session s, Backend backend, int runs, PrintStream out) {
+        List<String> names = s.plan().stepNames(), ops = s.plan().stepOps(), kernels = s.plan().stepKernels();
+        List<dev.mien.engine.runtime.StepKind> kinds = s.plan().stepKinds();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < runs; i++) s.run();
+        double perRun = (System.nanoTime() - t0) / 1e6 / runs;
+        java.util.Map<String, Integer> device = new java.util.TreeMap<>();
+        List<String> host = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (kinds.get(i) == dev.mien.engine.runtime.StepKind.HOST) host.add(names.get(i) + " (" + ops.get(i) + ", host step " + kernels.get(i) + ")");
+            else device.merge(ops.get(i), 1, Integer::sum);
+        }
+        out.printf("profile (%s, one device program per run; mean of %d runs, %.2f ms per run):%n", backend.name(), runs, perRun);
+        out.printf("  %d of %d steps run as device kernels: %s%n", names.size() - host.size(), names.size(), device);
+        out.println("  host steps: " + (host.isEmpty() ? "none" : host.size() + ": " + String.join(", ", host)));
+        out.println("  (the steps run back to back on the device: per-step times are not measured there)");
     }
 
     /** Per-step wall times over {@code runs} more runs: totals by op and by convolution algorithm, then the slowest steps. */

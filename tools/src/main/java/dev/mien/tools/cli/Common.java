@@ -17,7 +17,7 @@ import java.util.Set;
 final class Common {
     private Common() {}
 
-    static final Set<String> BACKEND_OPTS = Set.of("threads", "kernels");
+    static final Set<String> BACKEND_OPTS = Set.of("threads", "kernels", "backend");
 
     static Set<String> with(Set<String> base, String... more) {
         java.util.HashSet<String> s = new java.util.HashSet<>(base);
@@ -25,15 +25,36 @@ final class Common {
         return s;
     }
 
-    /** The backend the options ask for; a bad --threads, MIEN_THREADS or -Dmien.threads is one line naming it. */
+    /**
+     * The backend the options ask for ({@code --backend NAME}, or its older name {@code --kernels}):
+     * scalar, vector, or an optional one found on the class path (tornadovm). A bad --threads,
+     * MIEN_THREADS or -Dmien.threads, or a backend that is not there, is one line naming it.
+     */
     static Backend backend(Args a) {
-        String name = a.get("kernels");
+        String option = a.get("backend") != null ? "backend" : "kernels";
+        String name = a.get(option);
+        if (a.get("backend") != null && a.get("kernels") != null && !a.get("backend").equalsIgnoreCase(a.get("kernels")))
+            throw new CliException("--backend " + a.get("backend") + " and --kernels " + a.get("kernels") + " disagree; give one");
         try {
             int threads = a.get("threads") != null ? KernelRegistry.parseThreads(a.get("threads"), "--threads") : KernelRegistry.defaultThreads();
             return name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
         } catch (IllegalArgumentException e) {
-            throw new CliException(name == null ? e.getMessage() : "--kernels " + name + ": " + e.getMessage());
+            throw new CliException(name == null ? e.getMessage() : "--" + option + " " + name + ": " + e.getMessage());
         }
+    }
+
+    /** Whether {@code b} runs whole plans on a device (its sessions record and replay programs). */
+    static boolean runsOnDevice(Backend b) {
+        try (Backend w = b.newWorkspace()) {
+            return w instanceof dev.mien.kernels.DeviceRuns;
+        }
+    }
+
+    /** What the backend runs on, for the optional ones that say (the device); null for the CPU backends. */
+    static String deviceOf(Backend b) {
+        for (dev.mien.kernels.BackendProvider p : KernelRegistry.providers())
+            if (p.name().equalsIgnoreCase(b.name())) return p.describe();
+        return null;
     }
 
     static Graph loadGraph(Path file, LoadOptions options) {

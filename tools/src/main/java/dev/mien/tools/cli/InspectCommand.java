@@ -26,12 +26,17 @@ import java.util.TreeMap;
 /** {@code mien inspect}: what a model file is and what it computes. */
 public final class InspectCommand {
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("inspect", argv, Set.of(), Set.of());
+        Args a = Args.parse("inspect", argv, Set.of("backend"), Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
         Path file = Args.existingModel("model", a.positionals().get(0));
         ModelFormat format = Problems.onIo(file, () -> ModelFormat.detect(file));
         Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
         Problems.on(file, () -> { describe(file, format, g, out); return null; });
+        if (a.get("backend") != null) {
+            try (Backend be = Common.backend(a)) {
+                Problems.on(file, () -> { describeSteps(g, be, out); return null; });
+            }
+        }
     }
 
     private static void describe(Path file, ModelFormat format, Graph g, PrintStream out) {
@@ -55,6 +60,22 @@ public final class InspectCommand {
         for (Node n : g.nodes()) ops.merge(n.op(), 1, Integer::sum);
         out.println("nodes:         " + g.nodes().size() + " " + ops);
         for (String line : g.card().describe()) if (!line.startsWith("architecture:")) out.println("card " + line);
+    }
+
+    /** How each step of the batch-1 plan runs on {@code be}: as a kernel of the backend (on its device, for a device backend) or as a named host step. */
+    private static void describeSteps(Graph g, Backend be, PrintStream out) {
+        Plan p = Planner.plan(g, 1, new LoweringContexts(be).of(RunOptions.DEFAULT));
+        String device = Common.deviceOf(be);
+        boolean onDevice = Common.runsOnDevice(be);
+        out.println("backend:       " + be.name() + (device != null ? " on " + device : "") + (onDevice ? " (the whole plan as one device program)" : ""));
+        Map<String, Integer> kernels = new TreeMap<>();
+        List<String> host = new java.util.ArrayList<>();
+        for (int i = 0; i < p.stepCount(); i++) {
+            if (p.stepKinds().get(i) == dev.mien.engine.runtime.StepKind.HOST) host.add(p.stepNames().get(i) + " (" + p.stepKernels().get(i) + ")");
+            else kernels.merge(p.stepKernels().get(i), 1, Integer::sum);
+        }
+        out.println("steps:         " + p.stepCount() + " at batch 1; " + (p.stepCount() - host.size()) + (onDevice ? " device kernels " : " backend kernels ") + kernels);
+        out.println("host steps:    " + (host.isEmpty() ? "none" : host.size() + ": " + String.join(", ", host)));
     }
 
     /** How many conv steps take each algorithm at batch 1 on the default backend (what a plan would choose). */
