@@ -51,24 +51,32 @@ final class DeviceProgram implements AutoCloseable {
 
     /**
      * TornadoVM describes a task graph in a fixed 8 KiB buffer (15 bytes per task plus 5 per
-     * argument), so a plan of more than about a hundred calls is cut into several graphs, run one
-     * after another; each graph takes over the device buffers of the one before
-     * ({@code consumeFromDevice}) and hands them all on ({@code persistOnDevice}), so nothing
-     * goes back to the host between them.
+     * argument) and schedules it in a graph of at most 1024 nodes (a few per object and per task
+     * argument), so a plan of more than a few dozen calls is cut into several task graphs, run one
+     * after another. Each graph takes over the run-time buffers (inputs and activations) of the
+     * one before ({@code consumeFromDevice}) and hands them all on ({@code persistOnDevice}), so
+     * nothing goes back to the host between them; weights, constants and parameter blocks go up
+     * once to the graph whose tasks read them.
      */
-    static final int GRAPH_BYTES = 7000;
+    static final int GRAPH_BYTES = 7000, GRAPH_NODES = 850;
 
-    static DeviceProgram build(TornadoDevice device, List<Call> calls, float[][] inputs, float[][] outputs, DeviceMemory mem) {
-        if (calls.isEmpty()) throw new IllegalStateException("a device program needs at least one kernel call");
+    static DeviceProgram build(TornadoDevice device, List<Call> recorded, float[][] inputs, float[][] outputs, DeviceMemory mem) {
+        if (recorded.isEmpty()) throw new IllegalStateException("a device program needs at least one kernel call");
+        // The last graph copies the outputs back only for buffers its own tasks use: each output
+        // gets a task there that reads and rewrites one value.
+        List<Call> calls = new ArrayList<>(recorded);
+        for (float[] o : outputs) calls.add(new Call(Kernel.KEEP, new Object[]{o}, 0, new int[]{1, 1}, 0f, 1, -1));
         String name = "mien" + IDS.incrementAndGet();
         KernelContext ctx = new KernelContext();
         GridScheduler grid = new GridScheduler();
         FloatArray[] inDev = new FloatArray[inputs.length], outDev = new FloatArray[outputs.length];
-        Set<Object> perRun = identitySet();
+        Set<Object> perRun = identitySet(), runtime = identitySet();
         for (int i = 0; i < inputs.length; i++) perRun.add(inDev[i] = mem.of(inputs[i]));
-        for (int i = 0; i < outputs.length; i++) outDev[i] = mem.of(outputs[i]);
+        for (int i = 0; i < outputs.length; i++) runtime.add(outDev[i] = mem.of(outputs[i]));
+        runtime.addAll(perRun);
+        for (Call c : calls) runtime.add(mem.resolve(c.buffers()[c.writes()]));
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
-        // Objects already on the device, in the order they arrived (handed from graph to graph).
+        // Run-time buffers already on the device, handed from graph to graph.
         Set<Object> live = identitySet();
         String previous = null;
         int i = 0, part = 0;
@@ -76,22 +84,26 @@ final class DeviceProgram implements AutoCloseable {
             String graphName = name + "_" + part++;
             TaskGraph g = new TaskGraph(graphName);
             if (previous != null) g.consumeFromDevice(previous, live.toArray());
-            // Everything a task touches goes up on its graph's first execution, except the inputs
-            // (every execution): weights and constants (read-only) and the activation buffers,
-            // which the tasks then write on the device.
+            // What this graph's tasks touch first goes up on its first execution (the inputs: on
+            // every execution): weights and constants, and the activation buffers the tasks write.
             Set<Object> once = identitySet(), every = identitySet();
             List<Runnable> tasks = new ArrayList<>();
-            int bytes = 0;
+            int bytes = 0, nodes = 16 + 3 * live.size();
             for (; i < calls.size(); i++) {
                 Call c = calls.get(i);
-                int cost = 15 + 5 * (3 + c.buffers().length);
-                if (bytes + cost > GRAPH_BYTES && !tasks.isEmpty()) break;
-                bytes += cost;
                 Object[] r = new Object[c.buffers().length];
+                int fresh = 0;
                 for (int k = 0; k < r.length; k++) {
                     r[k] = mem.resolve(c.buffers()[k]);
-                    if (!live.contains(r[k])) (perRun.contains(r[k]) ? every : once).add(r[k]);
+                    if (!live.contains(r[k]) && !once.contains(r[k]) && !every.contains(r[k])) fresh++;
                 }
+                int cost = 15 + 5 * (3 + r.length), nodeCost = 3 * (fresh + 1) + 2 + 3 * (r.length + 2);
+                // The output keepers stay together in the last graph.
+                boolean keeper = i >= recorded.size() && c.kernel() == Kernel.KEEP;
+                if ((bytes + cost > GRAPH_BYTES || nodes + nodeCost > GRAPH_NODES) && !tasks.isEmpty() && !(keeper && i > recorded.size())) break;
+                bytes += cost;
+                nodes += nodeCost;
+                for (Object o : r) if (!live.contains(o)) (perRun.contains(o) ? every : once).add(o);
                 IntArray p = IntArray.fromArray(c.params());
                 once.add(p);
                 String id = "t" + i;
@@ -103,7 +115,7 @@ final class DeviceProgram implements AutoCloseable {
             if (!once.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
             if (!every.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, every.toArray());
             tasks.forEach(Runnable::run);
-            live.addAll(once);
+            for (Object o : once) if (runtime.contains(o)) live.add(o);
             live.addAll(every);
             if (i < calls.size()) {
                 g.persistOnDevice(live.toArray());
@@ -116,7 +128,7 @@ final class DeviceProgram implements AutoCloseable {
             previous = graphName;
         }
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grid);
-        return new DeviceProgram(List.copyOf(calls), inputs.clone(), outputs.clone(), inDev, outDev, plan, name, graphs.size());
+        return new DeviceProgram(List.copyOf(recorded), inputs.clone(), outputs.clone(), inDev, outDev, plan, name, graphs.size());
     }
 
     private static Set<Object> identitySet() { return Collections.newSetFromMap(new IdentityHashMap<>()); }

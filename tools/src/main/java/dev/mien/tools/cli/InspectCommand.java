@@ -26,13 +26,13 @@ import java.util.TreeMap;
 /** {@code mien inspect}: what a model file is and what it computes. */
 public final class InspectCommand {
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("inspect", argv, Set.of("backend"), Set.of());
+        Args a = Args.parse("inspect", argv, Common.BACKEND_OPTS, Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
         Path file = Args.existingModel("model", a.positionals().get(0));
         ModelFormat format = Problems.onIo(file, () -> ModelFormat.detect(file));
         Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
         Problems.on(file, () -> { describe(file, format, g, out); return null; });
-        if (a.get("backend") != null) {
+        if (a.get("backend") != null || a.get("kernels") != null) {
             try (Backend be = Common.backend(a)) {
                 Problems.on(file, () -> { describeSteps(g, be, out); return null; });
             }
