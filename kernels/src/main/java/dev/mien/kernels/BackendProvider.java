@@ -13,6 +13,6 @@ public interface BackendProvider {
     /** A new backend; {@code threads} is the host thread count, which a device backend may ignore. */
     Backend create(int threads);
 
-    /** One line saying what the backend runs on (the device), for {@code mien} listings. */
+    /** One line saying what the backend runs on (the device, e.g. {@code NVIDIA H100 (CUDA, PTX)}), for {@code mien} listings. */
     String describe();
 }

@@ -26,11 +26,11 @@ public final class TornadoProvider implements BackendProvider {
 
     @Override public String describe() {
         TornadoSettings.applyDefaults();
-        if (System.getProperty("tornado.load.api.implementation") == null) return "tornadovm: not started (" + NEEDS_FLAGS + ")";
+        if (System.getProperty("tornado.load.api.implementation") == null) return "not started (" + NEEDS_FLAGS + ")";
         try {
-            return "tornadovm: " + DeviceChoice.describe(DeviceChoice.fromSettings());
+            return DeviceChoice.describe(DeviceChoice.fromSettings());
         } catch (RuntimeException | LinkageError e) {
-            return "tornadovm: no device (" + e.getMessage() + ")";
+            return "no device (" + e.getMessage() + ")";
         }
     }
 }

@@ -44,6 +44,7 @@ public final class BenchCommand {
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
         Model model;
         String label;
+        Graph original = null;   // for a device backend: the graph with its weights, to check against the CPU
         if (a.get("model") != null) {
             Path p = Args.existingModel("--model", a.get("model"));
             model = Common.model(a, p, LoadOptions.DEFAULT);
@@ -65,13 +66,18 @@ public final class BenchCommand {
                 backend.close();
                 throw e;
             }
+            original = built;
         }
         try (model) {
-            run(a, model, label, out);
+            if (original == null && a.get("model") != null && Common.runsOnDevice(model.backend())) {
+                Path p = Path.of(a.get("model"));
+                original = dev.mien.engine.io.ModelFile.looksLike(p) ? null : Common.loadGraph(p, LoadOptions.DEFAULT);
+            }
+            run(a, model, label, original, out);
         }
     }
 
-    private void run(Args a, Model model, String label, PrintStream out) {
+    private void run(Args a, Model model, String label, Graph original, PrintStream out) {
         Backend backend = model.backend();
         Graph g = model.graph();
         int batch = a.intValue("batch", 1, 1, 4096);
@@ -88,17 +94,53 @@ public final class BenchCommand {
             throw new CliException(label + ": " + e.getMessage(), 1);
         }
         try (Session s = session) {
-            measure(a, model, g, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
+            measure(a, model, g, original, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
         }
     }
 
-    private void measure(Args a, Model model, Graph g, String label, Backend backend, Session s, int batch, int iters, int warmup,
+    /**
+     * A device backend's outputs for the benchmark's inputs against the default CPU backend's:
+     * |a-b| <= 1e-4 + 1e-4|b| and the same top-1 per row, or the command fails.
+     */
+    static double checkAgainstCpu(Graph original, Session device, java.util.Map<String, float[]> inputs, PrintStream out) {
+        try (Model cpu = Model.of(original); Session c = cpu.newSession(device.batch(), RunOptions.DEFAULT)) {
+            inputs.forEach(c::setInput);
+            c.run();
+            double worst = 0;
+            boolean ok = true;
+            for (String o : original.outputs()) {
+                float[] want = c.output(o).data(), got = device.output(o).data();
+                int cols = c.plan().shape(o)[c.plan().shape(o).length - 1];
+                for (int i = 0; i < want.length; i++) {
+                    double d = Math.abs(got[i] - want[i]);
+                    if (!(d <= 1e-4 + 1e-4 * Math.abs(want[i]))) ok = false;
+                    worst = Math.max(worst, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
+                }
+                for (int r = 0; r < want.length / cols; r++) if (argmax(want, r * cols, cols) != argmax(got, r * cols, cols)) ok = false;
+            }
+            out.printf("check:      outputs vs the %s backend: max |diff| %.3g, %s%n", cpu.backend().name(), worst,
+                    ok ? "within 1e-4 + 1e-4|b|, same top-1" : "MISMATCH");
+            if (!ok) throw new CliException("the device's outputs differ from the CPU backend's (max |diff| " + worst + ")", 1);
+            return worst;
+        }
+    }
+
+    private static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (v[off + i] > v[off + best]) best = i;
+        return best;
+    }
+
+    /** {@code original}: the graph with its weights, for checking a device backend against the CPU (null: no check). */
+    private void measure(Args a, Model model, Graph g, Graph original, String label, Backend backend, Session s, int batch, int iters, int warmup,
                          double warmupSeconds, double peak, PrintStream out) {
         Random r = new Random(42);
+        java.util.Map<String, float[]> inputs = new java.util.LinkedHashMap<>();
         for (ValueInfo in : g.inputs()) {
             float[] x = new float[batch * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
             for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
             s.setInput(in.name(), x);
+            inputs.put(in.name(), x);
         }
         // At least --warmup runs and --warmup-seconds (default 2 s): the JIT compiles the kernels
         // of every layer shape in that time, so the timed runs see steady-state code.
@@ -141,6 +183,7 @@ public final class BenchCommand {
             if (Common.runsOnDevice(backend)) printDeviceProfile(s, backend, iters, out);
             else printProfile(s, iters, out);
         }
+        double checked = original != null && Common.runsOnDevice(backend) ? checkAgainstCpu(original, s, inputs, out) : -1;
         if (a.flag("json")) {
             ObjectNode j = new ObjectMapper().createObjectNode();
             if (device != null) j.put("device", device);
@@ -150,6 +193,7 @@ public final class BenchCommand {
                     .put("peak_gflops", peak).put("percent_of_peak", 100 * gflops / peak)
                     .put("packed_weight_bytes", model.packedWeightBytes()).put("activation_bytes", s.plan().activationBytes()).put("peak_heap_bytes", peakHeap)
                     .put("allocated_bytes_per_run", allocPerRun);
+            if (checked >= 0) j.put("max_abs_diff_vs_cpu", checked);
             out.println(j.toString());
         }
     }
