@@ -37,7 +37,11 @@ final class Common {
             throw new CliException("--backend " + a.get("backend") + " and --kernels " + a.get("kernels") + " disagree; give one");
         try {
             int threads = a.get("threads") != null ? KernelRegistry.parseThreads(a.get("threads"), "--threads") : KernelRegistry.defaultThreads();
-            return name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
+            Backend b = name == null ? KernelRegistry.auto(threads) : KernelRegistry.create(name, threads);
+            // A device backend says where it runs (stderr: stdout may be JSON or a table).
+            String device = deviceOf(b);
+            if (device != null) System.err.println("mien: backend " + b.name() + " on " + device);
+            return b;
         } catch (IllegalArgumentException e) {
             throw new CliException(name == null ? e.getMessage() : "--" + option + " " + name + ": " + e.getMessage());
         }
