@@ -83,15 +83,19 @@ public final class Plan {
      */
     public void execute(Buffers b) {
         if (b.kernels instanceof DeviceRuns d) {
-            d.beginRun(slots(b, inputSlots));
-            for (int i = 0, n = steps.size(); i < n; i++) {
-                d.beginStep(i);
-                steps.get(i).run(b);
-            }
-            d.endRun(slots(b, outputSlots));
+            executeOnDevice(d, b);
             return;
         }
         for (int i = 0, n = steps.size(); i < n; i++) steps.get(i).run(b);
+    }
+
+    private void executeOnDevice(DeviceRuns d, Buffers b) {
+        d.beginRun(slots(b, inputSlots));
+        for (int i = 0, n = steps.size(); i < n; i++) {
+            d.beginStep(i);
+            steps.get(i).run(b);
+        }
+        d.endRun(slots(b, outputSlots));
     }
 
     private static float[][] slots(Buffers b, int[] which) {
