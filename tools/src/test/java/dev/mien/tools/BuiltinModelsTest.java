@@ -115,6 +115,21 @@ class BuiltinModelsTest {
         System.out.println("builtin models vs Human 3.3.6: max |a-b| = " + worst);
     }
 
+    /** `mien run --model builtin:emotion` writes the raw graph output like any model. */
+    @Test
+    void theCliRunsABuiltinModel() throws IOException {
+        Path in = tmp.resolve("faces.npy");
+        Tensor x = resource("emotion_input_12_angry_men_2.npy.gz");
+        Npy.write(in, x);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Main.run(new String[]{"run", "--model", "builtin:emotion", "--input", in.toString(), "--out", tmp.resolve("out").toString()},
+                new PrintStream(out), new PrintStream(err));
+        assertEquals(0, code, err.toString());
+        Tensor y = Npy.read(tmp.resolve("out/Identity.npy"));
+        assertArrayEquals(new int[]{1, 7}, y.shape());
+        assertClose(resource("emotion_output_12_angry_men_2.npy").data(), y.data(), "mien run builtin:emotion");
+    }
+
     /** Human's emotion model is oarriaga's fer2013_big_XCEPTION: same outputs as the Keras checkpoint and its TF.js reference. */
     @Test
     void emotionIsOarriagasBigXception() throws IOException {

@@ -345,15 +345,14 @@ final class TfjsGraphBuilder {
     }
 
     /**
-     * TF's target shape includes the batch: a leading -1, or the graph's batch of 1 (what the
-     * converter writes for batch-1 graphs), is taken as the batch axis.
+     * TF's target shape includes the batch: a leading -1, or the 1 the converter writes for a
+     * batch-1 graph, is taken as the batch axis, so each image is reshaped on its own at any batch.
      */
     private void reshape(TfjsManifest.TfNode n, List<String> in) {
         String x = value(in, 0);
         int[] t = intConst(in, 1);
         if (t.length == 0 || (t[0] != -1 && t[0] != 1))
             throw new IllegalArgumentException("target shape " + Arrays.toString(t) + " does not keep the batch axis first (-1 or 1)");
-        if (t[0] == 1) for (int i = 1; i < t.length; i++) if (t[i] == -1 && shapeOf(x)[0] != 1) throw new IllegalArgumentException("ambiguous batch");
         emit(n.name(), Op.RESHAPE, List.of(x), new Attrs().set("shape", Arrays.copyOfRange(t, 1, t.length)), null);
     }
 

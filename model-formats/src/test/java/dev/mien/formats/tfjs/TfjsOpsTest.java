@@ -265,6 +265,24 @@ class TfjsOpsTest {
         assertClose(want, run(model.get().reverseManifest().reverseNodes().write(dir.resolve("shuffled")), "x", x).get("Identity"), "reversed");
     }
 
+    /** A class-path resource directory (model.json + shards as resources) loads like a folder. */
+    @Test
+    void aResourceDirectoryLoads() throws IOException {
+        float[] f = rand(2 * 2 * 1 * 2, 91);
+        Path root = dir.resolve("cp");
+        new TfjsTestModel().input("x", 1, 4, 4, 1).constF("f", new int[]{2, 2, 1, 2}, f)
+                .op("c", "Conv2D", List.of("x", "f"), window("SAME", 1, 1)).shards(2).write(root.resolve("models/tiny"));
+        T x = input(1, 4, 4, 1, 92);
+        try (java.net.URLClassLoader cp = new java.net.URLClassLoader(new java.net.URL[]{root.toUri().toURL()}, null)) {
+            ModelLoader.Loaded l = ModelLoader.load(dev.mien.engine.io.ModelSource.resourceDirectory(cp, "models/tiny"));
+            assertEquals(ModelFormat.TFJS_GRAPH, l.format());
+            try (Model m = Model.of(l.graph())) {
+                assertClose(TfReference.conv(x, f, 2, 2, 2, 1, 1, true, null),
+                        m.run(Map.of("x", new Tensor(new int[]{1, 4, 4, 1}, x.d()))).get("c"), "resource directory");
+            }
+        }
+    }
+
     /** A manifest file is also a model (its shards beside it), recognised by content under any name. */
     @Test
     void aManifestFileLoadsWithItsShardsBesideIt() throws IOException {
