@@ -90,6 +90,42 @@ class TfjsOpsTest {
         assertClose(c4, out.get("Identity_1"), "depthwise + dilated conv");
     }
 
+    /** The other fused forms: depthwise with BiasAdd + Relu6, EXPLICIT padding, LeakyRelu / Elu / Sigmoid epilogues, MatMul + Prelu. */
+    @Test
+    void fusedVariants() throws IOException {
+        T x = input(1, 6, 5, 2, 101);
+        float[] dw = rand(3 * 3 * 2 * 2, 102), db = rand(4, 103), f = rand(2 * 2 * 4 * 3, 104), b = rand(3, 105);
+        float[] w = rand(3 * 2, 106), wb = rand(2, 107), pa = {0.5f, -2f};
+        Path m = new TfjsTestModel().input("x", 1, 6, 5, 2)
+                .constF("dw", new int[]{3, 3, 2, 2}, dw).constF("db", new int[]{4}, db)
+                .op("d", "FusedDepthwiseConv2dNative", List.of("x", "dw", "db"), window("SAME", 2, 2).strs("fused_ops", "BiasAdd", "Relu6").i("num_args", 1))
+                .constF("f", new int[]{2, 2, 4, 3}, f).constF("b", new int[]{3}, b)
+                .op("lk", "_FusedConv2D", List.of("d", "f", "b"), window("EXPLICIT", 1, 1).ints("explicit_paddings", 0, 0, 1, 0, 0, 2, 0, 0)
+                        .strs("fused_ops", "BiasAdd", "LeakyRelu").f("leakyrelu_alpha", 0.15f).i("num_args", 1))
+                .op("el", "_FusedConv2D", List.of("d", "f", "b"), window("VALID", 1, 1).strs("fused_ops", "BiasAdd", "Elu").i("num_args", 1))
+                .op("sg", "_FusedConv2D", List.of("d", "f", "b"), window("VALID", 1, 1).strs("fused_ops", "BiasAdd", "Sigmoid").i("num_args", 1))
+                .constI("hw", new int[]{2}, 1, 2)
+                .op("gap", "Mean", List.of("el", "hw"), attrs().b("keep_dims", false))
+                .constF("w", new int[]{3, 2}, w).constF("wb", new int[]{2}, wb).constF("pa", new int[]{2}, pa)
+                .op("fm", "_FusedMatMul", List.of("gap", "w", "wb", "pa"), attrs().strs("fused_ops", "BiasAdd", "Prelu").i("num_args", 2))
+                .outputs("lk", "sg", "fm").write(dir.resolve("fused"));
+        Map<String, Tensor> out = run(m, "x", x);
+        T d = TfReference.map(TfReference.depthwise(x, dw, 3, 3, 2, 2, true, db), (v, c) -> TfReference.relu6(v));
+        assertEquals(3, d.h());
+        T lk = TfReference.map(TfReference.conv(TfReference.pad(d, 1, 0, 0, 2, 0, 0), f, 2, 2, 3, 1, 1, false, b), (v, c) -> v >= 0 ? v : 0.15f * v);
+        assertClose(lk, out.get("lk"), "explicit padding + leaky relu");
+        T conv = TfReference.conv(d, f, 2, 2, 3, 1, 1, false, b);
+        assertClose(TfReference.map(conv, (v, c) -> TfReference.sigmoid(v)), out.get("sg"), "sigmoid epilogue");
+        float[] gap = TfReference.meanHw(TfReference.map(conv, (v, c) -> v > 0 ? v : (float) Math.expm1(v)))[0];
+        float[] fm = new float[2];
+        for (int j = 0; j < 2; j++) {
+            double s = wb[j];
+            for (int i = 0; i < 3; i++) s += gap[i] * w[i * 2 + j];
+            fm[j] = (float) (s >= 0 ? s : pa[j] * s);
+        }
+        assertClose(fm, out.get("fm"), "elu, mean, matmul + prelu");
+    }
+
     /** BlazeFace's stem: 5x5 stride 2 SAME on an even size pads 1 before and 2 after. */
     @Test
     void samePaddingPutsTheOddPixelAfter() throws IOException {
