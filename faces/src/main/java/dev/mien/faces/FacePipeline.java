@@ -38,6 +38,8 @@ import java.util.Map;
 public final class FacePipeline implements AutoCloseable {
     /** Human's emotion labels, in its model's output order. */
     public static final List<String> HUMAN_LABELS = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+    /** The card architecture of Human's emotion network (builtin:emotion), which gets Human's crop by default. */
+    public static final String HUMAN_EMOTION_ARCHITECTURE = "oarriaga-fer2013";
     /** Faces per expression-model call; larger requests are split (bounds memory and the number of cached plans). */
     static final int MAX_BATCH = 32;
     /** A {@link CropPreprocessing#CARD} crop larger than this on a side is first scaled down to it. */
@@ -78,7 +80,7 @@ public final class FacePipeline implements AutoCloseable {
             throw new IllegalArgumentException("the expression model must take a gray or RGB image; its card says "
                     + ec.height() + "x" + ec.width() + "x" + ec.channels());
         this.cropPreprocessing = b.cropPreprocessing != null ? b.cropPreprocessing
-                : closeExpression && b.expression == null ? CropPreprocessing.HUMAN : CropPreprocessing.CARD;
+                : b.expression == null || HUMAN_EMOTION_ARCHITECTURE.equals(ec.architecture()) ? CropPreprocessing.HUMAN : CropPreprocessing.CARD;
         this.cardPipeline = cropPreprocessing == CropPreprocessing.CARD ? ModelPreprocessing.forCard(ec) : null;
         this.expressionOptions = RunOptions.DEFAULT.withExtraOutputs(List.of(ec.output()));
         int[] outShape = expression.plan(1, expressionOptions).shape(ec.output());
@@ -260,8 +262,9 @@ public final class FacePipeline implements AutoCloseable {
         /**
          * The expression classifier: any image classifier with a network card (labels, output,
          * preprocessing). Default: {@code builtin:emotion}. Its crop is {@link CropPreprocessing#CARD}
-         * unless {@link #cropPreprocessing} says otherwise (the built-in model gets
-         * {@link CropPreprocessing#HUMAN}).
+         * unless {@link #cropPreprocessing} says otherwise; Human's emotion network (card
+         * architecture {@value FacePipeline#HUMAN_EMOTION_ARCHITECTURE}, as {@code builtin:emotion})
+         * gets {@link CropPreprocessing#HUMAN}.
          */
         public Builder expressionModel(Model model) { this.expression = model; return this; }
 
@@ -310,8 +313,8 @@ public final class FacePipeline implements AutoCloseable {
             Model d = detector, e = expression;
             boolean ownD = detector == null || closeModels, ownE = expression == null || closeModels;
             try {
-                if (d == null) d = BuiltinModels.load("blazeface");
-                if (e == null) e = BuiltinModels.load("emotion");
+                if (d == null) d = Model.builtin("blazeface");
+                if (e == null) e = Model.builtin("emotion");
                 return new FacePipeline(this, d, ownD, e, ownE);
             } catch (IOException | RuntimeException | Error ex) {
                 if (detector == null && d != null) d.close();
