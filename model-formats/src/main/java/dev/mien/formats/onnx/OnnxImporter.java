@@ -50,6 +50,10 @@ public final class OnnxImporter {
             "Identity", "Dropout", "Cast", "Constant", "ConstantOfShape", "Shape", "Size", "Gather", "Range", "Equal", "Where",
             "Neg", "Sqrt", "Floor", "Ceil", "Pow", "Not");
 
+    /** metadata_props keys under which Mien's exporter stores the network card. */
+    public static final String META_ARCHITECTURE = "mien.architecture", META_PREPROCESSING = "mien.preprocessing",
+            META_LABELS = "mien.labels", META_OUTPUT = "mien.output";
+
     private final OnnxModel m;
     private final String src;
     private final long opset;
@@ -126,12 +130,27 @@ public final class OnnxImporter {
         Graph graph = new Graph(inputs, constants, nodes, outputs, Map.of());
         try {
             ShapeInference.infer(graph, batch);
-            graph = graph.withCard(NetworkCard.generic(graph).withExtra("onnx_opset", opset)
-                    .withExtra("onnx_producer", m.producer().isEmpty() ? "unknown" : Printable.clip(m.producer(), 60)));
+            graph = graph.withCard(card(graph));
         } catch (GraphException | IllegalArgumentException e) {
             throw new OnnxFormatException(src, "the imported graph is inconsistent: " + e.getMessage(), e);
         }
         return graph;
+    }
+
+    /** The generic card, with what Mien's exporter stored in metadata_props (only values that fit the graph). */
+    private NetworkCard card(Graph graph) {
+        NetworkCard c = NetworkCard.generic(graph).withExtra("onnx_opset", opset)
+                .withExtra("onnx_producer", m.producer().isEmpty() ? "unknown" : Printable.clip(m.producer(), 60));
+        Map<String, String> meta = m.metadata();
+        String out = meta.get(META_OUTPUT);
+        if (out != null && graph.outputs().contains(out)) c = c.withOutput(out, NetworkCard.producedBySoftmax(graph, out));
+        String arch = meta.get(META_ARCHITECTURE);
+        if (arch != null && arch.matches("[a-z0-9_-]{1,40}")) c = c.withArchitecture(arch);
+        String pre = meta.get(META_PREPROCESSING);
+        if (pre != null && pre.matches("[a-z0-9_-]{1,40}")) c = c.withPreprocessing(pre);
+        String labels = meta.get(META_LABELS);
+        if (labels != null && labels.length() < 100_000) c = c.withLabels(List.of(labels.split(",", -1)));
+        return c;
     }
 
     /** One error for every op type this importer does not know, with how often each occurs. */
