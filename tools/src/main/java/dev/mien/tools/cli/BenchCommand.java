@@ -39,9 +39,16 @@ public final class BenchCommand {
     }
 
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed"),
+        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed",
+                        "compare", "rounds", "onnx"),
                 Set.of("json", "profile"));
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
+        if (a.get("compare") != null) {
+            // Against ONNX Runtime: both run in child processes; this JVM never loads ONNX Runtime.
+            new dev.mien.tools.compare.CompareOnnxRuntime().run(a, out);
+            return;
+        }
+        if (a.get("rounds") != null || a.get("onnx") != null) throw new CliException("--rounds and --onnx go with --compare onnxruntime");
         Model model;
         String label;
         if (a.get("model") != null) {
