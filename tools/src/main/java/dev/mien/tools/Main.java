@@ -33,7 +33,8 @@ public final class Main {
                        [--iterations I] [--warmup W] [--json] [--profile]
                        [--compare onnxruntime [--rounds R] [--onnx FILE]]
                        --compare: Mien and ONNX Runtime on the same weights, alternating
-                       processes (needs the optional ort module; ./mien builds it)
+                       processes (needs the optional ort module; ./mien builds it);
+                       with --profile: both runtimes' time per convolution class
               help                       this text
 
             common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)

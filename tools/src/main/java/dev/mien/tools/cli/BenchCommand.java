@@ -34,7 +34,7 @@ public final class BenchCommand {
     static final double CEILING_1T_GFLOPS = 238.0, CEILING_2T_GFLOPS = 465.0;
 
     /** The measured ceiling for this many busy cores (two threads share little; more add ~232 each). */
-    static double ceiling(int cores) {
+    public static double ceiling(int cores) {
         return cores <= 1 ? CEILING_1T_GFLOPS : CEILING_2T_GFLOPS / 2 * cores;
     }
 

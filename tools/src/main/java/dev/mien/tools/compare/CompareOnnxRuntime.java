@@ -37,6 +37,14 @@ public final class CompareOnnxRuntime {
             return c;
         }
 
+        /** The per-convolution-class profile's arguments (it runs Mien and ONNX Runtime in turn). */
+        List<String> profileCommand() {
+            List<String> c = new ArrayList<>(mienArgs);
+            c.addAll(List.of("--onnx", onnx.toString()));
+            c.addAll(common());
+            return c;
+        }
+
         /** The ONNX Runtime runner's arguments. */
         List<String> ortCommand() {
             List<String> c = new ArrayList<>(List.of("--onnx", onnx.toString()));
@@ -58,7 +66,6 @@ public final class CompareOnnxRuntime {
     static Plan plan(Args a, OnnxSource onnxFor, List<Path> temporaries) {
         if (!"onnxruntime".equals(a.get("compare")))
             throw new CliException("--compare takes 'onnxruntime', got '" + a.get("compare") + "'");
-        if (a.flag("profile")) throw new CliException("--profile and --compare do not go together (profile one runtime at a time)");
         if (a.get("peak-gflops") != null) throw new CliException("--peak-gflops does nothing with --compare (it compares times)");
         int threads;
         try {
@@ -99,8 +106,13 @@ public final class CompareOnnxRuntime {
         try {
             String ortClasspath = OrtModule.classpath(OrtModule.home());   // before any export: say at once when the module is missing
             Plan p = plan(a, OnnxSource.EXPORTER, temporaries);
+            if (a.flag("profile")) {
+                // Per convolution class, both runtimes' own profilers, in one child (one runtime after the other).
+                out.print(ChildProcess.run("profile", ortJvm(ortClasspath, OrtModule.PROFILER, p.profileCommand()), CHILD_TIMEOUT_S));
+                return;
+            }
             TimingSource source = (side, round) -> {
-                List<String> cmd = side == Side.MIEN ? mienJvm(p.mienCommand()) : ortJvm(ortClasspath, p.ortCommand());
+                List<String> cmd = side == Side.MIEN ? mienJvm(p.mienCommand()) : ortJvm(ortClasspath, OrtModule.RUNNER, p.ortCommand());
                 String stdout = ChildProcess.run(side.label, cmd, CHILD_TIMEOUT_S);
                 try {
                     return Timing.parse(stdout);
@@ -147,9 +159,13 @@ public final class CompareOnnxRuntime {
         return c;
     }
 
-    /** A JVM with only the ort module's class path (ONNX Runtime and the Mien jars it was built with). */
-    static List<String> ortJvm(String classpath, List<String> args) {
-        List<String> c = new ArrayList<>(List.of(javaBinary(), "-XX:+UseParallelGC", "--enable-native-access=ALL-UNNAMED", "-cp", classpath, OrtModule.RUNNER));
+    /**
+     * A JVM with only the ort module's class path (ONNX Runtime and the Mien jars it was built
+     * with) running {@code mainClass}; the Vector API for the profile's Mien side.
+     */
+    static List<String> ortJvm(String classpath, String mainClass, List<String> args) {
+        List<String> c = new ArrayList<>(List.of(javaBinary(), "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC",
+                "--enable-native-access=ALL-UNNAMED", "-cp", classpath, mainClass));
         c.addAll(args);
         return c;
     }

@@ -17,6 +17,9 @@ public final class OrtModule {
     /** The runner the ONNX Runtime benchmark process starts (in the ort module). */
     public static final String RUNNER = "dev.mien.ort.OrtBench";
 
+    /** The per-convolution-class profile of both runtimes (in the ort module). */
+    public static final String PROFILER = "dev.mien.ort.ConvClassProfile";
+
     static final String NOT_BUILT = "--compare onnxruntime needs the optional ONNX Runtime module, which is not built here; "
             + "run it through ./mien (which builds it on demand) or build it with: mvn -Port -DskipTests package";
 

@@ -52,6 +52,9 @@ class CompareOnnxRuntimeTest {
         List<String> ort = new ArrayList<>(List.of("--onnx", m.toString()));
         ort.addAll(common);
         assertEquals(ort, p.ortCommand());
+        List<String> prof = new ArrayList<>(List.of("--model", m.toString(), "--onnx", m.toString()));
+        prof.addAll(common);
+        assertEquals(prof, p.profileCommand());
     }
 
     @Test
@@ -81,8 +84,6 @@ class CompareOnnxRuntimeTest {
         FakeExporter ex = new FakeExporter(m);
         assertEquals("--compare takes 'onnxruntime', got 'pytorch'",
                 assertThrows(CliException.class, () -> CompareOnnxRuntime.plan(args("--model", m.toString(), "--compare", "pytorch"), ex, new ArrayList<>())).getMessage());
-        assertTrue(assertThrows(CliException.class, () -> CompareOnnxRuntime.plan(args("--model", m.toString(), "--compare", "onnxruntime", "--profile"), ex,
-                new ArrayList<>())).getMessage().startsWith("--profile and --compare"));
         assertEquals("--rounds must be between 1 and 100, got 0",
                 assertThrows(CliException.class, () -> CompareOnnxRuntime.plan(args("--model", m.toString(), "--compare", "onnxruntime", "--rounds", "0"), ex,
                         new ArrayList<>())).getMessage());
@@ -135,7 +136,7 @@ class CompareOnnxRuntimeTest {
         List<String> m = CompareOnnxRuntime.mienJvm(List.of("bench", "--json"));
         assertTrue(m.getFirst().endsWith("java"));
         assertEquals(List.of("dev.mien.tools.Main", "bench", "--json"), m.subList(m.size() - 3, m.size()));
-        List<String> o = CompareOnnxRuntime.ortJvm("CP", List.of("--onnx", "f"));
+        List<String> o = CompareOnnxRuntime.ortJvm("CP", OrtModule.RUNNER, List.of("--onnx", "f"));
         assertEquals(List.of("-cp", "CP", OrtModule.RUNNER, "--onnx", "f"), o.subList(o.size() - 5, o.size()));
         assertFalse(o.contains(System.getProperty("java.class.path")), "the ONNX Runtime child gets only the ort module's class path");
     }
