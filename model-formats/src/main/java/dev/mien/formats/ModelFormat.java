@@ -19,7 +19,8 @@ public enum ModelFormat {
     SAFETENSORS("safetensors"),
     KERAS_H5("Keras HDF5 (.h5)"),
     KERAS_ARCHIVE("Keras 3 archive (.keras)"),
-    KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)");
+    KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)"),
+    ONNX("ONNX model (.onnx)");
 
     public final String description;
 
@@ -108,9 +109,11 @@ public enum ModelFormat {
         }
         // HDF5 allows a user block (512, 1024, ... bytes) before the superblock.
         if (dev.mien.formats.keras.KerasFiles.isHdf5(file)) return KERAS_H5;
+        // ONNX (a protobuf ModelProto) has no magic number: its first field is ir_version.
+        if (dev.mien.formats.onnx.OnnxReader.looksLikeOnnx(head)) return ONNX;
         String start = new String(head, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
         throw new IOException(file + ": unrecognised model format (starts with \"" + start + "\"); expected a PyTorch checkpoint, "
-                + "safetensors, Keras .h5/.keras or a Mien model file");
+                + "safetensors, Keras .h5/.keras, ONNX or a Mien model file");
     }
 
     private static boolean startsWith(byte[] a, byte[] prefix) {

@@ -73,6 +73,7 @@ public final class ModelLoader {
                 KerasModelFile kf = KerasFiles.open(file);
                 yield KnownNetworks.annotate(KerasImporter.importModel(kf));
             }
+            case ONNX -> dev.mien.formats.onnx.OnnxImporter.importModel(dev.mien.formats.onnx.OnnxReader.read(file));
             case KERAS_DIRECTORY -> throw new IOException(file + ": a directory, not a file");
         };
         return finish(g, format, options);
