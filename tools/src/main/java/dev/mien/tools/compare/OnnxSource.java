@@ -15,9 +15,16 @@ interface OnnxSource {
      */
     Path export(Path model, String arch, int seed, List<Path> temporaries);
 
-    /** Whether a model file is ONNX (by its name: ONNX files have no magic number). */
+    /**
+     * Whether a model file is ONNX, by its content (as Mien's loader decides). A file Mien cannot
+     * recognise is not: the Mien child then reports the problem in its own words.
+     */
     static boolean isOnnx(Path model) {
-        return model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+        try {
+            return java.nio.file.Files.isRegularFile(model) && dev.mien.formats.ModelFormat.detect(model) == dev.mien.formats.ModelFormat.ONNX;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Mien's ONNX exporter. */

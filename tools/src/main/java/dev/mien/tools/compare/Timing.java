@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * One benchmark process's latency figures, read from the JSON line it prints last
- * ({@code mien bench --json} and the ONNX Runtime runner print the same keys).
+ * ({@code mien bench --json} and the ONNX Runtime runner print the same keys; Mien's also
+ * gives the multiply-accumulates per image).
  */
-public record Timing(double minMs, double medianMs, double p90Ms) {
+public record Timing(double minMs, double medianMs, double p90Ms, double gmacPerImage) {
+    /** A timing without a MAC count (ONNX Runtime's). */
+    public Timing(double minMs, double medianMs, double p90Ms) { this(minMs, medianMs, p90Ms, Double.NaN); }
+
     public Timing {
         if (!(minMs > 0 && medianMs >= minMs && p90Ms >= medianMs) || Double.isInfinite(p90Ms))
             throw new IllegalArgumentException("inconsistent timing: min " + minMs + ", median " + medianMs + ", p90 " + p90Ms);
@@ -30,7 +34,8 @@ public record Timing(double minMs, double medianMs, double p90Ms) {
             } catch (Exception e) {
                 throw new IllegalArgumentException("its last JSON line does not parse: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            return new Timing(number(j, "min_ms"), number(j, "median_ms"), number(j, "p90_ms"));
+            JsonNode gmac = j.get("gmac_per_image");
+            return new Timing(number(j, "min_ms"), number(j, "median_ms"), number(j, "p90_ms"), gmac != null && gmac.isNumber() ? gmac.asDouble() : Double.NaN);
         }
         throw new IllegalArgumentException("it printed no JSON result line");
     }

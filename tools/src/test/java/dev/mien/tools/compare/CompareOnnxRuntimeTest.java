@@ -35,9 +35,15 @@ class CompareOnnxRuntimeTest {
         }
     }
 
+    /** The start of an ONNX ModelProto (ir_version 7, a producer name): enough for detection by content. */
+    static Path onnxFile(Path dir, String name) throws Exception {
+        byte[] b = {0x08, 0x07, 0x12, 0x04, 'm', 'i', 'e', 'n', 0x3a, 0x00};
+        return Files.write(dir.resolve(name), b);
+    }
+
     @Test
     void anOnnxModelRunsOnBothSidesAsItIs(@TempDir Path dir) throws Exception {
-        Path m = Files.writeString(dir.resolve("net.onnx"), "x");
+        Path m = onnxFile(dir, "net.model");
         FakeExporter ex = new FakeExporter(dir.resolve("unused.onnx"));
         var p = CompareOnnxRuntime.plan(args("--model", m.toString(), "--compare", "onnxruntime", "--threads", "2", "--batch", "4",
                 "--iterations", "7", "--warmup", "3", "--warmup-seconds", "0.5", "--rounds", "5"), ex, new ArrayList<>());

@@ -19,6 +19,7 @@ class ComparisonTest {
     void parsesTheLastJsonLineOfABenchmark() {
         String out = "model x  threads 2\nlatency ms: min 1.00\n{\"min_ms\":1.5,\"median_ms\":2.0,\"p90_ms\":2.5,\"gflops\":3}\n";
         assertEquals(new Timing(1.5, 2.0, 2.5), Timing.parse(out));
+        assertEquals(new Timing(1, 2, 3, 0.25), Timing.parse("{\"min_ms\":1,\"median_ms\":2,\"p90_ms\":3,\"gmac_per_image\":0.25}"));
         String two = "{\"min_ms\":9,\"median_ms\":9,\"p90_ms\":9}\n{\"min_ms\":1,\"median_ms\":2,\"p90_ms\":3}";
         assertEquals(new Timing(1, 2, 3), Timing.parse(two), "the last JSON line wins");
     }
@@ -74,7 +75,7 @@ class ComparisonTest {
     void reportPrintsRoundsSummaryAndJson() throws Exception {
         var plan = new CompareOnnxRuntime.Plan("net", List.of("--arch", "net"), java.nio.file.Path.of("/x/net.onnx"), 8, 2, 30, 20, 2.0, 2);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Comparison c = CompareOnnxRuntime.report(plan, (side, round) -> t(side == Side.MIEN ? 30 : 20), true,
+        Comparison c = CompareOnnxRuntime.report(plan, (side, round) -> side == Side.MIEN ? new Timing(27, 30, 36, 3.5) : t(20), true,
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(1.5, c.ratio(), 1e-12);
@@ -86,5 +87,6 @@ class ComparisonTest {
         assertEquals(30, j.get("mien_median_ms").asDouble(), 1e-12);
         assertEquals(2, j.get("ort_medians_ms").size());
         assertEquals(8, j.get("batch").asInt());
+        assertEquals(3.5, j.get("gmac_per_image").asDouble(), 1e-12);
     }
 }
