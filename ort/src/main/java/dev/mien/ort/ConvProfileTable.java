@@ -81,7 +81,8 @@ public final class ConvProfileTable {
 
     /** Whether ONNX Runtime's convolution {@code o} is one of Mien's class {@code m}. */
     static boolean fits(ConvClass m, ConvClass o) {
-        return m.kH() == o.kH() && m.kW() == o.kW() && m.stride() == o.stride() && m.outH() == o.outH() && m.outW() == o.outW()
+        boolean kernel = o.kH() == 0 || m.kH() == o.kH() && m.kW() == o.kW();   // 0: ONNX Runtime's trace did not show it
+        return kernel && m.stride() == o.stride() && m.outH() == o.outH() && m.outW() == o.outW()
                 && m.batch() == o.batch() && m.depthwise() == o.depthwise() && m.transposed() == o.transposed()
                 && channelFits(m.cin(), o.cin()) && channelFits(m.cout(), o.cout());
     }

@@ -76,12 +76,16 @@ public final class OrtTrace {
     public static ConvClass convClass(NodeTime n) {
         boolean transposed = n.op().equals("ConvTranspose");
         if (!(transposed || n.op().equals("Conv") || n.op().equals("FusedConv"))) return null;
-        if (n.inputShapes().size() < 2 || n.inputShapes().get(0).length != 4 || n.inputShapes().get(1).length != 4 || n.outputShape().length != 4)
-            return null;
-        long[] x = n.inputShapes().get(0), w = n.inputShapes().get(1), y = n.outputShape();
+        if (n.inputShapes().isEmpty() || n.inputShapes().get(0).length != 4 || n.outputShape().length != 4) return null;
+        long[] x = n.inputShapes().get(0), y = n.outputShape();
+        // ConvTranspose's weight is prepacked at session start: the trace then lists only the bias,
+        // and the kernel is unknown (0 here; the join then ignores it).
+        long[] w = n.inputShapes().size() > 1 && n.inputShapes().get(1).length == 4 ? n.inputShapes().get(1) : null;
+        if (w == null && !transposed) return null;
         int inH = (int) x[2], inW = (int) x[3], outH = (int) y[2], outW = (int) y[3];
         int stride = transposed ? Math.max(1, Math.round((float) outH / inH)) : Math.max(1, Math.round((float) inH / outH));
         boolean depthwise = !transposed && w[1] == 1 && x[1] > 1 && y[1] == x[1];
-        return new ConvClass((int) w[2], (int) w[3], stride, 1, inH, inW, outH, outW, (int) x[1], (int) y[1], depthwise, transposed, (int) x[0]);
+        int kH = w == null ? 0 : (int) w[2], kW = w == null ? 0 : (int) w[3];
+        return new ConvClass(kH, kW, stride, 1, inH, inW, outH, outW, (int) x[1], (int) y[1], depthwise, transposed, (int) x[0]);
     }
 }

@@ -56,6 +56,13 @@ class ConvProfileTest {
         assertEquals(new ConvClass(2, 2, 2, 1, 8, 8, 16, 16, 4, 4, false, true, 1), OrtTrace.convClass(t));
         assertEquals(8L * 8 * 4 * 4 * 2 * 2, OrtTrace.convClass(t).macs());
         assertEquals(2L * 56 * 56 * 64 * 9, OrtTrace.convClass(dw).macs());
+        var packed = new OrtTrace.NodeTime("p", "ConvTranspose", List.of(new long[]{1, 4, 8, 8}, new long[]{4}), new long[]{1, 4, 16, 16}, 1);
+        ConvClass unknownKernel = OrtTrace.convClass(packed);
+        assertEquals(0, unknownKernel.kH(), "a prepacked ConvTranspose weight is not in the trace");
+        assertTrue(ConvProfileTable.fits(new ConvClass(3, 3, 2, 1, 8, 8, 16, 16, 4, 4, false, true, 1), unknownKernel));
+        assertFalse(ConvProfileTable.fits(new ConvClass(3, 3, 2, 1, 8, 8, 16, 16, 4, 4, false, false, 1), unknownKernel));
+        var noWeight = new OrtTrace.NodeTime("c", "Conv", List.of(new long[]{1, 4, 8, 8}), new long[]{1, 4, 8, 8}, 1);
+        assertNull(OrtTrace.convClass(noWeight));
     }
 
     static MienConvTimes.StepTime step(ConvClass c, double ms) { return new MienConvTimes.StepTime("m", c, c.macs(), ms); }
