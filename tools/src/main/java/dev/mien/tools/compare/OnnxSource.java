@@ -1,6 +1,15 @@
 package dev.mien.tools.compare;
 
+import dev.mien.engine.ir.Graph;
+import dev.mien.formats.LoadOptions;
+import dev.mien.formats.ModelLoader;
+import dev.mien.formats.RandomModels;
+import dev.mien.formats.onnx.OnnxExporter;
 import dev.mien.tools.cli.CliException;
+import dev.mien.tools.cli.Problems;
+
+import java.io.IOException;
+import java.nio.file.Files;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -27,9 +36,36 @@ interface OnnxSource {
         }
     }
 
-    /** Mien's ONNX exporter. */
+    /**
+     * Mien's ONNX exporter, on the graph Mien imports from the model file, or on the seeded
+     * random-weight graph of the architecture (the one {@code mien bench --arch A --seed S} runs).
+     * The file is temporary; the batch axis is symbolic, so every batch size runs.
+     */
     OnnxSource EXPORTER = (model, arch, seed, temporaries) -> {
-        throw new CliException("--compare onnxruntime needs an ONNX file with the same weights: this build has no ONNX exporter yet; "
-                + "pass --onnx FILE");
+        Graph g;
+        if (model != null) {
+            try {
+                g = ModelLoader.load(model, LoadOptions.DEFAULT).graph();
+            } catch (IOException e) {
+                throw new CliException(Problems.describe(e), 1, e);
+            }
+        } else {
+            try {
+                g = RandomModels.graph(arch, seed);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--arch " + arch + ": " + e.getMessage());
+            }
+        }
+        String what = model != null ? model.toString() : "--arch " + arch;
+        try {
+            Path f = Files.createTempFile("mien-compare-", ".onnx");
+            temporaries.add(f);
+            OnnxExporter.write(f, g);
+            return f;
+        } catch (IOException e) {
+            throw new CliException("cannot write the ONNX export of " + what + " for ONNX Runtime: " + e.getMessage(), 1, e);
+        } catch (RuntimeException e) {
+            throw new CliException(what + ": cannot export it to ONNX for ONNX Runtime: " + e.getMessage(), 1, e);
+        }
     };
 }

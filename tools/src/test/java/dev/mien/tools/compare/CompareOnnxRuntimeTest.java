@@ -85,6 +85,22 @@ class CompareOnnxRuntimeTest {
     }
 
     @Test
+    void theExporterWritesATemporaryOnnxFileOfTheSeededArchitecture() throws Exception {
+        List<Path> temps = new ArrayList<>();
+        Path f = OnnxSource.EXPORTER.export(null, "lanmsff", 3, temps);
+        try {
+            assertEquals(List.of(f), temps);
+            assertTrue(OnnxSource.isOnnx(f), "recognised by content");
+            assertArrayEquals(dev.mien.formats.onnx.OnnxExporter.export(dev.mien.formats.RandomModels.graph("lanmsff", 3)), Files.readAllBytes(f),
+                    "the same seed gives the same weights Mien's --arch builds");
+        } finally {
+            Files.deleteIfExists(f);
+        }
+        var e = assertThrows(CliException.class, () -> OnnxSource.EXPORTER.export(null, "resnet", 1, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("--arch resnet: "), e.getMessage());
+    }
+
+    @Test
     void badOptionsAreOneLine(@TempDir Path dir) throws Exception {
         Path m = Files.writeString(dir.resolve("net.onnx"), "x");
         FakeExporter ex = new FakeExporter(m);
