@@ -30,7 +30,11 @@ public final class Main {
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
               convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.onnx: ONNX; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
-                       [--iterations I] [--warmup W] [--json]
+                       [--iterations I] [--warmup W] [--json] [--profile]
+                       [--compare onnxruntime [--rounds R] [--onnx FILE]]
+                       --compare: Mien and ONNX Runtime on the same weights, alternating
+                       processes (needs the optional ort module; ./mien builds it);
+                       with --profile: both runtimes' time per convolution class
               help                       this text
 
             common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)
