@@ -607,7 +607,8 @@ public final class OnnxImporter {
         Val x = required(n, 0);
         int r = x.rank();
         int axis = n.axis(n.i("axis", opset < 13 ? 1 : -1), r);
-        if (axis != r - 1) throw n.error("softmax over axis " + axis + " of rank " + r + " (only the last axis) is not supported");
+        // Before opset 13 Softmax flattens to 2-D at the axis: the same as one axis only when it is the last.
+        if (opset < 13 && axis != r - 1) throw n.error("softmax over axis " + axis + " of rank " + r + " before opset 13 (only the last axis) is not supported");
         if (x.attn != null && !x.attn.softmax()) {
             Val v = new Val(x.shape, null, null, null);
             v.attn = new Attn(x.attn.q(), x.attn.k(), x.attn.scale(), true);
@@ -615,8 +616,14 @@ public final class OnnxImporter {
             return;
         }
         if (x.isConst()) throw n.error("softmax of a constant");
-        // Physically last must be logically last.
-        int[] perm = x.perm[r - 1] == r - 1 ? x.perm : Shapes.identity(r);
+        // The engine's softmax runs over its last axis: the softmax axis must live there.
+        int[] perm = x.perm;
+        if (perm[r - 1] != axis) {
+            if (axis == 0) throw n.error("softmax over the batch axis is not supported");
+            perm = new int[r];
+            for (int i = 0, k = 0; i < r; i++) if (i != axis) perm[k++] = i;
+            perm[r - 1] = axis;
+        }
         emitValue(out, Op.SOFTMAX, List.of(materialize(x, perm, n.label())), new Attrs().set("axis", -1), Map.of(), perm);
     }
 
