@@ -380,7 +380,18 @@ public final class OnnxImporter {
     private Val activation(OnnxNodeView n, int k) throws OnnxFormatException {
         Val v = required(n, k);
         if (v.isConst()) throw n.error("input " + k + " is a constant where a computed tensor is expected");
-        return v;
+        return concrete(n, v);
+    }
+
+    /** {@code v} as a value held in the engine: a pending Expand is carried out; other pending forms are refused. */
+    private Val concrete(OnnxNodeView n, Val v) throws OnnxFormatException {
+        if (v.isConst() || v.name != null && v.perm != null && v.attn == null) return v;
+        if (v.expandOf != null && v.expandOf.name != null) {
+            int[] perm = v.expandOf.perm;
+            return new Val(v.shape, null, materializeExpand(v, perm, n.label()), perm);
+        }
+        throw n.error(v.attn != null ? "a MatMul of two computed tensors is supported only as dot-product attention, softmax(q k^T) v"
+                : "reads a value with its batch axis moved (a Transpose of axis 0), which only dot-product attention accepts");
     }
 
     private void define(OnnxNodeView n, int k, Val v) throws OnnxFormatException {
@@ -391,6 +402,7 @@ public final class OnnxImporter {
     }
 
     private void convert(OnnxNodeView n) throws OnnxFormatException {
+        if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) throw n.error("has no output");
         for (String o : n.outputs())
             if (!o.isEmpty() && values.containsKey(o)) throw n.error("output '" + Printable.clip(o) + "' is defined twice");
         if (n.op().equals("Constant")) { define(n, 0, Val.constant(constantNode(n))); return; }
@@ -616,6 +628,7 @@ public final class OnnxImporter {
             return;
         }
         if (x.isConst()) throw n.error("softmax of a constant");
+        x = concrete(n, x);
         // The engine's softmax runs over its last axis: the softmax axis must live there.
         int[] perm = x.perm;
         if (perm[r - 1] != axis) {
@@ -934,6 +947,7 @@ public final class OnnxImporter {
             }
             throw n.error("a MatMul of two computed tensors is supported only as dot-product attention, softmax(q k^T) v");
         }
+        a = concrete(n, a);
         ConstTensor w = b.c;
         if (w.rank() != 2) throw n.error("a weight of rank " + w.rank() + " (only 2) is not supported");
         if (a.rank() < 2) throw n.error("a 1-D left operand is not supported");
