@@ -35,9 +35,13 @@ public final class Main {
                        predict exits 1 when any image could not be read
               inspect  M [--backend B]   format, architecture, inputs/outputs, parameters, MACs
                                          (with --backend: how each step runs there, device or host)
-              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.onnx: ONNX; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
-                       [--iterations I] [--warmup W] [--json]
+                       [--iterations I] [--warmup W] [--json] [--profile]
+                       [--compare onnxruntime [--rounds R] [--onnx FILE]]
+                       --compare: Mien and ONNX Runtime on the same weights, alternating
+                       processes (needs the optional ort module; ./mien builds it);
+                       with --profile: both runtimes' time per convolution class
               help                       this text
 
             M is a file, a model directory (unzipped Keras archive, TF.js model.json + shards) or a
