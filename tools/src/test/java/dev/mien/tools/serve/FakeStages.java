@@ -27,6 +27,8 @@ final class FakeStages implements FaceStages<FakeStages.Detected, List<float[]>>
     final AtomicInteger detecting = new AtomicInteger();
     volatile CountDownLatch hold;
     volatile boolean closed;
+    /** Work each detect stands for (the load test needs a server with a finite capacity). */
+    volatile long detectMillis;
 
     @Override
     public Detected detect(RgbImage image) {
@@ -34,6 +36,7 @@ final class FakeStages implements FaceStages<FakeStages.Detected, List<float[]>>
         try {
             CountDownLatch h = hold;
             if (h != null && !h.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("held too long");
+            if (detectMillis > 0) Thread.sleep(detectMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
