@@ -30,6 +30,12 @@ public interface FaceStages<D, R> extends AutoCloseable {
     /** One image's result as {@code mien predict --json} writes it. */
     ObjectNode json(String imageName, RgbImage image, D detected, R expressions, ObjectMapper mapper);
 
+    /**
+     * The photo with its faces drawn on it, as PNG ({@code POST /v1/faces?annotate=png}); null
+     * when this model cannot draw.
+     */
+    default byte[] annotatedPng(RgbImage image, D detected, R expressions) { return null; }
+
     /** What {@code GET /v1/models} says about this model (beyond its name). */
     ObjectNode describe(ObjectMapper mapper);
 

@@ -6,6 +6,7 @@ import dev.mien.engine.image.RgbImage;
 import dev.mien.faces.DetectedFace;
 import dev.mien.faces.Expressions;
 import dev.mien.faces.FaceAnalysis;
+import dev.mien.faces.FaceAnnotator;
 import dev.mien.faces.FaceCrops;
 import dev.mien.faces.FacePipeline;
 import dev.mien.tools.faces.FacesJson;
@@ -42,6 +43,17 @@ public final class PipelineStages implements FaceStages<FaceCrops, List<Expressi
     @Override
     public ObjectNode json(String imageName, RgbImage image, FaceCrops detected, List<Expressions> expressions, ObjectMapper mapper) {
         return FacesJson.toJson(imageName, FaceAnalysis.of(image.width(), image.height(), detected.faces(), expressions));
+    }
+
+    @Override
+    public byte[] annotatedPng(RgbImage image, FaceCrops detected, List<Expressions> expressions) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            FaceAnnotator.writePng(image, FaceAnalysis.of(image.width(), image.height(), detected.faces(), expressions), out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     @Override

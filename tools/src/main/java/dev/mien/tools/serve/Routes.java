@@ -23,6 +23,7 @@ import java.util.function.BooleanSupplier;
  * <pre>
  * GET  /             the page: drop a photo, see the faces
  * POST /v1/faces     image bytes in (?model=NAME, ?name=FILE), predict --json's object out
+ *                    (?annotate=png: the photo with the faces drawn, as PNG)
  * GET  /v1/models    the models loaded, the default first
  * GET  /healthz      200 while serving, 503 while draining
  * GET  /metrics      Prometheus text
@@ -126,6 +127,10 @@ final class Routes implements HttpHandler {
         if (model == null)
             throw new HttpError(404, "unknown_model", "no model named '" + Printable.clip(modelName, 60) + "' is loaded (GET /v1/models lists them)");
         String imageName = Printable.clip(query.getOrDefault("name", "upload"), 120);
+        String format = query.getOrDefault("annotate", "");
+        if (!format.isEmpty() && !format.equals("png"))
+            throw new HttpError(400, "bad_request", "annotate=" + Printable.clip(format, 20) + " is not supported; use annotate=png");
+        boolean annotate = !format.isEmpty();
         // Cheap refusals first, before a byte of the body is read.
         long declared = BoundedBody.declaredLength(ex.getRequestHeaders().getFirst("Content-Length"), config.maxBodyBytes());
         if (closing.getAsBoolean()) throw new HttpError(503, "shutting_down", "the server is shutting down");
@@ -135,8 +140,8 @@ final class Routes implements HttpHandler {
             // Not closed here: closing drains the rest of a refused body, which a client that stopped
             // sending would never end. The exchange's close after the answer handles it.
             byte[] body = BoundedBody.read(ex.getRequestBody(), declared, config.maxBodyBytes());
-            ObjectNode result = model.analyze(imageName, () -> ImageDecoder.decode(body, config.maxPixels()), admission, json);
-            return send(ex, 200, "application/json", json.writeValueAsBytes(result));
+            ServedModel.Answer answer = model.analyze(imageName, () -> ImageDecoder.decode(body, config.maxPixels()), admission, json, annotate);
+            return send(ex, 200, answer.contentType(), answer.body());
         } finally {
             admission.leave();
         }

@@ -34,12 +34,16 @@ final class ServedModel<D, R> implements AutoCloseable {
 
     int queued() { return batcher.queued(); }
 
+    /** A response body and its type. */
+    record Answer(String contentType, byte[] body) {}
+
     /**
      * Decodes and detects under one of the admission's workers, then waits for the batched
      * expression model without holding the worker (so the next request can detect meanwhile).
+     * The answer is predict's JSON, or with {@code annotate} the annotated photo as PNG.
      */
-    ObjectNode analyze(String imageName, Admission.Step<RgbImage, HttpError> decode, Admission admission, ObjectMapper mapper)
-            throws HttpError, InterruptedException {
+    Answer analyze(String imageName, Admission.Step<RgbImage, HttpError> decode, Admission admission, ObjectMapper mapper, boolean annotate)
+            throws HttpError, InterruptedException, java.io.IOException {
         record Detected<D>(RgbImage image, D faces) {}
         Detected<D> d = admission.work(() -> {
             RgbImage img = decode.run();
@@ -47,7 +51,12 @@ final class ServedModel<D, R> implements AutoCloseable {
         });
         // An image without faces has nothing to batch.
         R expressions = stages.faces(d.faces) == 0 ? stages.classify(List.of(d.faces)).getFirst() : batcher.call(d.faces);
-        return stages.json(imageName, d.image, d.faces, expressions, mapper);
+        if (annotate) {
+            byte[] png = stages.annotatedPng(d.image, d.faces, expressions);
+            if (png == null) throw new HttpError(400, "bad_request", "model '" + name + "' cannot draw an annotated image; leave out annotate=png");
+            return new Answer("image/png", png);
+        }
+        return new Answer("application/json", mapper.writeValueAsBytes(stages.json(imageName, d.image, d.faces, expressions, mapper)));
     }
 
     @Override

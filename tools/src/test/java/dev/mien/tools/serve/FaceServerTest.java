@@ -62,6 +62,22 @@ class FaceServerTest {
     }
 
     @Test
+    void annotatePngAnswersThePhotoWithItsFacesDrawn() throws Exception {
+        try (FaceServer s = start(ServeConfig.loopback(), new FakeStages())) {
+            var r = HTTP.send(java.net.http.HttpRequest.newBuilder(s.uri().resolve("/v1/faces?annotate=png"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(TestImages.bands(64, 48, 1, 2))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode());
+            assertEquals("image/png", r.headers().firstValue("content-type").orElse(""));
+            var img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(r.body()));
+            assertEquals(64, img.getWidth());
+            assertEquals(48, img.getHeight());
+            assertEquals(0xffffff, img.getRGB(10, 12) & 0xffffff, "band 2's box starts at row 12");
+            assertError(400, post(s, "/v1/faces?annotate=jpeg", TestImages.bands(8, 8, 1)), "annotate=png");
+        }
+    }
+
+    @Test
     void modelsHealthAndPage() throws Exception {
         try (FaceServer s = FaceServer.start(ServeConfig.loopback(), orderedModels())) {
             JsonNode m = json(get(s, "/v1/models"));

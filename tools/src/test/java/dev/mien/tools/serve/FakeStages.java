@@ -109,6 +109,23 @@ final class FakeStages implements FaceStages<FakeStages.Detected, List<float[]>>
         return r;
     }
 
+    /** The photo with each band's box outlined in white. */
+    @Override
+    public byte[] annotatedPng(RgbImage image, Detected d, List<float[]> expressions) {
+        var img = new java.awt.image.BufferedImage(image.width(), image.height(), java.awt.image.BufferedImage.TYPE_INT_RGB);
+        var g = img.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        for (int[] b : d.boxes) g.drawRect(b[0], b[1], b[2] - 1, b[3] - 1);
+        g.dispose();
+        var out = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(img, "png", out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
     @Override
     public ObjectNode describe(ObjectMapper mapper) {
         ObjectNode n = mapper.createObjectNode().put("detector", "fake-bands");
