@@ -136,7 +136,7 @@ public final class ServeCommand {
                     expression.close();
                     throw e;
                 }
-                models.put(name, new PipelineStages(p, path.toString()));
+                models.put(name, new PipelineStages(p, file));
             }
             return models;
         } catch (RuntimeException e) {
