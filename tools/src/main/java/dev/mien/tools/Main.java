@@ -41,7 +41,11 @@ public final class Main {
                        load a local mien serve at 1x and 2x its capacity: p50/p99, throughput, 503s
               help                       this text
 
-            common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)
+            M is a file, a model directory (unzipped Keras archive, TF.js model.json + shards) or a
+            builtin model: builtin:blazeface, builtin:emotion (shipped in the jar)
+
+            common options: --threads T, --kernels scalar|vector (convert: scalar writes plain, portable
+            weights), --verbose (stack traces on error)
             """;
 
     public static void main(String[] argv) {
