@@ -57,7 +57,11 @@ public final class ServeCommand {
             models.values().forEach(FaceStages::close);
             throw new CliException(e.getMessage(), 1, e);
         }
-        Thread hook = new Thread(server::close, "mien-serve-drain");
+        Thread hook = new Thread(() -> {
+            server.close();
+            out.println("mien serve: drained and stopped");
+            out.flush();
+        }, "mien-serve-drain");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("mien serve: listening on " + server.uri() + " (models: " + String.join(", ", server.modelNames())
                 + "; POST /v1/faces, GET /v1/models /healthz /metrics, page at /); Ctrl-C drains and stops");
