@@ -1,6 +1,7 @@
 package dev.mien.tools.serve;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mien.faces.FacePipeline;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,10 +23,11 @@ import java.util.concurrent.TimeUnit;
  * then the listener, the batchers and the models close.
  *
  * <pre>{@code
- * try (FaceServer server = FaceServer.start(ServeConfig.loopback(), Map.of("default", stages))) {
- *     URI faces = server.uri().resolve("/v1/faces");
- *     ...
+ * try (FaceServer server = FaceServer.start(ServeConfig.defaults(8080))) {   // the built-in pipeline
+ *     server.awaitClosed();
  * }
+ * // Own pipelines, under names clients choose with ?model=NAME:
+ * FaceServer.start(config, Map.of("mine", new PipelineStages(FacePipeline.builder().expressionModel(m).build(), "mine")));
  * }</pre>
  */
 public final class FaceServer implements AutoCloseable {
@@ -64,6 +66,17 @@ public final class FaceServer implements AutoCloseable {
 
     private <D, R> ServedModel<D, R> serve(String name, FaceStages<D, R> s) {
         return new ServedModel<>(name, s, config.maxBatch(), config.batchWait(), metrics::batch);
+    }
+
+    /** Starts serving the built-in pipeline ({@link FacePipeline#openDefault()}) as model "default". */
+    public static FaceServer start(ServeConfig config) throws IOException {
+        FacePipeline pipeline = FacePipeline.openDefault();
+        try {
+            return start(config, Map.of("default", new PipelineStages(pipeline, "builtin")));
+        } catch (IOException | RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
     }
 
     /**
