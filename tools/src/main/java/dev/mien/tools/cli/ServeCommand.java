@@ -26,7 +26,7 @@ import java.util.Set;
  * built-in pipeline is served as "default".
  */
 public final class ServeCommand {
-    static final Set<String> OPTIONS = Common.with(Common.BACKEND_OPTS, "port", "host", "max-body", "max-pixels", "queue", "workers",
+    static final Set<String> OPTIONS = Common.with(Common.BACKEND_OPTS, "port", "host", "max-body", "max-pixels", "queue", "queue-timeout-ms", "workers",
             "max-batch", "batch-wait-ms", "drain-seconds");
 
     public int run(List<String> argv, PrintStream out, PrintStream err) {
@@ -85,6 +85,7 @@ public final class ServeCommand {
                     size(a, "max-pixels", ServeConfig.DEFAULT_MAX_PIXELS),
                     a.intValue("queue", ServeConfig.DEFAULT_QUEUE, 0, 100_000),
                     a.intValue("workers", ServeConfig.DEFAULT_WORKERS, 1, 1024),
+                    Duration.ofMillis(a.intValue("queue-timeout-ms", (int) ServeConfig.DEFAULT_QUEUE_TIMEOUT.toMillis(), 1, 3_600_000)),
                     a.intValue("max-batch", ServeConfig.DEFAULT_MAX_BATCH, 1, 4096),
                     Duration.ofMillis(a.intValue("batch-wait-ms", (int) ServeConfig.DEFAULT_BATCH_WAIT.toMillis(), 0, 10_000)),
                     Duration.ofSeconds(a.intValue("drain-seconds", (int) ServeConfig.DEFAULT_DRAIN.toSeconds(), 0, 3600)), 1);

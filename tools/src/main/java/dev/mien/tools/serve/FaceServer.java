@@ -44,7 +44,7 @@ public final class FaceServer implements AutoCloseable {
     private FaceServer(ServeConfig config, Map<String, ? extends FaceStages<?, ?>> stages) throws IOException {
         if (stages.isEmpty()) throw new IllegalArgumentException("no model to serve");
         this.config = config;
-        this.admission = new Admission(config.workers(), config.queue());
+        this.admission = new Admission(config.workers(), config.queue(), config.queueTimeout());
         this.models = new LinkedHashMap<>();
         this.metrics = new Metrics(admission::inFlight, admission::queueDepth, this::batchQueueDepth);
         for (Map.Entry<String, ? extends FaceStages<?, ?>> e : stages.entrySet())

@@ -196,7 +196,7 @@ class FaceServerTest {
     void aFullQueueSheds503WithRetryAfterAndTheAdmittedStillFinish() throws Exception {
         FakeStages stages = new FakeStages();
         stages.hold = new CountDownLatch(1);
-        try (FaceServer s = start(ServeConfig.loopback().withWorkers(1).withQueue(1), stages);
+        try (FaceServer s = start(ServeConfig.loopback().withWorkers(1).withQueue(1).withQueueTimeout(Duration.ofMinutes(10)), stages);
              var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             byte[] png = TestImages.bands(32, 32, 5, 3);
             Future<HttpResponse<String>> a = pool.submit(() -> post(s, "/v1/faces", png));
@@ -213,6 +213,37 @@ class FaceServerTest {
             assertEquals(a.get().body(), b.get().body());
             assertTrue(s.metricsText().contains("mien_errors_total{cause=\"queue_full\"} 1"));
         }
+    }
+
+    @Test
+    void aRequestWaitingLongerThanTheQueueTimeoutGets503() throws Exception {
+        FakeStages stages = new FakeStages();
+        stages.hold = new CountDownLatch(1);
+        try (FaceServer s = start(ServeConfig.loopback().withWorkers(1).withQueueTimeout(Duration.ofMillis(50)), stages);
+             var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            byte[] png = TestImages.bands(32, 32, 5, 3);
+            Future<HttpResponse<String>> a = pool.submit(() -> post(s, "/v1/faces", png));
+            await("the first request holds the only worker", () -> stages.detecting.get() == 1);
+            HttpResponse<String> b = post(s, "/v1/faces", png);
+            assertError(503, b, "no worker free for 50 ms");
+            assertEquals("1", b.headers().firstValue("retry-after").orElse(""));
+            stages.hold.countDown();
+            assertEquals(200, a.get().statusCode());
+            assertTrue(s.metricsText().contains("mien_errors_total{cause=\"queue_timeout\"} 1"));
+        }
+    }
+
+    @Test
+    void configRefusesNonsense() {
+        ServeConfig c = ServeConfig.loopback();
+        assertThrows(IllegalArgumentException.class, () -> c.withMaxBody(0));
+        assertThrows(IllegalArgumentException.class, () -> c.withWorkers(0));
+        assertThrows(IllegalArgumentException.class, () -> c.withQueue(-1));
+        assertThrows(IllegalArgumentException.class, () -> c.withQueueTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> c.withMaxBatch(0));
+        assertThrows(IllegalArgumentException.class, () -> c.withBatchWait(Duration.ofMillis(-1)));
+        assertEquals(16L << 20, ServeConfig.defaults(8080).maxBodyBytes());
+        assertEquals(8080, ServeConfig.defaults(8080).bind().getPort());
     }
 
     @Test
@@ -256,7 +287,7 @@ class FaceServerTest {
     void closeDrainsTheRequestsInFlightAndRefusesNewOnes() throws Exception {
         FakeStages stages = new FakeStages();
         stages.hold = new CountDownLatch(1);
-        FaceServer s = start(ServeConfig.loopback().withWorkers(1), stages);
+        FaceServer s = start(ServeConfig.loopback().withWorkers(1).withQueueTimeout(Duration.ofMinutes(10)), stages);
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             byte[] png = TestImages.bands(32, 32, 8, 4);
             Future<HttpResponse<String>> inFlight = pool.submit(() -> post(s, "/v1/faces", png));
