@@ -73,7 +73,7 @@ public final class FacePipeline implements AutoCloseable {
         this.decoder = new BlazeFaceDecoder(dc.height());
         this.detectorInput = dc.input();
         this.detectorNchw = dc.layout() == NetworkCard.Layout.NCHW;
-        NetworkCard ec = expression.card();
+        NetworkCard ec = b.expressionCard != null ? b.expressionCard : expression.card();
         this.expressionCard = ec;
         this.sampleShape = ec.sampleShape();
         if (ec.height() < 1 || ec.width() < 1 || (ec.channels() != 1 && ec.channels() != 3))
@@ -249,6 +249,7 @@ public final class FacePipeline implements AutoCloseable {
     /** Options of a pipeline; every one has Human's default. */
     public static final class Builder {
         private Model detector, expression;
+        private NetworkCard expressionCard;
         private CropPreprocessing cropPreprocessing;
         private boolean letterbox, closeModels;
         private int minFaceSize, maxFaces = 100;
@@ -266,7 +267,14 @@ public final class FacePipeline implements AutoCloseable {
          * architecture {@value FacePipeline#HUMAN_EMOTION_ARCHITECTURE}, as {@code builtin:emotion})
          * gets {@link CropPreprocessing#HUMAN}.
          */
-        public Builder expressionModel(Model model) { this.expression = model; return this; }
+        public Builder expressionModel(Model model) { this.expression = model; this.expressionCard = null; return this; }
+
+        /**
+         * The expression classifier read through {@code card} instead of its own (another
+         * preprocessing, other labels: what {@code mien predict --preprocess / --classes} override).
+         * The card must describe the model's real input and output.
+         */
+        public Builder expressionModel(Model model, NetworkCard card) { this.expression = model; this.expressionCard = card; return this; }
 
         /** How crops become the expression model's input. */
         public Builder cropPreprocessing(CropPreprocessing p) { this.cropPreprocessing = p; return this; }
