@@ -66,4 +66,26 @@ class BrowserPageTest {
             assertTrue(browser.eval("document.getElementById('status').textContent").asText().startsWith("Error 400"));
         }
     }
+
+    @Test
+    void theBuiltInPipelineFindsTheFacesOfTheGroupPhoto() throws Exception {
+        Path chromium = DevTools.findBrowser();
+        Assumptions.assumeTrue(chromium != null, "no Chromium on this machine (apt-get install chromium, or -Dmien.chromium=PATH): the page test is skipped");
+        Path samples = PipelineServerTest.samples();
+        Assumptions.assumeTrue(samples != null && Files.isRegularFile(samples.resolve("group.png")), "no samples/group.png");
+        Path photo = samples.resolve("group.png");
+        try (FaceServer server = FaceServer.start(ServeConfig.loopback());
+             DevTools browser = new DevTools(chromium)) {
+            JsonNode expected = ServerClient.json(ServerClient.post(server, "/v1/faces?name=group.png", Files.readAllBytes(photo)));
+            int n = expected.get("faces").size();
+            assertTrue(n >= 1, "the group photo shows faces: " + expected);
+            browser.navigate(server.uri());
+            browser.waitFor("document.readyState === 'complete' && document.getElementById('model').options.length > 0", Duration.ofSeconds(60));
+            browser.setFiles("#file", photo);
+            assertEquals(String.valueOf(n), browser.waitFor("document.getElementById('status').dataset.faces", Duration.ofSeconds(120)).asText());
+            assertEquals(n, browser.eval("document.querySelectorAll('#faces li').length").asInt());
+            String first = browser.eval("document.querySelector('#faces li').dataset.expression").asText();
+            assertTrue(List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral").contains(first), first);
+        }
+    }
 }
