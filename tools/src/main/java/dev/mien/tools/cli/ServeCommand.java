@@ -126,6 +126,7 @@ public final class ServeCommand {
                 String name = eq > 0 ? spec.substring(0, eq) : null;
                 String file = eq > 0 ? spec.substring(eq + 1) : spec;
                 Path path = Args.existingModel("--model", file);
+                if (name == null && BuiltinModelFiles.isBuiltin(file)) name = file.substring(file.indexOf(':') + 1);
                 if (name == null) {
                     String f = path.getFileName().toString();
                     name = f.contains(".") ? f.substring(0, f.lastIndexOf('.')) : f;

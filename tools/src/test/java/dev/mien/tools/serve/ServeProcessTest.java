@@ -51,4 +51,41 @@ class ServeProcessTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void namedModelsAreChosenPerRequest() throws Exception {
+        Path log = dir.resolve("serve2.log");
+        Process p = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "dev.mien.tools.Main", "serve", "--port", "0", "--threads", "1", "--model", "builtin:emotion", "--model", "second=builtin:emotion"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            URI base = awaitListening(p, log);
+            var models = ServerClient.JSON.readTree(ServerClient.HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("emotion", models.get("default").asText());
+            assertEquals("second", models.get("models").get(1).get("name").asText());
+            assertEquals("builtin:emotion", models.get("models").get(1).get("source").asText());
+            byte[] png = TestImages.bands(64, 64, 1);
+            HttpResponse<String> r = ServerClient.HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/faces?model=second"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(64, ServerClient.JSON.readTree(r.body()).get("width").asInt());
+        } finally {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    static URI awaitListening(Process p, Path log) throws Exception {
+        Pattern at = Pattern.compile("listening on (http://\\S+/)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            Matcher m = at.matcher(Files.readString(log));
+            if (m.find()) return URI.create(m.group(1));
+            if (!p.isAlive() || System.nanoTime() > deadline) fail("mien serve never listened: " + Files.readString(log));
+            Thread.sleep(20);
+        }
+    }
 }
