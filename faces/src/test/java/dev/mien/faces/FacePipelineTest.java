@@ -201,6 +201,24 @@ class FacePipelineTest {
         }
     }
 
+    @Test void tinyAndThinImagesWork() throws Exception {
+        try (Model det = SyntheticModels.detector(twoFaces());
+             Model expr = SyntheticModels.expression(64, 64, 1, W, B, LABELS, "");
+             FacePipeline p = FacePipeline.builder().detector(det).expressionModel(expr).cropPreprocessing(CropPreprocessing.HUMAN).build();
+             FacePipeline boxed = FacePipeline.builder().detector(det).expressionModel(expr).cropPreprocessing(CropPreprocessing.HUMAN).letterbox(true).build()) {
+            for (RgbImage img : List.of(randomImage(1, 1, 1), randomImage(3000, 1, 2), randomImage(1, 700, 3))) {
+                for (FacePipeline q : List.of(p, boxed)) {
+                    FaceAnalysis a = q.analyze(img);
+                    for (Face f : a.faces()) {
+                        Box b = f.box();
+                        assertTrue(b.x() >= 0 && b.y() >= 0 && b.right() <= img.width() && b.bottom() <= img.height(), b + " inside " + img.width() + "x" + img.height());
+                        for (float v : f.expressions().toArray()) assertTrue(v >= 0 && v <= 1);
+                    }
+                }
+            }
+        }
+    }
+
     @Test void nonFiniteDetectorOutputFailsLoudly() throws Exception {
         float[] raw = twoFaces();
         raw[100 * 17 + 3] = Float.NaN;

@@ -187,8 +187,8 @@ final class TfjsGraphBuilder {
             case "Const" -> { /* read where used: weights, attributes or graph constants */ }
             case "NoOp" -> { }
             case "Identity" -> emit(n.name(), Op.IDENTITY, List.of(value(in, 0)), new Attrs(), null);
-            case "Conv2D" -> conv(n, in.get(0), filter(n, in, 1), null, "none", null, false);
-            case "DepthwiseConv2dNative" -> conv(n, in.get(0), filter(n, in, 1), null, "none", null, true);
+            case "Conv2D" -> conv(n, in.get(0), floatConst(in, 1), null, "none", null, false);
+            case "DepthwiseConv2dNative" -> conv(n, in.get(0), floatConst(in, 1), null, "none", null, true);
             case "_FusedConv2D", "FusedDepthwiseConv2dNative" -> fusedConv(n, in);
             case "MaxPool", "AvgPool" -> pool(n, in);
             case "Add", "AddV2", "AddN", "BiasAdd" -> binary(n, in, Op.ADD);
@@ -199,10 +199,8 @@ final class TfjsGraphBuilder {
             case "Minimum" -> binary(n, in, Op.MIN);
             case "Relu", "Relu6", "Sigmoid", "Tanh", "Elu" ->
                     emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", activation(n.op())).set("alpha", 1f), null);
-            case "LeakyRelu" -> {
-                Float a = n.floatAttr("alpha");
-                emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", "leaky_relu").set("alpha", a == null ? 0.2f : a), null);
-            }
+            case "LeakyRelu" ->
+                    emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", "leaky_relu").set("alpha", leakyAlpha(n, "alpha")), null);
             case "Prelu" -> emit(n.name(), Op.PRELU, List.of(value(in, 0)), new Attrs(), Map.of("alpha", floatConst(in, 1)));
             case "Mean", "Sum", "Max", "Min" -> reduce(n, in);
             case "Softmax" -> emit(n.name(), Op.SOFTMAX, List.of(value(in, 0)), new Attrs().set("axis", -1), null);
@@ -238,8 +236,8 @@ final class TfjsGraphBuilder {
         if (args != (prelu ? 2 : 1) || in.size() != 2 + args)
             throw new IllegalArgumentException("num_args " + args + " with " + in.size() + " inputs does not fit fused_ops " + fused);
         String act = fused.size() == 2 && !prelu ? activation(fused.get(1)) : "none";
-        Float leaky = fused.size() == 2 && fused.get(1).equals("LeakyRelu") ? n.floatAttr("leakyrelu_alpha") : null;
-        conv(n, in.get(0), filter(n, in, 1), floatConst(in, 2), act, leaky, n.op().equals("FusedDepthwiseConv2dNative"));
+        Float leaky = fused.size() == 2 && fused.get(1).equals("LeakyRelu") ? leakyAlpha(n, "leakyrelu_alpha") : null;
+        conv(n, in.get(0), floatConst(in, 1), floatConst(in, 2), act, leaky, n.op().equals("FusedDepthwiseConv2dNative"));
         if (prelu) preluAfter(n.name(), floatConst(in, 3));
     }
 
@@ -345,15 +343,14 @@ final class TfjsGraphBuilder {
     }
 
     /**
-     * TF's target shape includes the batch: a leading -1, or the graph's batch of 1 (what the
-     * converter writes for batch-1 graphs), is taken as the batch axis.
+     * TF's target shape includes the batch: a leading -1, or the 1 the converter writes for a
+     * batch-1 graph, is taken as the batch axis, so each image is reshaped on its own at any batch.
      */
     private void reshape(TfjsManifest.TfNode n, List<String> in) {
         String x = value(in, 0);
         int[] t = intConst(in, 1);
         if (t.length == 0 || (t[0] != -1 && t[0] != 1))
             throw new IllegalArgumentException("target shape " + Arrays.toString(t) + " does not keep the batch axis first (-1 or 1)");
-        if (t[0] == 1) for (int i = 1; i < t.length; i++) if (t[i] == -1 && shapeOf(x)[0] != 1) throw new IllegalArgumentException("ambiguous batch");
         emit(n.name(), Op.RESHAPE, List.of(x), new Attrs().set("shape", Arrays.copyOfRange(t, 1, t.length)), null);
     }
 
@@ -402,7 +399,7 @@ final class TfjsGraphBuilder {
             if (b.size() != w.dim(1)) throw new IllegalArgumentException("bias has " + b.size() + " values for " + w.dim(1) + " outputs");
             p.put("bias", b.reshape(b.size()));
             if (fused.size() == 2 && !prelu) a.set("activation", activation(fused.get(1)));
-            if (fused.size() == 2 && fused.get(1).equals("LeakyRelu")) { Float al = n.floatAttr("leakyrelu_alpha"); a.set("alpha", al == null ? 0.2f : al); }
+            if (fused.size() == 2 && fused.get(1).equals("LeakyRelu")) a.set("alpha", leakyAlpha(n, "leakyrelu_alpha"));
         }
         emit(n.name(), Op.DENSE, List.of(x), a, p);
         if (prelu) preluAfter(n.name(), floatConst(in, 3));
@@ -421,6 +418,12 @@ final class TfjsGraphBuilder {
             case "LeakyRelu" -> "leaky_relu";
             default -> null;
         };
+    }
+
+    /** TF's leaky-ReLU slope (0.2 when the node omits it; Mien's own default is Keras' 0.3). */
+    private static float leakyAlpha(TfjsManifest.TfNode n, String key) {
+        Float a = n.floatAttr(key);
+        return a == null ? 0.2f : a;
     }
 
     /** TF padding: VALID, SAME (total = max((ceil(in/s)-1)*s + (k-1)*d+1 - in, 0), the odd pixel after) or EXPLICIT. */
@@ -485,8 +488,6 @@ final class TfjsGraphBuilder {
         if (v.isInt()) throw new IllegalArgumentException("input " + i + " is an int32 constant, expected float32");
         return new Tensor(toInts(v.shape()), v.floats());
     }
-
-    private Tensor filter(TfjsManifest.TfNode n, List<String> in, int i) { return floatConst(in, i); }
 
     private int[] intConst(List<String> in, int i) {
         TfjsWeights.Value v = constValue(in, i);

@@ -39,7 +39,8 @@ final class TfjsWeights {
             }
             if (expected > Integer.MAX_VALUE - 16L) throw new IOException(m.source() + ": a weight group of " + expected + " bytes is too large");
             if (g.paths().isEmpty() && expected > 0) throw new IOException(m.source() + ": a weight group with tensors but no shard paths");
-            ByteArrayOutputStream all = new ByteArrayOutputStream((int) expected);
+            // Grows with the bytes the shards really hold, never with what the manifest claims.
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (String p : g.paths()) {
                 ModelSource shard;
                 try {
