@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.mien.engine.io.Printable;
+import dev.mien.tools.cli.Problems;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,7 +32,7 @@ import java.util.function.BooleanSupplier;
  */
 final class Routes implements HttpHandler {
     /** The routes, for the metrics (an unknown path is counted as "other", never by its text). */
-    private static final Set<String> ROUTES = Set.of("/", "/v1/faces", "/v1/models", "/healthz", "/metrics");
+    private static final Set<String> ROUTES = Set.of("/", "/index.html", "/v1/faces", "/v1/models", "/healthz", "/metrics");
 
     private final ServeConfig config;
     private final Map<String, ServedModel<?, ?>> models;
@@ -70,7 +71,7 @@ final class Routes implements HttpHandler {
             metrics.error("client_io");
             status = 499;
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
-            status = error(ex, new HttpError(500, "internal", "internal error: " + Printable.clip(String.valueOf(e.getMessage()), 200)));
+            status = error(ex, new HttpError(500, "internal", "internal error: " + Printable.clip(Problems.describe(e), 200)));
         } finally {
             ex.close();
         }
@@ -137,6 +138,9 @@ final class Routes implements HttpHandler {
         if (!admission.tryEnter())
             throw new HttpError(503, "queue_full", "the server is busy (" + admission.inFlight() + " requests in flight); retry later");
         try {
+            // Again once admitted: close() sets the flag before it waits for the admitted to finish, so
+            // a request admitted after that wait began is refused here instead of meeting closed models.
+            if (closing.getAsBoolean()) throw new HttpError(503, "shutting_down", "the server is shutting down");
             // Not closed here: closing drains the rest of a refused body, which a client that stopped
             // sending would never end. The exchange's close after the answer handles it.
             byte[] body = BoundedBody.read(ex.getRequestBody(), declared, config.maxBodyBytes());

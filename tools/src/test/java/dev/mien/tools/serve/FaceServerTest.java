@@ -234,6 +234,18 @@ class FaceServerTest {
     }
 
     @Test
+    void aFailingModelIsA500WithItsReasonAndTheServerCarriesOn() throws Exception {
+        FakeStages stages = new FakeStages();
+        try (FaceServer s = start(ServeConfig.loopback(), stages)) {
+            stages.failClassify = true;
+            assertError(500, post(s, "/v1/faces", TestImages.bands(32, 32, 1, 2)), "the expression model failed");
+            stages.failClassify = false;
+            assertEquals(200, post(s, "/v1/faces", TestImages.bands(32, 32, 1, 2)).statusCode());
+            assertTrue(s.metricsText().contains("mien_errors_total{cause=\"internal\"} 1"));
+        }
+    }
+
+    @Test
     void configRefusesNonsense() {
         ServeConfig c = ServeConfig.loopback();
         assertThrows(IllegalArgumentException.class, () -> c.withMaxBody(0));

@@ -29,6 +29,8 @@ final class FakeStages implements FaceStages<FakeStages.Detected, List<float[]>>
     volatile boolean closed;
     /** Work each detect stands for (the load test needs a server with a finite capacity). */
     volatile long detectMillis;
+    /** Makes classify fail, as a broken model would. */
+    volatile boolean failClassify;
 
     @Override
     public Detected detect(RgbImage image) {
@@ -68,6 +70,7 @@ final class FakeStages implements FaceStages<FakeStages.Detected, List<float[]>>
     @Override
     public List<List<float[]>> classify(List<Detected> detected) {
         classifyCalls.add(detected.stream().mapToInt(this::faces).sum());
+        if (failClassify) throw new IllegalStateException("the expression model failed");
         List<List<float[]>> out = new ArrayList<>();
         for (Detected d : detected) {
             List<float[]> one = new ArrayList<>();
