@@ -86,6 +86,9 @@ class BrowserPageTest {
             assertEquals(n, browser.eval("document.querySelectorAll('#faces li').length").asInt());
             String first = browser.eval("document.querySelector('#faces li').dataset.expression").asText();
             assertTrue(List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral").contains(first), first);
+            // What a person sees, kept for a look (target/serve-page.png).
+            String png = browser.call("Page.captureScreenshot", DevTools.params().put("format", "png").put("captureBeyondViewport", true)).get("data").asText();
+            Files.write(Path.of("target", "serve-page.png"), java.util.Base64.getDecoder().decode(png));
         }
     }
 }
