@@ -36,9 +36,13 @@ public final class Main {
                        classes (a bad image gets an error line, or an "error" entry with --json)
                        predict exits 1 when any image could not be read
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
-              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.onnx: ONNX; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
-                       [--iterations I] [--warmup W] [--json]
+                       [--iterations I] [--warmup W] [--json] [--profile]
+                       [--compare onnxruntime [--rounds R] [--onnx FILE]]
+                       --compare: Mien and ONNX Runtime on the same weights, alternating
+                       processes (needs the optional ort module; ./mien builds it);
+                       with --profile: both runtimes' time per convolution class
               serve    [--port 8080] [--host 127.0.0.1] [--model [NAME=]M]... [--max-body 16m]
                        [--max-pixels 40000000] [--queue 32] [--queue-timeout-ms 10000] [--workers 2]
                        [--max-batch 16] [--batch-wait-ms 2] [--drain-seconds 30]
