@@ -28,7 +28,7 @@ public final class Main {
                        preprocess images like the model's authors, run, print the top classes
                        (a bad image gets an error line, or an "error" entry with --json; exit 1)
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
-              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.onnx: ONNX; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
                        [--iterations I] [--warmup W] [--json] [--profile]
                        [--compare onnxruntime [--rounds R] [--onnx FILE]]

@@ -193,6 +193,10 @@ final class OnnxConv {
             }
             case "align_corners" -> "align_corners";
             case "asymmetric" -> "asymmetric";
+            case "tf_half_pixel_for_nn" -> {
+                if (!mode.equals("nearest")) throw n.error("tf_half_pixel_for_nn is for nearest resizes only");
+                yield "half_pixel";
+            }
             default -> throw n.error("coordinate_transformation_mode '" + coord + "' is not supported");
         };
         if (engineMode.equals("nearest")) {
@@ -216,6 +220,7 @@ final class OnnxConv {
         double x = switch (coord) {
             case "align_corners" -> out == 1 ? 0 : o * (in - 1) / (double) (out - 1);
             case "asymmetric" -> o / scale;
+            case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
             default -> (o + 0.5) / scale - 0.5;
         };
         double r = switch (nearestMode) {

@@ -104,6 +104,14 @@ public final class OnnxExporter {
         ProtoWriter model = new ProtoWriter().int64(1, IR_VERSION).string(2, "mien").string(3, "1");
         model.message(7, graph);
         model.message(8, new ProtoWriter().string(1, "").int64(2, OPSET));
+        // The network card, so that predict knows the model's preprocessing and labels after a round trip.
+        var card = g.card();
+        Map<String, String> meta = new java.util.LinkedHashMap<>();
+        meta.put(OnnxImporter.META_ARCHITECTURE, card.architecture());
+        if (card.hasPreprocessing()) meta.put(OnnxImporter.META_PREPROCESSING, card.preprocessing());
+        if (!card.labels().isEmpty()) meta.put(OnnxImporter.META_LABELS, String.join(",", card.labels()));
+        meta.put(OnnxImporter.META_OUTPUT, card.output());
+        meta.forEach((k, v) -> model.message(14, new ProtoWriter().string(1, k).string(2, v)));
         return model.toByteArray();
     }
 

@@ -50,6 +50,10 @@ public final class OnnxImporter {
             "Identity", "Dropout", "Cast", "Constant", "ConstantOfShape", "Shape", "Size", "Gather", "Range", "Equal", "Where",
             "Neg", "Sqrt", "Floor", "Ceil", "Pow", "Not");
 
+    /** metadata_props keys under which Mien's exporter stores the network card. */
+    public static final String META_ARCHITECTURE = "mien.architecture", META_PREPROCESSING = "mien.preprocessing",
+            META_LABELS = "mien.labels", META_OUTPUT = "mien.output";
+
     private final OnnxModel m;
     private final String src;
     private final long opset;
@@ -126,12 +130,27 @@ public final class OnnxImporter {
         Graph graph = new Graph(inputs, constants, nodes, outputs, Map.of());
         try {
             ShapeInference.infer(graph, batch);
-            graph = graph.withCard(NetworkCard.generic(graph).withExtra("onnx_opset", opset)
-                    .withExtra("onnx_producer", m.producer().isEmpty() ? "unknown" : Printable.clip(m.producer(), 60)));
+            graph = graph.withCard(card(graph));
         } catch (GraphException | IllegalArgumentException e) {
             throw new OnnxFormatException(src, "the imported graph is inconsistent: " + e.getMessage(), e);
         }
         return graph;
+    }
+
+    /** The generic card, with what Mien's exporter stored in metadata_props (only values that fit the graph). */
+    private NetworkCard card(Graph graph) {
+        NetworkCard c = NetworkCard.generic(graph).withExtra("onnx_opset", opset)
+                .withExtra("onnx_producer", m.producer().isEmpty() ? "unknown" : Printable.clip(m.producer(), 60));
+        Map<String, String> meta = m.metadata();
+        String out = meta.get(META_OUTPUT);
+        if (out != null && graph.outputs().contains(out)) c = c.withOutput(out, NetworkCard.producedBySoftmax(graph, out));
+        String arch = meta.get(META_ARCHITECTURE);
+        if (arch != null && arch.matches("[a-z0-9_-]{1,40}")) c = c.withArchitecture(arch);
+        String pre = meta.get(META_PREPROCESSING);
+        if (pre != null && pre.matches("[a-z0-9_-]{1,40}")) c = c.withPreprocessing(pre);
+        String labels = meta.get(META_LABELS);
+        if (labels != null && labels.length() < 100_000) c = c.withLabels(List.of(labels.split(",", -1)));
+        return c;
     }
 
     /** One error for every op type this importer does not know, with how often each occurs. */
@@ -361,7 +380,18 @@ public final class OnnxImporter {
     private Val activation(OnnxNodeView n, int k) throws OnnxFormatException {
         Val v = required(n, k);
         if (v.isConst()) throw n.error("input " + k + " is a constant where a computed tensor is expected");
-        return v;
+        return concrete(n, v);
+    }
+
+    /** {@code v} as a value held in the engine: a pending Expand is carried out; other pending forms are refused. */
+    private Val concrete(OnnxNodeView n, Val v) throws OnnxFormatException {
+        if (v.isConst() || v.name != null && v.perm != null && v.attn == null) return v;
+        if (v.expandOf != null && v.expandOf.name != null) {
+            int[] perm = v.expandOf.perm;
+            return new Val(v.shape, null, materializeExpand(v, perm, n.label()), perm);
+        }
+        throw n.error(v.attn != null ? "a MatMul of two computed tensors is supported only as dot-product attention, softmax(q k^T) v"
+                : "reads a value with its batch axis moved (a Transpose of axis 0), which only dot-product attention accepts");
     }
 
     private void define(OnnxNodeView n, int k, Val v) throws OnnxFormatException {
@@ -372,6 +402,7 @@ public final class OnnxImporter {
     }
 
     private void convert(OnnxNodeView n) throws OnnxFormatException {
+        if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) throw n.error("has no output");
         for (String o : n.outputs())
             if (!o.isEmpty() && values.containsKey(o)) throw n.error("output '" + Printable.clip(o) + "' is defined twice");
         if (n.op().equals("Constant")) { define(n, 0, Val.constant(constantNode(n))); return; }
@@ -588,7 +619,8 @@ public final class OnnxImporter {
         Val x = required(n, 0);
         int r = x.rank();
         int axis = n.axis(n.i("axis", opset < 13 ? 1 : -1), r);
-        if (axis != r - 1) throw n.error("softmax over axis " + axis + " of rank " + r + " (only the last axis) is not supported");
+        // Before opset 13 Softmax flattens to 2-D at the axis: the same as one axis only when it is the last.
+        if (opset < 13 && axis != r - 1) throw n.error("softmax over axis " + axis + " of rank " + r + " before opset 13 (only the last axis) is not supported");
         if (x.attn != null && !x.attn.softmax()) {
             Val v = new Val(x.shape, null, null, null);
             v.attn = new Attn(x.attn.q(), x.attn.k(), x.attn.scale(), true);
@@ -596,8 +628,15 @@ public final class OnnxImporter {
             return;
         }
         if (x.isConst()) throw n.error("softmax of a constant");
-        // Physically last must be logically last.
-        int[] perm = x.perm[r - 1] == r - 1 ? x.perm : Shapes.identity(r);
+        x = concrete(n, x);
+        // The engine's softmax runs over its last axis: the softmax axis must live there.
+        int[] perm = x.perm;
+        if (perm[r - 1] != axis) {
+            if (axis == 0) throw n.error("softmax over the batch axis is not supported");
+            perm = new int[r];
+            for (int i = 0, k = 0; i < r; i++) if (i != axis) perm[k++] = i;
+            perm[r - 1] = axis;
+        }
         emitValue(out, Op.SOFTMAX, List.of(materialize(x, perm, n.label())), new Attrs().set("axis", -1), Map.of(), perm);
     }
 
@@ -908,6 +947,7 @@ public final class OnnxImporter {
             }
             throw n.error("a MatMul of two computed tensors is supported only as dot-product attention, softmax(q k^T) v");
         }
+        a = concrete(n, a);
         ConstTensor w = b.c;
         if (w.rank() != 2) throw n.error("a weight of rank " + w.rank() + " (only 2) is not supported");
         if (a.rank() < 2) throw n.error("a 1-D left operand is not supported");

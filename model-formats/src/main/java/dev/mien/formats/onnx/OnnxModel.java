@@ -14,8 +14,10 @@ import java.util.Map;
  * @param irVersion ONNX IR version
  * @param opsets    operator-set version per domain ("" is the default ONNX domain)
  * @param producer  producer name and version, as the file says
+ * @param metadata  the model's metadata_props (Mien's exporter stores the network card there)
  */
-public record OnnxModel(String source, byte[] bytes, java.nio.file.Path baseDir, long irVersion, Map<String, Long> opsets, String producer, Graph graph) {
+public record OnnxModel(String source, byte[] bytes, java.nio.file.Path baseDir, long irVersion, Map<String, Long> opsets, String producer, Graph graph,
+                        Map<String, String> metadata) {
 
     /** The default-domain opset; 1 when the file names none (ONNX's rule for a missing import). */
     public long opset() {

@@ -52,7 +52,7 @@ final class OnnxNodeView {
     String s(String name, String dflt) throws OnnxFormatException {
         OnnxModel.Attribute a = node.attr(name);
         if (a == null) return dflt;
-        if (a.type() != OnnxModel.STRING) throw error("attribute " + name + " must be a string");
+        if (a.type() != OnnxModel.STRING || a.s() == null) throw error("attribute " + name + " must be a string");
         return a.s();
     }
 

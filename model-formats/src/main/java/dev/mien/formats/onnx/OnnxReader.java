@@ -75,6 +75,7 @@ public final class OnnxReader {
         Map<String, Long> opsets = new LinkedHashMap<>();
         String producer = "", producerVersion = "";
         OnnxModel.Graph graph = null;
+        Map<String, String> metadata = new LinkedHashMap<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> ir = r.int64();
@@ -98,11 +99,24 @@ public final class OnnxReader {
                     if (opsets.size() >= 1000) throw r.error("more than 1000 opset imports");
                     opsets.put(domain, version);
                 }
+                case 14 -> {
+                    ProtoReader e = r.message("metadata_props");
+                    String k = null, v = null;
+                    while (e.next()) {
+                        switch (e.field()) {
+                            case 1 -> k = e.string();
+                            case 2 -> v = e.string();
+                            default -> e.skip();
+                        }
+                    }
+                    count(r, metadata.size(), "metadata entries");
+                    if (k != null && v != null) metadata.put(k, v);
+                }
                 default -> r.skip();
             }
         }
         if (graph == null) throw new OnnxFormatException(source, "not an ONNX model: no graph (is this an ONNX file?)");
-        return new OnnxModel(source, bytes, baseDir, ir, opsets, (producer + " " + producerVersion).strip(), graph);
+        return new OnnxModel(source, bytes, baseDir, ir, opsets, (producer + " " + producerVersion).strip(), graph, metadata);
     }
 
     private OnnxModel.Graph graph(ProtoReader r) throws OnnxFormatException {
