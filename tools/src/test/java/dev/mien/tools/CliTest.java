@@ -73,8 +73,8 @@ class CliTest {
         assertEquals(0, inspect.code(), inspect.err());
         assertTrue(inspect.out().contains("ONNX"), inspect.out());
         // The card travels in the file's metadata: predict needs no --preprocess and prints MA-Net's class names.
-        Result p = mien("predict", "--model", onnx.toString(), "--top", "7", image.toString());
-        Result direct = mien("predict", "--model", checkpoint.toString(), "--top", "7", image.toString());
+        Result p = mien("predict", "--crop", "--model", onnx.toString(), "--top", "7", image.toString());
+        Result direct = mien("predict", "--crop", "--model", checkpoint.toString(), "--top", "7", image.toString());
         assertEquals(0, p.code(), p.err());
         assertEquals(direct.out().lines().skip(1).toList().size(), p.out().lines().skip(1).toList().size(), p.out());
         assertTrue(p.out().contains("Happiness"), p.out());
