@@ -114,7 +114,7 @@ public enum ModelFormat {
         if (dev.mien.formats.onnx.OnnxReader.looksLikeOnnx(head)) return ONNX;
         String start = new String(head, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
         throw new IOException(file + ": unrecognised model format (starts with \"" + start + "\"); expected a PyTorch checkpoint, "
-                + "safetensors, Keras .h5/.keras, ONNX, a TensorFlow.js model.json or a Mien model file");
+                + "safetensors, Keras .h5/.keras, a TensorFlow.js model.json, ONNX or a Mien model file");
     }
 
     /** A JSON object after optional whitespace (a UTF-8 byte-order mark allowed). */

@@ -56,6 +56,7 @@ public final class ConvertCommand {
         Common.checkBeta(a, in, g);
         // --kernels scalar packs nothing (plain HWIO weights): the same bytes on every machine, which the
         // shipped default models rely on; the default packs for this machine's vector kernels.
+        // ONNX files always hold plain weights in ONNX's layouts, so --kernels changes nothing there.
         try (dev.mien.kernels.Backend be = a.get("kernels") == null ? null : Common.backend(a)) {
             if (target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) dev.mien.formats.onnx.OnnxExporter.write(target, g);
             else if (be == null) ModelFile.write(target, g);
