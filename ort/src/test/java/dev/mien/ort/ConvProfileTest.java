@@ -56,6 +56,9 @@ class ConvProfileTest {
         assertEquals(new ConvClass(2, 2, 2, 1, 8, 8, 16, 16, 4, 4, false, true, 1), OrtTrace.convClass(t));
         assertEquals(8L * 8 * 4 * 4 * 2 * 2, OrtTrace.convClass(t).macs());
         assertEquals(2L * 56 * 56 * 64 * 9, OrtTrace.convClass(dw).macs());
+        assertEquals("3x3/2 dw 112x112 64", OrtTrace.convClass(dw).describe());
+        assertEquals("2x2/2 T 8x8 4->4", OrtTrace.convClass(t).describe());
+        assertEquals("3x3/1 d2 32x32 36->36", new ConvClass(3, 3, 1, 2, 32, 32, 32, 32, 36, 36, false, false, 1).describe());
         var packed = new OrtTrace.NodeTime("p", "ConvTranspose", List.of(new long[]{1, 4, 8, 8}, new long[]{4}), new long[]{1, 4, 16, 16}, 1);
         ConvClass unknownKernel = OrtTrace.convClass(packed);
         assertEquals(0, unknownKernel.kH(), "a prepacked ConvTranspose weight is not in the trace");

@@ -17,6 +17,13 @@ import java.util.concurrent.TimeUnit;
 public final class ChildProcess {
     private ChildProcess() {}
 
+    /** Children still running: stopped if this JVM is stopped (Ctrl-C, kill), so none outlives the comparison. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "mien-child-reaper"));
+    }
+
     /**
      * @param what names the child in error messages ("onnxruntime", "mien")
      * @return the child's standard output
@@ -28,7 +35,10 @@ public final class ChildProcess {
         try {
             out = Files.createTempFile("mien-child", ".out");
             err = Files.createTempFile("mien-child", ".err");
+            out.toFile().deleteOnExit();
+            err.toFile().deleteOnExit();
             p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            LIVE.add(p);
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new CliException(what + " benchmark process did not finish within " + timeoutSeconds + " s; killed", 1);
@@ -44,7 +54,10 @@ public final class ChildProcess {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while the " + what + " benchmark process ran", 1, e);
         } finally {
-            if (p != null && p.isAlive()) p.destroyForcibly();
+            if (p != null) {
+                if (p.isAlive()) p.destroyForcibly();
+                LIVE.remove(p);
+            }
             deleteQuietly(out);
             deleteQuietly(err);
         }

@@ -26,7 +26,7 @@ public final class CompareOnnxRuntime {
     static final long CHILD_TIMEOUT_S = 900;
 
     /** What both children are asked to do: one model, one configuration. */
-    record Plan(String label, List<String> mienArgs, Path onnx, int batch, int threads, int iterations, int warmup, double warmupSeconds,
+    record Plan(String label, List<String> mienArgs, Path onnx, boolean exported, int batch, int threads, int iterations, int warmup, double warmupSeconds,
                 int rounds) {
         /** The Mien child's arguments after {@code dev.mien.tools.Main}. */
         List<String> mienCommand() {
@@ -84,20 +84,25 @@ public final class CompareOnnxRuntime {
         if (a.get("kernels") != null) mienArgs.addAll(List.of("--kernels", a.get("kernels")));
         String label;
         Path onnx;
+        boolean exported = false;
         if (a.get("model") != null) {
             Path model = Args.existingModel("--model", a.get("model"));
             label = model.getFileName().toString();
             mienArgs.addAll(List.of("--model", model.toString()));
             if (a.get("onnx") != null) onnx = Args.existingFile("--onnx", a.get("onnx"));
             else if (OnnxSource.isOnnx(model)) onnx = model;
-            else onnx = onnxFor.export(model, null, 0, temporaries);
+            else {
+                onnx = onnxFor.export(model, null, 0, temporaries);
+                exported = true;
+            }
         } else {
             label = a.get("arch");
             int seed = a.intValue("seed", 1, 0, Integer.MAX_VALUE);
             mienArgs.addAll(List.of("--arch", label, "--seed", Integer.toString(seed)));
-            onnx = a.get("onnx") != null ? Args.existingFile("--onnx", a.get("onnx")) : onnxFor.export(null, label, seed, temporaries);
+            exported = a.get("onnx") == null;
+            onnx = exported ? onnxFor.export(null, label, seed, temporaries) : Args.existingFile("--onnx", a.get("onnx"));
         }
-        return new Plan(label, mienArgs, onnx, batch, threads, iterations, warmup, warmupSeconds, rounds);
+        return new Plan(label, mienArgs, onnx, exported, batch, threads, iterations, warmup, warmupSeconds, rounds);
     }
 
     /** Runs the comparison with real child processes. */
@@ -131,12 +136,12 @@ public final class CompareOnnxRuntime {
     /** Prints the plan, the rounds as they finish, and the summary (plus a JSON line with --json). */
     static Comparison report(Plan p, TimingSource source, boolean json, PrintStream out) {
         out.printf("%s: mien vs onnxruntime (%s), batch %d, threads %d, %d rounds of one process each, alternating%n",
-                p.label(), p.onnx().getFileName(), p.batch(), p.threads(), p.rounds());
+                p.label(), p.exported() ? "Mien's ONNX export" : p.onnx().getFileName(), p.batch(), p.threads(), p.rounds());
         Comparison c = Comparison.run(source, p.rounds(), out);
         c.print(out);
         if (json) {
             ObjectNode j = new ObjectMapper().createObjectNode();
-            j.put("model", p.label()).put("onnx", p.onnx().toString()).put("batch", p.batch()).put("threads", p.threads());
+            j.put("model", p.label()).put("onnx", p.exported() ? "export" : p.onnx().toString()).put("batch", p.batch()).put("threads", p.threads());
             ObjectMapper m = new ObjectMapper();
             c.summary().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
                     .forEach(e -> j.set(e.getKey(), m.valueToTree(e.getValue())));

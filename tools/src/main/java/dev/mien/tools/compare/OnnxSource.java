@@ -60,6 +60,7 @@ interface OnnxSource {
         try {
             Path f = Files.createTempFile("mien-compare-", ".onnx");
             temporaries.add(f);
+            f.toFile().deleteOnExit();   // also when the comparison is interrupted
             OnnxExporter.write(f, g);
             return f;
         } catch (IOException e) {

@@ -71,6 +71,7 @@ class CompareOnnxRuntimeTest {
         List<Path> temps = new ArrayList<>();
         var p = CompareOnnxRuntime.plan(args("--model", m.toString(), "--compare", "onnxruntime", "--threads", "1"), ex, temps);
         assertEquals(ex.result, p.onnx());
+        assertTrue(p.exported());
         assertEquals(List.of(m + " null 0"), ex.calls);
         assertEquals(List.of(ex.result), temps, "the export is deleted afterwards");
 
@@ -81,6 +82,7 @@ class CompareOnnxRuntimeTest {
 
         p = CompareOnnxRuntime.plan(args("--arch", "manet", "--compare", "onnxruntime", "--onnx", given.toString(), "--threads", "1"), ex, temps);
         assertEquals(given, p.onnx());
+        assertFalse(p.exported());
         assertEquals(2, ex.calls.size(), "--onnx is taken as it is");
     }
 

@@ -73,7 +73,7 @@ class ComparisonTest {
 
     @Test
     void reportPrintsRoundsSummaryAndJson() throws Exception {
-        var plan = new CompareOnnxRuntime.Plan("net", List.of("--arch", "net"), java.nio.file.Path.of("/x/net.onnx"), 8, 2, 30, 20, 2.0, 2);
+        var plan = new CompareOnnxRuntime.Plan("net", List.of("--arch", "net"), java.nio.file.Path.of("/x/net.onnx"), false, 8, 2, 30, 20, 2.0, 2);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Comparison c = CompareOnnxRuntime.report(plan, (side, round) -> side == Side.MIEN ? new Timing(27, 30, 36, 3.5) : t(20), true,
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
