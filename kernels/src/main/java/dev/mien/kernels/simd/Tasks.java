@@ -29,6 +29,7 @@ final class Tasks {
         Activation act;
         float alpha;
         ConvKernel.Packed pk;
+        WinogradKernel.Weights wino;
         final ConvKernel.PaddedInput input = new ConvKernel.PaddedInput();
 
         void args(ConvShape s, float[] bias, float[] residual, int resDelta, Activation act, float alpha, float[] out, int outOff) {
@@ -54,10 +55,21 @@ final class Tasks {
             this.pk = pk;
             this.sliced = sliced;
             this.dw = null;
+            this.wino = null;
+        }
+
+        /** A Winograd convolution over {@code padded} ({@link WinogradKernel#pad}). */
+        void winograd(ConvKernel.Packed pk, WinogradKernel.Weights w, float[] padded) {
+            this.pk = pk;
+            this.wino = w;
+            this.x = padded;
+            this.dw = null;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            else if (wino != null)
+                WinogradKernel.run(s, pk, wino, x, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd);
             else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
@@ -67,6 +79,7 @@ final class Tasks {
             dw = null;
             input.data = null;
             pk = null;
+            wino = null;
         }
     }
 

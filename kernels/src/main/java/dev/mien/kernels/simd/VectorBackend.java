@@ -98,6 +98,9 @@ public final class VectorBackend implements Backend {
         return switch (a) {
             case REFERENCE -> "the vector backend has no 'reference' convolution (that is the scalar backend: --kernels scalar)";
             case DEPTHWISE -> dw ? null : "'depthwise' needs one input channel per output channel, not " + describe(s);
+            case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
+                    : "'winograd' needs a 3x3 kernel, stride 1, no dilation and one group, not " + describe(s)
+                      + ", stride " + s.strideH() + "x" + s.strideW();
             case DIRECT, INLINE, SLICED -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -130,6 +133,12 @@ public final class VectorBackend implements Backend {
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
                 throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
+            if (a == ConvAlgorithm.WINOGRAD) {
+                t.winograd(pk, pk.winograd().get(pk), WinogradKernel.pad(s, in, inOff, ws.scratch));
+                pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+                t.release();
+                return;
+            }
             boolean sliced = a == ConvAlgorithm.SLICED;
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
             t.direct(pk, sliced);
