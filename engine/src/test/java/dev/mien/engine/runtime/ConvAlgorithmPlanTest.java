@@ -34,7 +34,7 @@ class ConvAlgorithmPlanTest {
     void eachConvStepRecordsTheAlgorithmForItsShape() {
         Model m = new Model(withDepthwise(), VEC);
         assertEquals(List.of("sliced", "depthwise"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
-        assertEquals(List.of("direct", "depthwise"), convAlgorithms(m.plan(8, RunOptions.DEFAULT)));
+        assertEquals(List.of("winograd", "depthwise"), convAlgorithms(m.plan(8, RunOptions.DEFAULT)));
         assertEquals(List.of("reference", "reference"), convAlgorithms(new Model(withDepthwise(), REF).plan(1, RunOptions.DEFAULT)));
     }
 

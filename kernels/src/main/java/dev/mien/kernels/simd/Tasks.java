@@ -58,18 +58,19 @@ final class Tasks {
             this.wino = null;
         }
 
-        /** A Winograd convolution over {@code padded} ({@link WinogradKernel#pad}). */
-        void winograd(ConvKernel.Packed pk, WinogradKernel.Weights w, float[] padded) {
+        /** A Winograd convolution, reading the input in place. */
+        void winograd(ConvKernel.Packed pk, WinogradKernel.Weights w, float[] x, int inOff) {
             this.pk = pk;
             this.wino = w;
-            this.x = padded;
+            this.x = x;
+            this.inOff = inOff;
             this.dw = null;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
             else if (wino != null)
-                WinogradKernel.run(s, pk, wino, x, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd);
+                WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd);
             else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 

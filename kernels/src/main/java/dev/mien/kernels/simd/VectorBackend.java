@@ -134,7 +134,7 @@ public final class VectorBackend implements Backend {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
                 throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
             if (a == ConvAlgorithm.WINOGRAD) {
-                t.winograd(pk, pk.winograd().get(pk), WinogradKernel.pad(s, in, inOff, ws.scratch));
+                t.winograd(pk, pk.winograd().get(pk), in, inOff);
                 pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
                 t.release();
                 return;

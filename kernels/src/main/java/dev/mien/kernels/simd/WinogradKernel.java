@@ -111,60 +111,66 @@ final class WinogradKernel {
         return (int) ((tiles + T - 1) / T);
     }
 
-    /** Rows and columns of the zero-bordered input copy: every tile's 4x4 window lies inside it. */
-    static int paddedH(ConvShape s) { return 2 * tilesH(s) + 2; }
-    static int paddedW(ConvShape s) { return 2 * tilesW(s) + 2; }
-
-    /** The input copied into {@code buf} with its padding, and zeros to the last tile's edge: [n][paddedH][paddedW][Cin]. */
-    static float[] pad(ConvShape s, float[] in, int inOff, Scratch scratch) {
-        int hp = paddedH(s), wp = paddedW(s), c = s.inC(), row = wp * c;
-        float[] buf = scratch.padded(s.n() * hp * row);
-        for (int n = 0; n < s.n(); n++) {
-            int base = n * hp * row;
-            java.util.Arrays.fill(buf, base, base + s.padTop() * row, 0f);
-            java.util.Arrays.fill(buf, base + (s.padTop() + s.inH()) * row, base + hp * row, 0f);
-            for (int y = 0; y < s.inH(); y++) {
-                int d = base + (y + s.padTop()) * row;
-                java.util.Arrays.fill(buf, d, d + s.padLeft() * c, 0f);
-                System.arraycopy(in, inOff + ((n * s.inH() + y) * s.inW()) * c, buf, d + s.padLeft() * c, s.inW() * c);
-                java.util.Arrays.fill(buf, d + (s.padLeft() + s.inW()) * c, d + row, 0f);
-            }
-        }
-        return buf;
-    }
-
-    /** One thread's buffers: the chunk's transformed input, its products, and each tile's input and output offsets. */
+    /**
+     * One thread's buffers: the chunk's transformed input, its products, each tile's input window
+     * (the input itself, or a zero-bordered copy of a border tile's window) and output offsets.
+     */
     static final class Buffers {
-        float[] v = new float[0], m = new float[0];
+        float[] v = new float[0], m = new float[0], patch = new float[0];
+        final float[][] tileSrc = new float[T][];
+        final int[] tileStride = new int[T], tileN = new int[T];
         /** The scalar channel tail's 4x4 intermediate. */
         final float[] tail = new float[16];
         final int[] tileIn = new int[T], tileOut = new int[T], tileH = new int[T], tileW = new int[T];
 
         void size(int cin, int coutP) {
+            if (patch.length < T * 16 * cin) patch = new float[T * 16 * cin];
             if (v.length < E * T * cin) v = new float[E * T * cin];
             if (m.length < E * T * coutP) m = new float[E * T * coutP];
         }
     }
 
-    /** Computes chunks [from, to) of one call; {@code x} is the padded input ({@link #pad}). */
-    static void run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, float[] bias, float[] res, int resDelta,
+    /**
+     * Computes chunks [from, to) of one call. The input is read in place: a tile whose 4x4 window
+     * lies inside the image reads it there, a border tile reads a zero-bordered copy of its window
+     * (no padded copy of the whole input, which would be a serial pass before the parallel work).
+     */
+    static void run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
                     Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf) {
         int cin = s.inC(), coutP = uw.blocks() * CB, th = tilesH(s), tw = tilesW(s), tilesImg = th * tw;
-        int total = s.n() * tilesImg, wp = paddedW(s), hp = paddedH(s);
+        int total = s.n() * tilesImg, inH = s.inH(), inW = s.inW();
         bf.size(cin, coutP);
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
+            boolean finite = uw.finite();
             for (int t = 0; t < T; t++) {
                 // A short last chunk repeats its last tile; the duplicates are computed but not stored.
                 int ti = t0 + Math.min(t, count - 1), n = ti / tilesImg, r = ti % tilesImg, ty = r / tw, tx = r % tw;
-                bf.tileIn[t] = ((n * hp + 2 * ty) * wp + 2 * tx) * cin;
+                int iy = 2 * ty - s.padTop(), ix = 2 * tx - s.padLeft();
+                bf.tileN[t] = n;
                 bf.tileH[t] = 2 * ty;
                 bf.tileW[t] = 2 * tx;
                 bf.tileOut[t] = outOff + ((n * s.outH() + 2 * ty) * s.outW() + 2 * tx) * s.outC();
+                if (iy >= 0 && ix >= 0 && iy + 4 <= inH && ix + 4 <= inW) {
+                    bf.tileSrc[t] = x;
+                    bf.tileIn[t] = inOff + ((n * inH + iy) * inW + ix) * cin;
+                    bf.tileStride[t] = inW * cin;
+                } else {
+                    int p = t * 16 * cin;
+                    for (int a = 0; a < 4; a++)
+                        for (int b = 0; b < 4; b++) {
+                            int d = p + (4 * a + b) * cin, y = iy + a, xx = ix + b;
+                            if (y >= 0 && y < inH && xx >= 0 && xx < inW) System.arraycopy(x, inOff + ((n * inH + y) * inW + xx) * cin, bf.patch, d, cin);
+                            else java.util.Arrays.fill(bf.patch, d, d + cin, 0f);
+                        }
+                    bf.tileSrc[t] = bf.patch;
+                    bf.tileIn[t] = p;
+                    bf.tileStride[t] = 4 * cin;
+                }
+                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail);
             }
-            boolean finite = uw.finite() && inputTransform(x, bf.tileIn, wp * cin, cin, bf.v, bf.tail);
             if (!finite) {
-                direct(s, pk, x, wp, bf, count, bias, res, resDelta, act, alpha, out);
+                direct(s, pk, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
                 continue;
             }
             for (int e = 0; e < E; e++)
@@ -175,16 +181,16 @@ final class WinogradKernel {
     }
 
     /**
-     * V = B^T d B for every tile of the chunk, channel vectors then a scalar tail; returns false
-     * when some transformed value is NaN or infinite (their sum is then not finite).
+     * V = B^T d B for one tile whose window starts at {@code x[p]} (rows {@code rowStride} apart),
+     * into {@code v[o + e * T * cin]} for element e: channel vectors, then a scalar tail. Returns
+     * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
-    private static boolean inputTransform(float[] x, int[] tileIn, int rowStride, int cin, float[] v, float[] tcol) {
+    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol) {
         int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, c1 = cin, c2 = 2 * cin, c3 = 3 * cin;
         int es = T * cin;   // stride between transformed elements
         FloatVector sum = FloatVector.zero(S);
         float tail = 0f;
-        for (int t = 0; t < T; t++) {
-            int p = tileIn[t], o = t * cin;
+        {
             for (int c = 0; c < full; c += VL) {
                 int q = p + c;
                 // Rows of B^T d (each a row of 4 input pixels), column by column.
@@ -349,15 +355,15 @@ final class WinogradKernel {
      * The chunk's output pixels by the plain direct sum over the packed weights: the path for
      * non-finite values, so that they propagate exactly as in the direct convolution.
      */
-    private static void direct(ConvShape s, ConvKernel.Packed pk, float[] x, int wp, Buffers bf, int count, float[] bias,
+    private static void direct(ConvShape s, ConvKernel.Packed pk, float[] x, int inOff, Buffers bf, int count, float[] bias,
                                float[] res, int resDelta, Activation act, float alpha, float[] out) {
-        int cin = s.inC(), outC = s.outC(), ow = s.outW(), oh = s.outH();
+        int cin = s.inC(), outC = s.outC(), ow = s.outW(), oh = s.outH(), inH = s.inH(), inW = s.inW();
         MemorySegment w = pk.w();
         for (int t = 0; t < count; t++)
             for (int dy = 0; dy < 2; dy++)
                 for (int dx = 0; dx < 2; dx++) {
                     if (bf.tileH[t] + dy >= oh || bf.tileW[t] + dx >= ow) continue;
-                    int xp = bf.tileIn[t] + (dy * wp + dx) * cin, o = bf.tileOut[t] + (dy * ow + dx) * outC;
+                    int o = bf.tileOut[t] + (dy * ow + dx) * outC;
                     for (int co = 0; co < outC; co++) {
                         int b = co / CB, j = co % CB;
                         float sum = 0f;
@@ -365,10 +371,10 @@ final class WinogradKernel {
                             for (int kw = 0; kw < 3; kw++) {
                                 // Taps in the padding are skipped, as the reference does (0 * Inf would be NaN).
                                 int iy = bf.tileH[t] + dy + kh - s.padTop(), ix = bf.tileW[t] + dx + kw - s.padLeft();
-                                if (iy < 0 || iy >= s.inH() || ix < 0 || ix >= s.inW()) continue;
+                                if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+                                int xp = inOff + ((bf.tileN[t] * inH + iy) * inW + ix) * cin;
                                 for (int ci = 0; ci < cin; ci++)
-                                    sum += x[xp + (kh * wp + kw) * cin + ci]
-                                            * w.getAtIndex(PackedLayouts.F32, (((long) b * 9 + kh * 3 + kw) * cin + ci) * CB + j);
+                                    sum += x[xp + ci] * w.getAtIndex(PackedLayouts.F32, (((long) b * 9 + kh * 3 + kw) * cin + ci) * CB + j);
                             }
                         out[o + co] = act.apply(sum + (bias != null ? bias[co] : 0f) + (res != null ? res[o + co + resDelta] : 0f), alpha);
                     }
