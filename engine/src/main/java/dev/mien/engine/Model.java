@@ -145,6 +145,14 @@ public final class Model implements AutoCloseable {
         return of(readModelFile(source));
     }
 
+    /**
+     * A model shipped on the class path: {@code Model.builtin("emotion")} or
+     * {@code Model.builtin("builtin:blazeface")}; needs the mien-default-models artifact.
+     */
+    public static Model builtin(String name) throws java.io.IOException {
+        return load(dev.mien.engine.io.BuiltinModels.source(name));
+    }
+
     /** The graph of a {@code .mien} model from any source. */
     public static Graph readModelFile(ModelSource source) throws java.io.IOException {
         try (ModelSource.LocalFile local = source.localFile()) {

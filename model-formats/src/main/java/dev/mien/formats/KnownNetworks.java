@@ -24,10 +24,14 @@ public final class KnownNetworks {
     public static final List<String> PATT_LITE_CLASSES =
             List.of("anger", "contempt", "disgust", "fear", "happiness", "neutral", "sadness", "surprise");
 
+    /** oarriaga's FER2013 order (src/utils/datasets.py get_labels('fer2013')), as Human reads its emotion model. */
+    public static final List<String> FER2013_CLASSES = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+
     /** Adds architecture, preprocessing and class names to the card of recognised Keras networks. */
     public static Graph annotate(Graph g) {
         NetworkCard card = g.card();
         String arch = card.architecture();
+        if (arch.equals("generic") && card.extra().containsKey("tfjs_generatedBy")) return TfjsKnownModels.annotate(g);
         if (arch.equals("generic") && isPattLite(g)) arch = "patt-lite";
         List<String> labels = switch (arch) {
             case "lanmsff" -> LANMSFF_CLASSES;

@@ -19,7 +19,8 @@ public enum ModelFormat {
     SAFETENSORS("safetensors"),
     KERAS_H5("Keras HDF5 (.h5)"),
     KERAS_ARCHIVE("Keras 3 archive (.keras)"),
-    KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)");
+    KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)"),
+    TFJS_GRAPH("TensorFlow.js graph model (model.json + weight shards)");
 
     public final String description;
 
@@ -49,8 +50,7 @@ public enum ModelFormat {
 
     /**
      * A directory is a model when its manifest says so: a Keras config.json (an object with
-     * "class_name" and "config") beside model.weights.h5. A TensorFlow.js model.json is
-     * recognised and refused as not yet supported.
+     * "class_name" and "config") beside model.weights.h5, or a TensorFlow.js model.json.
      */
     private static ModelFormat detectDirectory(ModelSource dir) throws IOException {
         if (dir.has("config.json")) {
@@ -63,11 +63,10 @@ public enum ModelFormat {
         }
         if (dir.has("model.json")) {
             JsonNode m = manifest(dir, "model.json");
-            if (m != null && (m.has("modelTopology") || m.has("weightsManifest")))
-                throw new IOException(dir.name() + ": a TensorFlow.js model (model.json + weight shards), which this version does not import");
+            if (m != null && (m.has("modelTopology") || m.has("weightsManifest"))) return TFJS_GRAPH;
             throw new IOException(dir.name() + ": model.json is not a model manifest Mien knows");
         }
-        throw new IOException(dir.name() + ": a directory without a model manifest (expected config.json + model.weights.h5 of an unzipped Keras archive)");
+        throw new IOException(dir.name() + ": a directory without a model manifest (expected config.json + model.weights.h5 of an unzipped Keras archive, or a TensorFlow.js model.json)");
     }
 
     /** The manifest parsed as JSON; null when it is not a JSON object. */
@@ -106,11 +105,20 @@ public enum ModelFormat {
             for (int i = 7; i >= 0; i--) len = (len << 8) | (head[i] & 0xff);
             if (len > 1 && len < Files.size(file)) return SAFETENSORS;
         }
+        if (looksLikeJson(head) && Files.size(file) <= MAX_MANIFEST_BYTES
+                && dev.mien.formats.tfjs.TfjsImporter.isManifest(Files.readAllBytes(file))) return TFJS_GRAPH;
         // HDF5 allows a user block (512, 1024, ... bytes) before the superblock.
         if (dev.mien.formats.keras.KerasFiles.isHdf5(file)) return KERAS_H5;
         String start = new String(head, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
         throw new IOException(file + ": unrecognised model format (starts with \"" + start + "\"); expected a PyTorch checkpoint, "
-                + "safetensors, Keras .h5/.keras or a Mien model file");
+                + "safetensors, Keras .h5/.keras, a TensorFlow.js model.json or a Mien model file");
+    }
+
+    /** A JSON object after optional whitespace (a UTF-8 byte-order mark allowed). */
+    private static boolean looksLikeJson(byte[] head) {
+        int i = head.length >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf ? 3 : 0;
+        while (i < head.length && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) i++;
+        return i < head.length && head[i] == '{';
     }
 
     private static boolean startsWith(byte[] a, byte[] prefix) {

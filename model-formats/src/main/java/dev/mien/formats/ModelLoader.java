@@ -11,6 +11,7 @@ import dev.mien.formats.keras.KerasImporter;
 import dev.mien.formats.keras.KerasModelFile;
 import dev.mien.formats.manet.ManetGraphBuilder;
 import dev.mien.formats.safetensors.Safetensors;
+import dev.mien.formats.tfjs.TfjsImporter;
 import dev.mien.formats.torch.TorchCheckpoint;
 
 import java.io.IOException;
@@ -46,7 +47,8 @@ public final class ModelLoader {
     public static Loaded load(ModelSource source, LoadOptions options) throws IOException {
         if (source.isDirectory()) {
             ModelFormat format = ModelFormat.detect(source);
-            // detect() only returns formats it can read; KERAS_DIRECTORY is the one directory format today.
+            if (format == ModelFormat.TFJS_GRAPH) return finish(KnownNetworks.annotate(TfjsImporter.importModel(source)), format, options);
+            // detect() only returns formats it can read: the other directory format is an unzipped Keras archive.
             KerasModelFile kf = KerasArchiveFile.openDirectory(source);
             return finish(KnownNetworks.annotate(KerasImporter.importModel(kf)), format, options);
         }
@@ -74,6 +76,9 @@ public final class ModelLoader {
                 yield KnownNetworks.annotate(KerasImporter.importModel(kf));
             }
             case KERAS_DIRECTORY -> throw new IOException(file + ": a directory, not a file");
+            // A manifest file names its shards relative to its own directory.
+            case TFJS_GRAPH -> KnownNetworks.annotate(TfjsImporter.importModel(
+                    ModelSource.directory(file.toAbsolutePath().getParent()), file.getFileName().toString()));
         };
         return finish(g, format, options);
     }

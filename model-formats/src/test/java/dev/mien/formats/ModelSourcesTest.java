@@ -173,7 +173,7 @@ class ModelSourcesTest {
     @Test
     void directoriesAreRecognisedByTheirManifestsContent() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        assertEquals(empty + ": a directory without a model manifest (expected config.json + model.weights.h5 of an unzipped Keras archive)",
+        assertEquals(empty + ": a directory without a model manifest (expected config.json + model.weights.h5 of an unzipped Keras archive, or a TensorFlow.js model.json)",
                 assertThrows(IOException.class, () -> ModelLoader.load(empty)).getMessage());
         Path hf = Files.createDirectories(dir.resolve("hf"));
         Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"bert\"}");
@@ -186,7 +186,8 @@ class ModelSourcesTest {
         Path tfjs = Files.createDirectories(dir.resolve("tfjs"));
         Files.writeString(tfjs.resolve("model.json"), "{\"modelTopology\": {}, \"weightsManifest\": [{\"paths\": [\"group1-shard1of1.bin\"]}]}");
         String m = assertThrows(IOException.class, () -> ModelLoader.load(tfjs)).getMessage();
-        assertTrue(m.startsWith(tfjs + ": a TensorFlow.js model"), m);
+        // Recognised as TF.js and imported: this manifest has no graph.
+        assertTrue(m.startsWith(tfjs.resolve("model.json") + ": malformed model.json: modelTopology has no node list"), m);
         Path notJson = Files.createDirectories(dir.resolve("not-json"));
         Files.writeString(notJson.resolve("model.json"), "not json at all");
         assertTrue(assertThrows(IOException.class, () -> ModelLoader.load(notJson)).getMessage().startsWith(notJson + ": model.json is not"));

@@ -24,16 +24,26 @@ public final class Main {
 
               run      --model M --input X.npy --out DIR [--batch-coupled-attention]
                        run a preprocessed tensor (source framework layout), write DIR/<output>.npy
-              predict  --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
-                       preprocess images like the model's authors, run, print the top classes
-                       (a bad image gets an error line, or an "error" entry with --json; exit 1)
+              predict  [--model M] [--json] [--annotate OUT] [--top K] [--letterbox] [--min-face PX] PHOTO|FOLDER...
+                       every face and its expression (BlazeFace + Human's emotion network, as
+                       @vladmandic/human 3.3.6): a table per photo, or JSON Lines; --annotate draws
+                       boxes and bars into OUT (a .png, or a folder for several photos); --model M
+                       replaces the expression network (its own preprocessing on each face's crop)
+              predict  --crop --model M [--json] [--top K] [--preprocess NAME] [--classes a,b,...] IMAGE...
+                       each image is a face crop: preprocess like the model's authors, print the top
+                       classes (a bad image gets an error line, or an "error" entry with --json)
+                       predict exits 1 when any image could not be read
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
               convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
                        [--iterations I] [--warmup W] [--json]
               help                       this text
 
-            common options: --threads T, --kernels scalar|vector, --verbose (stack traces on error)
+            M is a file, a model directory (unzipped Keras archive, TF.js model.json + shards) or a
+            builtin model: builtin:blazeface, builtin:emotion (shipped in the jar)
+
+            common options: --threads T, --kernels scalar|vector (convert: scalar writes plain, portable
+            weights), --verbose (stack traces on error)
             """;
 
     public static void main(String[] argv) {

@@ -74,10 +74,10 @@ class CliTest {
 
     @Test
     void predictPrintsTopClassesAndJson() {
-        Result text = mien("predict", "--model", checkpoint.toString(), "--top", "2", image.toString());
+        Result text = mien("predict", "--crop", "--model", checkpoint.toString(), "--top", "2", image.toString());
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().startsWith(image + ":"), text.out());
-        Result json = mien("predict", "--model", checkpoint.toString(), "--json", image.toString());
+        Result json = mien("predict", "--crop", "--model", checkpoint.toString(), "--json", image.toString());
         assertEquals(0, json.code(), json.err());
         String last = json.out().strip();
         assertTrue(last.startsWith("[{\"image\""), last);
@@ -107,27 +107,27 @@ class CliTest {
     void predictReadsTheCardAndTheOptionsOverrideIt() throws Exception {
         List<String> labels = List.of("calm", "glad", "blue", "awed", "scared", "repelled", "cross");
         Path named = withCard("named", c -> c.withLabels(labels));
-        Result r = mien("predict", "--model", named.toString(), "--top", "7", image.toString());
+        Result r = mien("predict", "--crop", "--model", named.toString(), "--top", "7", image.toString());
         assertEquals(0, r.code(), r.err());
         for (String l : labels) assertTrue(r.out().contains(" " + l + " "), r.out());
-        Result same = mien("predict", "--model", checkpoint.toString(), "--top", "7", image.toString());
+        Result same = mien("predict", "--crop", "--model", checkpoint.toString(), "--top", "7", image.toString());
         assertEquals(r.out().replaceAll("[a-z]+ ", "").strip(), same.out().replaceAll("[A-Za-z]+ ", "").strip(),
                 "same scores as the checkpoint itself: " + r.out() + " vs " + same.out());
-        Result overridden = mien("predict", "--model", named.toString(), "--classes", "a,b,c,d,e,f,g", "--top", "7", image.toString());
+        Result overridden = mien("predict", "--crop", "--model", named.toString(), "--classes", "a,b,c,d,e,f,g", "--top", "7", image.toString());
         assertEquals(0, overridden.code(), overridden.err());
         assertTrue(overridden.out().contains(" a ") && !overridden.out().contains("calm"), overridden.out());
 
         Path unknown = withCard("unknown", c -> c.withPreprocessing("").withLabels(List.of()));
-        Result refused = mien("predict", "--model", unknown.toString(), image.toString());
+        Result refused = mien("predict", "--crop", "--model", unknown.toString(), image.toString());
         assertNotEquals(0, refused.code());
         assertTrue(refused.err().contains("--preprocess"), refused.err());
-        Result forced = mien("predict", "--model", unknown.toString(), "--preprocess", "manet", "--top", "7", image.toString());
+        Result forced = mien("predict", "--crop", "--model", unknown.toString(), "--preprocess", "manet", "--top", "7", image.toString());
         assertEquals(0, forced.code(), forced.err());
         assertTrue(forced.out().contains("class_0") && forced.out().contains("class_6"), "unnamed classes: " + forced.out());
 
         // The card says which output to read: fc_1 instead of the fused logits.
         Path head1 = withCard("head1", c -> c.withOutput("fc_1", false));
-        Result fc1 = mien("predict", "--model", head1.toString(), "--json", "--top", "1", image.toString());
+        Result fc1 = mien("predict", "--crop", "--model", head1.toString(), "--json", "--top", "1", image.toString());
         assertEquals(0, fc1.code(), fc1.err());
         float[] x = dev.mien.engine.image.ModelPreprocessing.byName("manet").apply(image).data();
         dev.mien.engine.Model m = dev.mien.engine.Model.load(head1);
@@ -138,7 +138,7 @@ class CliTest {
         assertTrue(fc1.out().contains("\"index\":" + best + ","), "top-1 of fc_1 is " + best + ": " + fc1.out());
         // An output that is already a softmax is not normalised twice: the printed probabilities are the raw values.
         Path probs = withCard("probs", c -> c.withOutput("fc_1", true));
-        Result raw = mien("predict", "--model", probs.toString(), "--json", "--top", "1", image.toString());
+        Result raw = mien("predict", "--crop", "--model", probs.toString(), "--json", "--top", "1", image.toString());
         assertEquals(0, raw.code(), raw.err());
         assertTrue(raw.out().contains("\"probability\":" + scores[best]), "raw " + scores[best] + ": " + raw.out());
     }
@@ -200,7 +200,7 @@ class CliTest {
                 {"bench", "--arch", "resnet"},
                 {"bench", "--model", checkpoint.toString(), "--batch", "zero"},
                 {"frobnicate"},
-                {"predict", "--model", checkpoint.toString(), junk.toString()},
+                {"predict", "--crop", "--model", checkpoint.toString(), junk.toString()},
                 {"run", "--model", checkpoint.toString(), "--input", junk.toString(), "--out", dir.toString()},
         }) {
             Result r = mien(args);
@@ -232,7 +232,7 @@ class CliTest {
         String missing = dir.resolve("missing.png").toString();
         String[] images = {image.toString(), junk.toString(), missing, image.toString()};
 
-        Result text = mien(concat(new String[]{"predict", "--model", checkpoint.toString()}, images));
+        Result text = mien(concat(new String[]{"predict", "--crop", "--model", checkpoint.toString()}, images));
         assertEquals(1, text.code(), "any failed image makes the exit code 1");
         List<String> good = text.out().strip().lines().toList();
         assertEquals(2, good.size(), text.out());
@@ -241,7 +241,7 @@ class CliTest {
         assertTrue(text.err().contains("mien predict: " + junk + ": "), text.err());
         assertTrue(text.err().contains("mien predict: " + missing + ": no such file"), text.err());
 
-        Result json = mien(concat(new String[]{"predict", "--model", checkpoint.toString(), "--json"}, images));
+        Result json = mien(concat(new String[]{"predict", "--crop", "--model", checkpoint.toString(), "--json"}, images));
         assertEquals(1, json.code());
         assertEquals("", json.err(), "with --json the errors are in the JSON");
         var arr = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
@@ -274,8 +274,8 @@ class CliTest {
         var written = Safetensors.read(st);
         assertEquals(original.keySet(), written.keySet(), "the state_dict under PyTorch's names");
         for (String k : original.keySet()) assertArrayEquals(original.get(k).data(), written.get(k).data(), k);
-        Result again = mien("predict", "--model", st.toString(), "--json", image.toString());
-        Result direct = mien("predict", "--model", checkpoint.toString(), "--json", image.toString());
+        Result again = mien("predict", "--crop", "--model", st.toString(), "--json", image.toString());
+        Result direct = mien("predict", "--crop", "--model", checkpoint.toString(), "--json", image.toString());
         assertEquals(0, again.code(), again.err());
         assertEquals(direct.out(), again.out(), "the written weights load back as the same model");
 
@@ -332,9 +332,9 @@ class CliTest {
         b.write('\n');
         Files.write(badNpy, b.toByteArray());
         Object[][] cases = {
-                {new String[]{"predict", "--model", checkpoint.toString(), "--kernels", "gpu", image.toString()}, "--kernels gpu"},
-                {new String[]{"predict", "--model", checkpoint.toString(), "--preprocess", "nope", image.toString()}, "--preprocess nope"},
-                {new String[]{"predict", "--model", checkpoint.toString(), "--top", "many", image.toString()}, "--top"},
+                {new String[]{"predict", "--crop", "--model", checkpoint.toString(), "--kernels", "gpu", image.toString()}, "--kernels gpu"},
+                {new String[]{"predict", "--crop", "--model", checkpoint.toString(), "--preprocess", "nope", image.toString()}, "--preprocess nope"},
+                {new String[]{"predict", "--crop", "--model", checkpoint.toString(), "--top", "many", image.toString()}, "--top"},
                 {new String[]{"bench", "--arch", "resnet"}, "--arch resnet"},
                 {new String[]{"run", "--model", checkpoint.toString(), "--input", badNpy.toString(), "--out", dir.toString()}, badNpy + ": "},
                 {new String[]{"inspect", junk.toString()}, junk + ": "},

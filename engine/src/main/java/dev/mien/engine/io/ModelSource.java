@@ -86,6 +86,9 @@ public sealed interface ModelSource permits ModelSource.FileSource, ModelSource.
     /** A class-path resource file, e.g. {@code "models/fer.mien"}, found through {@code loader}. */
     static ModelSource resource(ClassLoader loader, String name) { return new ResourceSource(loader, strip(name)); }
 
+    /** A model shipped on the class path, {@code builtin:NAME} or NAME (see {@link BuiltinModels}). */
+    static ModelSource builtin(String name) throws IOException { return BuiltinModels.source(name); }
+
     /** A class-path resource directory, e.g. {@code "models/fer-keras/"}: files are named relative to it. */
     static ModelSource resourceDirectory(ClassLoader loader, String name) {
         String s = strip(name);

@@ -83,6 +83,7 @@ public final class Args {
     /** An existing, readable regular file. */
     public static Path existingFile(String what, String p) {
         if (p == null) throw new CliException("missing " + what);
+        if (BuiltinModelFiles.isBuiltin(p)) return BuiltinModelFiles.path(p);
         Path path = Path.of(p);
         if (!Files.exists(path)) throw new CliException(p + ": no such file");
         if (!Files.isRegularFile(path)) throw new CliException(p + ": not a regular file");
@@ -93,6 +94,7 @@ public final class Args {
     /** A model: a file, or a directory holding a multi-file model (manifest plus weights). */
     public static Path existingModel(String what, String p) {
         if (p == null) throw new CliException("missing " + what);
+        if (BuiltinModelFiles.isBuiltin(p)) return BuiltinModelFiles.path(p);
         Path path = Path.of(p);
         if (Files.isDirectory(path)) {
             if (!Files.isReadable(path)) throw new CliException(p + ": not readable");

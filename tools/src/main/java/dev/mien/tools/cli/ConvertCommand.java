@@ -27,7 +27,7 @@ public final class ConvertCommand {
     static final String SUPPORTED = ".mien (optimised graph + weights), .safetensors (weights only)";
 
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("convert", argv, Set.of("o", "output", "beta"), Set.of());
+        Args a = Args.parse("convert", argv, Set.of("o", "output", "beta", "kernels"), Set.of());
         if (a.positionals().size() != 1) throw new CliException("expected exactly one model file");
         Path in = Args.existingModel("model", a.positionals().get(0));
         String o = a.get("o", a.get("output"));
@@ -52,8 +52,11 @@ public final class ConvertCommand {
     private static void writeModel(Args a, Path in, Path target, PrintStream out) {
         Graph g = Common.loadGraph(in, Common.loadOptions(a));
         Common.checkBeta(a, in, g);
-        try {
-            ModelFile.write(target, g);
+        // --kernels scalar packs nothing (plain HWIO weights): the same bytes on every machine, which the
+        // shipped default models rely on; the default packs for this machine's vector kernels.
+        try (dev.mien.kernels.Backend be = a.get("kernels") == null ? null : Common.backend(a)) {
+            if (be == null) ModelFile.write(target, g);
+            else ModelFile.write(target, g, be);
             out.printf("%s -> %s (%d nodes, %,d parameters, %,d bytes)%n", in, target, g.nodes().size(), g.parameterCount(), Files.size(target));
         } catch (IOException | RuntimeException e) {
             throw new CliException(target + ": cannot write (" + Problems.describe(e) + ")", 1, e);

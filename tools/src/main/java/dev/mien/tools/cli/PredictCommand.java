@@ -20,15 +20,30 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
-/** {@code mien predict}: images in, each model's own preprocessing, softmax, top classes out. */
+/**
+ * {@code mien predict}: photos in, every face and its expression out (the face pipeline,
+ * {@link FacePredictCommand}); with {@code --crop}, each image is already a face crop: the
+ * model's own preprocessing, softmax, top classes out.
+ */
 public final class PredictCommand {
+    /** Options only the face pipeline has. */
+    private static final List<String> FACE_ONLY = List.of("annotate", "min-face", "letterbox");
+
     /**
      * Returns the exit code: 0, or 1 when any image failed. A bad image does not stop the
      * others: text mode prints each good result on stdout and one error line per bad image on
-     * stderr; {@code --json} prints one array with a result or an {@code error} per image.
+     * stderr; with {@code --crop}, {@code --json} prints one array with a result or an
+     * {@code error} per image.
      */
     public int run(List<String> argv, PrintStream out, PrintStream err) {
-        Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess", "classes"), Set.of("json"));
+        Args a = Args.parse("predict", argv, Common.with(Common.BACKEND_OPTS, "model", "top", "preprocess", "classes", "annotate", "min-face"),
+                Set.of("json", "crop", "letterbox"));
+        if (!a.flag("crop")) {
+            if (a.positionals().isEmpty()) throw new CliException("no images given");
+            return new FacePredictCommand(a).run(out, err);
+        }
+        for (String o : FACE_ONLY)
+            if (a.get(o) != null || a.flag(o)) throw new CliException("--" + o + " finds faces; --crop classifies whole images as face crops");
         Path modelPath = Args.existingModel("--model", a.get("model"));
         if (a.positionals().isEmpty()) throw new CliException("no images given");
         try (Model model = Common.model(a, modelPath, LoadOptions.DEFAULT)) {
