@@ -31,9 +31,9 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  *
  * <p>Non-finite values: the transforms mix several inputs into each product, so an infinity
  * that the direct convolution would carry as one term can meet its negation and turn into NaN.
- * A chunk whose transformed input is not all finite, or a layer whose weights are not, is
- * computed by a plain direct loop instead, so NaN and infinities come out exactly as the
- * reference's.
+ * When some chunk's transformed input is not all finite, {@link #run} says so and the caller
+ * recomputes the call with the direct kernel; a layer whose weights are not finite is computed
+ * by a plain direct loop. NaN and infinities come out as the direct convolution's.
  */
 final class WinogradKernel {
     private WinogradKernel() {}
@@ -135,8 +135,9 @@ final class WinogradKernel {
      * lies inside the image reads it there, a border tile reads a zero-bordered copy of its window
      * (no padded copy of the whole input, which would be a serial pass before the parallel work).
      */
-    static void run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
-                    Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf) {
+    static boolean run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
+                       Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf, boolean recompute) {
+        boolean allFinite = true;
         int cin = s.inC(), coutP = uw.blocks() * CB, th = tilesH(s), tw = tilesW(s), tilesImg = th * tw;
         int total = s.n() * tilesImg, inH = s.inH(), inW = s.inW();
         bf.size(cin, coutP);
@@ -170,7 +171,11 @@ final class WinogradKernel {
                 if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail);
             }
             if (!finite) {
-                direct(s, pk, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
+                // Non-finite weights (never in a trained model), or a caller that cannot recompute the
+                // call: the plain loop, exact as the reference. Otherwise the caller recomputes the
+                // whole call with the direct kernel.
+                if (!uw.finite() || !recompute) direct(s, pk, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
+                else allFinite = false;
                 continue;
             }
             for (int e = 0; e < E; e++)
@@ -178,6 +183,7 @@ final class WinogradKernel {
                     gemm8x2(bf.v, e * T * cin, cin, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
             outputTransform(s, bf, count, coutP, bias, res, resDelta, act, alpha, out);
         }
+        return allFinite;
     }
 
     /**
@@ -208,22 +214,22 @@ final class WinogradKernel {
                 FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
                 int a = o + c;
                 FloatVector e;
-                e = t00.sub(t02); e.intoArray(v, a); sum = sum.add(e);
-                e = t01.add(t02); e.intoArray(v, a + es); sum = sum.add(e);
-                e = t02.sub(t01); e.intoArray(v, a + 2 * es); sum = sum.add(e);
-                e = t01.sub(t03); e.intoArray(v, a + 3 * es); sum = sum.add(e);
-                e = t10.sub(t12); e.intoArray(v, a + 4 * es); sum = sum.add(e);
-                e = t11.add(t12); e.intoArray(v, a + 5 * es); sum = sum.add(e);
-                e = t12.sub(t11); e.intoArray(v, a + 6 * es); sum = sum.add(e);
-                e = t11.sub(t13); e.intoArray(v, a + 7 * es); sum = sum.add(e);
-                e = t20.sub(t22); e.intoArray(v, a + 8 * es); sum = sum.add(e);
-                e = t21.add(t22); e.intoArray(v, a + 9 * es); sum = sum.add(e);
-                e = t22.sub(t21); e.intoArray(v, a + 10 * es); sum = sum.add(e);
-                e = t21.sub(t23); e.intoArray(v, a + 11 * es); sum = sum.add(e);
-                e = t30.sub(t32); e.intoArray(v, a + 12 * es); sum = sum.add(e);
-                e = t31.add(t32); e.intoArray(v, a + 13 * es); sum = sum.add(e);
-                e = t32.sub(t31); e.intoArray(v, a + 14 * es); sum = sum.add(e);
-                e = t31.sub(t33); e.intoArray(v, a + 15 * es); sum = sum.add(e);
+                e = t00.sub(t02); e.intoArray(v, a); sum = sum.add(e.mul(0f));
+                e = t01.add(t02); e.intoArray(v, a + es); sum = sum.add(e.mul(0f));
+                e = t02.sub(t01); e.intoArray(v, a + 2 * es); sum = sum.add(e.mul(0f));
+                e = t01.sub(t03); e.intoArray(v, a + 3 * es); sum = sum.add(e.mul(0f));
+                e = t10.sub(t12); e.intoArray(v, a + 4 * es); sum = sum.add(e.mul(0f));
+                e = t11.add(t12); e.intoArray(v, a + 5 * es); sum = sum.add(e.mul(0f));
+                e = t12.sub(t11); e.intoArray(v, a + 6 * es); sum = sum.add(e.mul(0f));
+                e = t11.sub(t13); e.intoArray(v, a + 7 * es); sum = sum.add(e.mul(0f));
+                e = t20.sub(t22); e.intoArray(v, a + 8 * es); sum = sum.add(e.mul(0f));
+                e = t21.add(t22); e.intoArray(v, a + 9 * es); sum = sum.add(e.mul(0f));
+                e = t22.sub(t21); e.intoArray(v, a + 10 * es); sum = sum.add(e.mul(0f));
+                e = t21.sub(t23); e.intoArray(v, a + 11 * es); sum = sum.add(e.mul(0f));
+                e = t30.sub(t32); e.intoArray(v, a + 12 * es); sum = sum.add(e.mul(0f));
+                e = t31.add(t32); e.intoArray(v, a + 13 * es); sum = sum.add(e.mul(0f));
+                e = t32.sub(t31); e.intoArray(v, a + 14 * es); sum = sum.add(e.mul(0f));
+                e = t31.sub(t33); e.intoArray(v, a + 15 * es); sum = sum.add(e.mul(0f));
             }
             for (int c = full; c < cin; c++) {
                 int q = p + c;
@@ -244,12 +250,13 @@ final class WinogradKernel {
                     v[a + es] = e1;
                     v[a + 2 * es] = e2;
                     v[a + 3 * es] = e3;
-                    tail += e0 + e1 + e2 + e3;
+                    tail += e0 * 0f + e1 * 0f + e2 * 0f + e3 * 0f;
                 }
             }
         }
-        // x - x is NaN exactly when x is NaN or infinite.
-        float check = sum.sub(sum).reduceLanes(VectorOperators.ADD) + (tail - tail);
+        // x * 0 is 0 for every finite x and NaN for NaN and the infinities: the sums stay 0 (no
+        // overflow from large finite values) unless some transformed value is not finite.
+        float check = sum.reduceLanes(VectorOperators.ADD) + tail;
         return !Float.isNaN(check);
     }
 

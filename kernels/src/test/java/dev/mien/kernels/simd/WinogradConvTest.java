@@ -85,6 +85,24 @@ class WinogradConvTest {
         }
     }
 
+    /** A residual held in the output buffer itself is added once, with and without non-finite inputs. */
+    @Test
+    void aResidualInTheOutputBufferIsAddedOnce() {
+        ConvShape s = new ConvShape(1, 9, 9, 20, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        float[] wt = random((int) s.weightCount()), bias = random(40);
+        for (boolean special : new boolean[]{false, true}) {
+            float[] x = random((int) s.inputSize()), res = random((int) s.outputSize());
+            if (special) x[rnd.nextInt(x.length)] = Float.POSITIVE_INFINITY;
+            float[] exp = new float[res.length];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, Activation.NONE, 0f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] inOut = res.clone();
+                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, inOut, 0, Activation.NONE, 0f, inOut, 0);
+                assertClose(exp, inOut, 1e-4, "in place " + (special ? "with Inf " : "") + v.threads() + "t");
+            }
+        }
+    }
+
     /**
      * The transforms' rounding on layers of the real networks' channel counts: relative to the
      * largest output, the error stays below 1e-5 (the parity tolerance is 1e-4 + 1e-4 |b|).
