@@ -10,4 +10,5 @@ fi
 export PATH="$JAVA_HOME/bin:$PATH"
 # Maven itself uses sun.misc.Unsafe; newer JDKs warn about it on every build.
 java --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1 && export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
-exec mvn -B -ntp test "$@"
+# -Port: also the optional ONNX Runtime comparison module (ort/); Maven fetches ONNX Runtime like any dependency.
+exec mvn -B -ntp -Port test "$@"

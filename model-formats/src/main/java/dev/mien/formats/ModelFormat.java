@@ -20,7 +20,8 @@ public enum ModelFormat {
     KERAS_H5("Keras HDF5 (.h5)"),
     KERAS_ARCHIVE("Keras 3 archive (.keras)"),
     KERAS_DIRECTORY("Keras 3 model directory (an unzipped .keras: config.json + model.weights.h5)"),
-    TFJS_GRAPH("TensorFlow.js graph model (model.json + weight shards)");
+    TFJS_GRAPH("TensorFlow.js graph model (model.json + weight shards)"),
+    ONNX("ONNX model (.onnx)");
 
     public final String description;
 
@@ -109,9 +110,11 @@ public enum ModelFormat {
                 && dev.mien.formats.tfjs.TfjsImporter.isManifest(Files.readAllBytes(file))) return TFJS_GRAPH;
         // HDF5 allows a user block (512, 1024, ... bytes) before the superblock.
         if (dev.mien.formats.keras.KerasFiles.isHdf5(file)) return KERAS_H5;
+        // ONNX (a protobuf ModelProto) has no magic number: its first field is ir_version.
+        if (dev.mien.formats.onnx.OnnxReader.looksLikeOnnx(head)) return ONNX;
         String start = new String(head, StandardCharsets.ISO_8859_1).replaceAll("[^\\x20-\\x7e]", "?");
         throw new IOException(file + ": unrecognised model format (starts with \"" + start + "\"); expected a PyTorch checkpoint, "
-                + "safetensors, Keras .h5/.keras, a TensorFlow.js model.json or a Mien model file");
+                + "safetensors, Keras .h5/.keras, a TensorFlow.js model.json, ONNX or a Mien model file");
     }
 
     /** A JSON object after optional whitespace (a UTF-8 byte-order mark allowed). */

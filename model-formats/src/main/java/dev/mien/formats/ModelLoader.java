@@ -75,6 +75,7 @@ public final class ModelLoader {
                 KerasModelFile kf = KerasFiles.open(file);
                 yield KnownNetworks.annotate(KerasImporter.importModel(kf));
             }
+            case ONNX -> dev.mien.formats.onnx.OnnxImporter.importModel(dev.mien.formats.onnx.OnnxReader.read(file));
             case KERAS_DIRECTORY -> throw new IOException(file + ": a directory, not a file");
             // A manifest file names its shards relative to its own directory.
             case TFJS_GRAPH -> KnownNetworks.annotate(TfjsImporter.importModel(

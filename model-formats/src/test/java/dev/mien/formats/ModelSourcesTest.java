@@ -49,6 +49,9 @@ class ModelSourcesTest {
         Path mien = dir.resolve("model.keras");
         ModelFile.write(mien, ModelLoader.load(st).graph());
         m.put(ModelFormat.MIEN, mien);
+        Path onnx = dir.resolve("onnx-model.pth");
+        Files.write(onnx, dev.mien.formats.onnx.OnnxExporter.export(ModelLoader.load(st).graph()));
+        m.put(ModelFormat.ONNX, onnx);
         Path fx = Fixtures.root();
         copyIfPresent(m, ModelFormat.PYTORCH_ZIP, fx.resolve("manet/manet-small.pth.tar"), "zip-model.h5");
         copyIfPresent(m, ModelFormat.PYTORCH_LEGACY, fx.resolve("manet/manet-small-legacy.pth.tar"), "legacy.safetensors");

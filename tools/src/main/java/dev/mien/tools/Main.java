@@ -4,9 +4,11 @@ import dev.mien.tools.cli.BenchCommand;
 import dev.mien.tools.cli.CliException;
 import dev.mien.tools.cli.ConvertCommand;
 import dev.mien.tools.cli.InspectCommand;
+import dev.mien.tools.cli.LoadTestCommand;
 import dev.mien.tools.cli.PredictCommand;
 import dev.mien.tools.cli.Problems;
 import dev.mien.tools.cli.RunCommand;
+import dev.mien.tools.cli.ServeCommand;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -34,9 +36,20 @@ public final class Main {
                        classes (a bad image gets an error line, or an "error" entry with --json)
                        predict exits 1 when any image could not be read
               inspect  M                 format, architecture, inputs/outputs, parameters, MACs
-              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.safetensors: weights only
+              convert  M -o FILE         FILE.mien: Mien's optimised model file; FILE.onnx: ONNX; FILE.safetensors: weights only
               bench    (--model M | --arch manet|lanmsff|patt-lite) [--batch N] [--threads T]
-                       [--iterations I] [--warmup W] [--json]
+                       [--iterations I] [--warmup W] [--json] [--profile]
+                       [--compare onnxruntime [--rounds R] [--onnx FILE]]
+                       --compare: Mien and ONNX Runtime on the same weights, alternating
+                       processes (needs the optional ort module; ./mien builds it);
+                       with --profile: both runtimes' time per convolution class
+              serve    [--port 8080] [--host 127.0.0.1] [--model [NAME=]M]... [--max-body 16m]
+                       [--max-pixels 40000000] [--queue 32] [--queue-timeout-ms 10000] [--workers 2]
+                       [--max-batch 16] [--batch-wait-ms 2] [--drain-seconds 30]
+                       HTTP server: POST /v1/faces (image bytes -> faces and expressions JSON), GET /v1/models,
+                       /healthz, /metrics, and a page at / to try a photo; Ctrl-C / SIGTERM drain it
+              loadtest --image F [--url http://127.0.0.1:8080/v1/faces] [--clients 8] [--seconds 10] [--json]
+                       load a local mien serve at 1x and 2x its capacity: p50/p99, throughput, 503s
               help                       this text
 
             M is a file, a model directory (unzipped Keras archive, TF.js model.json + shards) or a
@@ -68,6 +81,8 @@ public final class Main {
                 case "inspect" -> new InspectCommand().run(args, out);
                 case "convert" -> new ConvertCommand().run(args, out);
                 case "bench" -> new BenchCommand().run(args, out);
+                case "serve" -> { return new ServeCommand().run(args, out, err); }
+                case "loadtest" -> new LoadTestCommand().run(args, out);
                 default -> throw new CliException("unknown command '" + cmd + "' (try 'mien help')");
             }
             return 0;

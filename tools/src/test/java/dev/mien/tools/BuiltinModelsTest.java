@@ -130,6 +130,18 @@ class BuiltinModelsTest {
         assertClose(resource("emotion_output_12_angry_men_2.npy").data(), y.data(), "mien run builtin:emotion");
     }
 
+    /** `convert --kernels scalar` writes plain weights: a shipped model converts back to its own bytes on any machine. */
+    @Test
+    void convertWithScalarKernelsIsByteStable() throws IOException {
+        Path f = tmp.resolve("again.mien");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[]{"convert", "builtin:blazeface", "--kernels", "scalar", "-o", f.toString()},
+                new PrintStream(out), new PrintStream(err)), err.toString());
+        try (InputStream in = BuiltinModels.class.getClassLoader().getResourceAsStream(BuiltinModels.RESOURCE_DIR + "blazeface.mien")) {
+            assertArrayEquals(in.readAllBytes(), Files.readAllBytes(f));
+        }
+    }
+
     /** Human's emotion model is oarriaga's fer2013_big_XCEPTION: same outputs as the Keras checkpoint and its TF.js reference. */
     @Test
     void emotionIsOarriagasBigXception() throws IOException {

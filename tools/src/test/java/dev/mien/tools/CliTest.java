@@ -51,6 +51,36 @@ class CliTest {
     }
 
     @Test
+    void convertToOnnxGivesAModelEveryCommandRunsTheSame() throws Exception {
+        Path onnx = dir.resolve("converted.onnx");
+        Result c = mien("convert", checkpoint.toString(), "-o", onnx.toString());
+        assertEquals(0, c.code(), c.err());
+        Random r = new Random(5);
+        float[] x = new float[3 * 224 * 224];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        Path in = dir.resolve("onnx-in.npy");
+        Npy.write(in, new Tensor(new int[]{1, 3, 224, 224}, x));
+        Path a = dir.resolve("onnx-a"), b = dir.resolve("onnx-b");
+        assertEquals(0, mien("run", "--model", checkpoint.toString(), "--input", in.toString(), "--out", a.toString()).code());
+        Result run = mien("run", "--model", onnx.toString(), "--input", in.toString(), "--out", b.toString());
+        assertEquals(0, run.code(), run.err());
+        for (String o : new String[]{"fc_1", "fc_2", "logits"}) {
+            Tensor e = Npy.read(a.resolve(o + ".npy")), g = Npy.read(b.resolve(o + ".npy"));
+            assertArrayEquals(e.shape(), g.shape(), o);
+            for (int i = 0; i < e.size(); i++) assertEquals(e.data()[i], g.data()[i], 1e-4 + 1e-4 * Math.abs(e.data()[i]), o);
+        }
+        Result inspect = mien("inspect", onnx.toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("ONNX"), inspect.out());
+        // The card travels in the file's metadata: predict needs no --preprocess and prints MA-Net's class names.
+        Result p = mien("predict", "--crop", "--model", onnx.toString(), "--top", "7", image.toString());
+        Result direct = mien("predict", "--crop", "--model", checkpoint.toString(), "--top", "7", image.toString());
+        assertEquals(0, p.code(), p.err());
+        assertEquals(direct.out().lines().skip(1).toList().size(), p.out().lines().skip(1).toList().size(), p.out());
+        assertTrue(p.out().contains("Happiness"), p.out());
+    }
+
+    @Test
     void runWritesOneNpyPerOutput() throws Exception {
         Random r = new Random(1);
         float[] x = new float[2 * 3 * 224 * 224];
@@ -288,7 +318,7 @@ class CliTest {
         assertFalse(g.isEmpty());
         assertTrue(g.keySet().stream().allMatch(k -> k.contains(".")), g.keySet().toString());
 
-        for (String ext : new String[]{"model.onnx", "model.pth", "model"}) {
+        for (String ext : new String[]{"model.tflite", "model.pth", "model"}) {
             Path bad = dir.resolve(ext);
             Result refused = mien("convert", checkpoint.toString(), "-o", bad.toString());
             assertEquals(2, refused.code(), ext);

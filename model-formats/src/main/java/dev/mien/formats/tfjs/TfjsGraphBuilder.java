@@ -36,12 +36,6 @@ import java.util.TreeMap;
  */
 final class TfjsGraphBuilder {
 
-    /** Every op this importer maps; anything else is listed in one error. */
-    static final Set<String> SUPPORTED = Set.of("Placeholder", "Const", "Identity", "NoOp", "Conv2D", "_FusedConv2D",
-            "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative", "MaxPool", "AvgPool", "Add", "AddV2", "AddN", "BiasAdd", "Sub",
-            "Mul", "RealDiv", "Maximum", "Minimum", "Relu", "Relu6", "Sigmoid", "Tanh", "Elu", "LeakyRelu", "Prelu", "Mean", "Sum",
-            "Max", "Min", "Softmax", "Pad", "PadV2", "Reshape", "Squeeze", "ConcatV2", "MatMul", "_FusedMatMul");
-
     private final TfjsManifest m;
     private final Map<String, TfjsWeights.Value> weights;
     private final String src;
@@ -86,7 +80,7 @@ final class TfjsGraphBuilder {
     private void refuseUnsupported() throws IOException {
         Map<String, List<String>> bad = new TreeMap<>();
         for (TfjsManifest.TfNode n : m.nodes()) {
-            String why = unsupported(n);
+            String why = TfjsOps.unsupported(n);
             if (why != null) bad.computeIfAbsent(why, k -> new ArrayList<>()).add(n.name());
         }
         if (bad.isEmpty()) return;
@@ -97,20 +91,7 @@ final class TfjsGraphBuilder {
             sb.append(Printable.clip(e.getKey())).append(" (").append(e.getValue().size()).append(e.getValue().size() == 1 ? " node: " : " nodes, e.g. ")
                     .append(Printable.clip(e.getValue().get(0))).append(')');
         }
-        throw fail(sb.append(". Supported: ").append(String.join(", ", new java.util.TreeSet<>(SUPPORTED))).toString());
-    }
-
-    /** Null when {@code n} can be imported, else the op as the error lists it. */
-    private static String unsupported(TfjsManifest.TfNode n) {
-        if (!SUPPORTED.contains(n.op())) return n.op();
-        String fmt = n.string("data_format", "NHWC");
-        if (!fmt.equals("NHWC")) return n.op() + " with data_format " + fmt;
-        if (n.op().equals("_FusedConv2D") || n.op().equals("FusedDepthwiseConv2dNative") || n.op().equals("_FusedMatMul")) {
-            List<String> f = n.strings("fused_ops");
-            if (f.isEmpty() || !f.get(0).equals("BiasAdd") || f.size() > 2 || (f.size() == 2 && activation(f.get(1)) == null && !f.get(1).equals("Prelu")))
-                return n.op() + " with fused_ops " + f;
-        }
-        return null;
+        throw fail(sb.append(". Supported: ").append(String.join(", ", new java.util.TreeSet<>(TfjsOps.SUPPORTED))).toString());
     }
 
     /** Kahn's algorithm, stable in file order; refuses cycles and dangling inputs. */
@@ -198,9 +179,9 @@ final class TfjsGraphBuilder {
             case "Maximum" -> binary(n, in, Op.MAX);
             case "Minimum" -> binary(n, in, Op.MIN);
             case "Relu", "Relu6", "Sigmoid", "Tanh", "Elu" ->
-                    emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", activation(n.op())).set("alpha", 1f), null);
+                    emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", TfjsOps.activation(n.op())).set("alpha", 1f), null);
             case "LeakyRelu" ->
-                    emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", "leaky_relu").set("alpha", leakyAlpha(n, "alpha")), null);
+                    emit(n.name(), Op.ACTIVATION, List.of(value(in, 0)), new Attrs().set("activation", "leaky_relu").set("alpha", TfjsOps.leakyAlpha(n, "alpha")), null);
             case "Prelu" -> emit(n.name(), Op.PRELU, List.of(value(in, 0)), new Attrs(), Map.of("alpha", floatConst(in, 1)));
             case "Mean", "Sum", "Max", "Min" -> reduce(n, in);
             case "Softmax" -> emit(n.name(), Op.SOFTMAX, List.of(value(in, 0)), new Attrs().set("axis", -1), null);
@@ -235,8 +216,8 @@ final class TfjsGraphBuilder {
         boolean prelu = fused.size() == 2 && fused.get(1).equals("Prelu");
         if (args != (prelu ? 2 : 1) || in.size() != 2 + args)
             throw new IllegalArgumentException("num_args " + args + " with " + in.size() + " inputs does not fit fused_ops " + fused);
-        String act = fused.size() == 2 && !prelu ? activation(fused.get(1)) : "none";
-        Float leaky = fused.size() == 2 && fused.get(1).equals("LeakyRelu") ? leakyAlpha(n, "leakyrelu_alpha") : null;
+        String act = fused.size() == 2 && !prelu ? TfjsOps.activation(fused.get(1)) : "none";
+        Float leaky = fused.size() == 2 && fused.get(1).equals("LeakyRelu") ? TfjsOps.leakyAlpha(n, "leakyrelu_alpha") : null;
         conv(n, in.get(0), floatConst(in, 1), floatConst(in, 2), act, leaky, n.op().equals("FusedDepthwiseConv2dNative"));
         if (prelu) preluAfter(n.name(), floatConst(in, 3));
     }
@@ -254,7 +235,7 @@ final class TfjsGraphBuilder {
         int[] xs = shapeOf(x);
         if (xs.length != 4) throw new IllegalArgumentException("input " + Arrays.toString(xs) + " is not NHWC rank 4");
         if (w.rank() != 4) throw new IllegalArgumentException("filter " + Arrays.toString(w.shape()) + " is not rank 4");
-        int[] st = spatial(n, "strides"), dl = spatial(n, "dilations");
+        int[] st = TfWindows.spatial(n, "strides"), dl = TfWindows.spatial(n, "dilations");
         int groups = 1;
         if (depthwise) {
             if (w.dim(2) != xs[3]) throw new IllegalArgumentException("depthwise filter " + Arrays.toString(w.shape()) + " does not fit " + xs[3] + " channels");
@@ -262,7 +243,7 @@ final class TfjsGraphBuilder {
             w = w.reshape(w.dim(0), w.dim(1), 1, w.dim(2) * w.dim(3));
         }
         if (bias != null && bias.size() != w.dim(3)) throw new IllegalArgumentException("bias has " + bias.size() + " values for " + w.dim(3) + " output channels");
-        int[] pads = pads(n, xs, new int[]{w.dim(0), w.dim(1)}, st, dl);
+        int[] pads = TfWindows.pads(n, xs, new int[]{w.dim(0), w.dim(1)}, st, dl);
         Attrs a = new Attrs().set("strides", st).set("dilations", dl).set("pads", pads).set("groups", groups).set("activation", act);
         if (alpha != null) a.set("alpha", alpha);
         Map<String, Tensor> p = new LinkedHashMap<>();
@@ -275,10 +256,10 @@ final class TfjsGraphBuilder {
         String x = value(in, 0);
         int[] xs = shapeOf(x);
         if (xs.length != 4) throw new IllegalArgumentException("input " + Arrays.toString(xs) + " is not NHWC rank 4");
-        int[] k = spatial(n, "ksize"), st = spatial(n, "strides");
+        int[] k = TfWindows.spatial(n, "ksize"), st = TfWindows.spatial(n, "strides");
         long[] kAll = n.ints("ksize");
         if (kAll != null && kAll.length == 4 && (kAll[0] != 1 || kAll[3] != 1)) throw new IllegalArgumentException("pooling over batch or channels " + Arrays.toString(kAll));
-        int[] pads = pads(n, xs, k, st, new int[]{1, 1});
+        int[] pads = TfWindows.pads(n, xs, k, st, new int[]{1, 1});
         // TF's SAME max pool ignores the padding (as if -inf); its average divides by the valid pixels only.
         Attrs a = new Attrs().set("kernel", k).set("strides", st).set("pads", pads).set("count_include_pad", false);
         emit(n.name(), n.op().equals("MaxPool") ? Op.MAX_POOL2D : Op.AVG_POOL2D, List.of(x), a, null);
@@ -398,69 +379,14 @@ final class TfjsGraphBuilder {
             Tensor b = floatConst(in, 2);
             if (b.size() != w.dim(1)) throw new IllegalArgumentException("bias has " + b.size() + " values for " + w.dim(1) + " outputs");
             p.put("bias", b.reshape(b.size()));
-            if (fused.size() == 2 && !prelu) a.set("activation", activation(fused.get(1)));
-            if (fused.size() == 2 && fused.get(1).equals("LeakyRelu")) a.set("alpha", leakyAlpha(n, "leakyrelu_alpha"));
+            if (fused.size() == 2 && !prelu) a.set("activation", TfjsOps.activation(fused.get(1)));
+            if (fused.size() == 2 && fused.get(1).equals("LeakyRelu")) a.set("alpha", TfjsOps.leakyAlpha(n, "leakyrelu_alpha"));
         }
         emit(n.name(), Op.DENSE, List.of(x), a, p);
         if (prelu) preluAfter(n.name(), floatConst(in, 3));
     }
 
     // ---- helpers ------------------------------------------------------------------------
-
-    /** Mien's fused activation for a TF activation op; null when it has none. */
-    static String activation(String tf) {
-        return switch (tf) {
-            case "Relu" -> "relu";
-            case "Relu6" -> "relu6";
-            case "Sigmoid" -> "sigmoid";
-            case "Tanh" -> "tanh";
-            case "Elu" -> "elu";
-            case "LeakyRelu" -> "leaky_relu";
-            default -> null;
-        };
-    }
-
-    /** TF's leaky-ReLU slope (0.2 when the node omits it; Mien's own default is Keras' 0.3). */
-    private static float leakyAlpha(TfjsManifest.TfNode n, String key) {
-        Float a = n.floatAttr(key);
-        return a == null ? 0.2f : a;
-    }
-
-    /** TF padding: VALID, SAME (total = max((ceil(in/s)-1)*s + (k-1)*d+1 - in, 0), the odd pixel after) or EXPLICIT. */
-    private static int[] pads(TfjsManifest.TfNode n, int[] xs, int[] k, int[] st, int[] dl) {
-        String padding = n.string("padding", "VALID");
-        switch (padding) {
-            case "VALID" -> { return new int[4]; }
-            case "SAME" -> {
-                int[] out = new int[4];
-                for (int i = 0; i < 2; i++) {
-                    long in = xs[1 + i], eff = (long) (k[i] - 1) * dl[i] + 1, o = (in + st[i] - 1) / st[i];
-                    long total = Math.max((o - 1) * st[i] + eff - in, 0);
-                    out[i] = (int) (total / 2);
-                    out[2 + i] = (int) (total - total / 2);
-                }
-                return out;
-            }
-            case "EXPLICIT" -> {
-                long[] e = n.ints("explicit_paddings");
-                if (e == null || e.length != 8 || e[0] != 0 || e[1] != 0 || e[6] != 0 || e[7] != 0)
-                    throw new IllegalArgumentException("explicit_paddings " + Arrays.toString(e) + " (need 8 values, zero on batch and channels)");
-                for (long v : e) if (v < 0 || v > Integer.MAX_VALUE) throw new IllegalArgumentException("explicit padding " + v);
-                return new int[]{(int) e[2], (int) e[4], (int) e[3], (int) e[5]};
-            }
-            default -> throw new IllegalArgumentException("padding '" + Printable.clip(padding) + "'");
-        }
-    }
-
-    /** The H and W entries of a 4-element NHWC attribute (strides, dilations, ksize); [1,1] when absent. */
-    private static int[] spatial(TfjsManifest.TfNode n, String key) {
-        long[] v = n.ints(key);
-        if (v == null || v.length == 0) return new int[]{1, 1};
-        if (v.length != 4) throw new IllegalArgumentException(key + " " + Arrays.toString(v) + " (need 4 values)");
-        if (!key.equals("ksize") && (v[0] != 1 || v[3] != 1)) throw new IllegalArgumentException(key + " " + Arrays.toString(v) + " on batch or channels");
-        for (long x : v) if (x < 1 || x > 1 << 16) throw new IllegalArgumentException(key + " " + Arrays.toString(v));
-        return new int[]{(int) v[1], (int) v[2]};
-    }
 
     private String value(List<String> in, int i) {
         if (i >= in.size()) throw new IllegalArgumentException("missing input " + i);

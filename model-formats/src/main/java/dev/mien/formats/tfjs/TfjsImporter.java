@@ -1,6 +1,7 @@
 package dev.mien.formats.tfjs;
 
 import dev.mien.engine.io.ModelSource;
+import dev.mien.engine.io.Printable;
 import dev.mien.engine.ir.Graph;
 
 import java.io.IOException;
@@ -24,8 +25,13 @@ public final class TfjsImporter {
     public static Graph importModel(ModelSource dir, String manifestName) throws IOException {
         ModelSource manifest = dir.resolve(manifestName);
         TfjsManifest m = TfjsManifest.parse(manifest.name(), manifest.readAllBytes(MAX_MANIFEST_BYTES));
-        Map<String, TfjsWeights.Value> weights = TfjsWeights.read(dir, m);
-        return TfjsGraphBuilder.build(m, weights);
+        try {
+            Map<String, TfjsWeights.Value> weights = TfjsWeights.read(dir, m);
+            return TfjsGraphBuilder.build(m, weights);
+        } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
+            // Whatever slipped past the checks (an attribute that is not base64, a number out of range) is still one line.
+            throw new IOException(manifest.name() + ": malformed model.json: " + Printable.clip(String.valueOf(e.getMessage()), 160), e);
+        }
     }
 
     /** Whether {@code json} is a TF.js model manifest (used to recognise the format by content). */

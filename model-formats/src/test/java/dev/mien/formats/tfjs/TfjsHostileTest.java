@@ -140,6 +140,14 @@ class TfjsHostileTest {
         Path dup = Files.createDirectories(dir.resolve("dup"));
         Files.writeString(dup.resolve("model.json"), "{\"modelTopology\": {\"node\": []}, \"modelTopology\": {\"node\": []}}");
         expect(dup, "not valid JSON");
+        Path b64 = small().write(dir.resolve("b64"));
+        rewrite(b64.resolve("model.json"), "\"U0FNRQ==\"", "\"%%not base64%%\"");
+        expect(b64, "node 'c' (Conv2D): Illegal base64 character");
+        Path huge = new TfjsTestModel().input("x", 1, 4, 4, 2).constF("f", new int[]{3, 3, 2, 3}, new float[54])
+                .op("c", "Conv2D", List.of("x", "f"), window("SAME", 1, 1).ints("strides", 1, 99999999999L, 777, 1)).write(dir.resolve("huge"));
+        expect(huge, "node 'c' (Conv2D): strides [1, 99999999999, 777, 1]");
+        rewrite(huge.resolve("model.json"), "\"777\"", "\"seven\"");
+        expect(huge, "node 'c' (Conv2D): not an integer: seven");
         Path ctl = small().write(dir.resolve("ctl"));
         rewrite(ctl.resolve("model.json"), "\"name\" : \"x\"", "\"name\" : \"x\\u001b[31m\"");
         String m = refusal(ctl, ctl.resolve("model.json"));

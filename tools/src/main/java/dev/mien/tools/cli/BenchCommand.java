@@ -34,14 +34,21 @@ public final class BenchCommand {
     static final double CEILING_1T_GFLOPS = 238.0, CEILING_2T_GFLOPS = 465.0;
 
     /** The measured ceiling for this many busy cores (two threads share little; more add ~232 each). */
-    static double ceiling(int cores) {
+    public static double ceiling(int cores) {
         return cores <= 1 ? CEILING_1T_GFLOPS : CEILING_2T_GFLOPS / 2 * cores;
     }
 
     public void run(List<String> argv, PrintStream out) {
-        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed"),
+        Args a = Args.parse("bench", argv, Common.with(Common.BACKEND_OPTS, "model", "arch", "batch", "iterations", "warmup", "warmup-seconds", "peak-gflops", "seed",
+                        "compare", "rounds", "onnx"),
                 Set.of("json", "profile"));
         if ((a.get("model") == null) == (a.get("arch") == null)) throw new CliException("give exactly one of --model M or --arch NAME");
+        if (a.get("compare") != null) {
+            // Against ONNX Runtime: both run in child processes; this JVM never loads ONNX Runtime.
+            new dev.mien.tools.compare.CompareOnnxRuntime().run(a, out);
+            return;
+        }
+        if (a.get("rounds") != null || a.get("onnx") != null) throw new CliException("--rounds and --onnx go with --compare onnxruntime");
         Model model;
         String label;
         if (a.get("model") != null) {

@@ -21,10 +21,11 @@ import java.util.Set;
 
 /**
  * {@code mien convert}: any supported checkpoint to the format the output's extension names:
- * {@code .mien} (the optimised graph and its weights) or {@code .safetensors} (weights only).
+ * {@code .mien} (the optimised graph and its weights), {@code .onnx} (the same graph as ONNX,
+ * written by Mien's own exporter) or {@code .safetensors} (weights only).
  */
 public final class ConvertCommand {
-    static final String SUPPORTED = ".mien (optimised graph + weights), .safetensors (weights only)";
+    static final String SUPPORTED = ".mien (optimised graph + weights), .onnx (ONNX opset 13), .safetensors (weights only)";
 
     public void run(List<String> argv, PrintStream out) {
         Args a = Args.parse("convert", argv, Set.of("o", "output", "beta", "kernels"), Set.of());
@@ -35,7 +36,8 @@ public final class ConvertCommand {
         Path target = Path.of(o);
         String name = target.getFileName() == null ? "" : target.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean safetensors = name.endsWith(".safetensors");
-        if (!safetensors && !name.endsWith(".mien"))
+        boolean onnx = name.endsWith(".onnx");
+        if (!safetensors && !onnx && !name.endsWith(".mien"))
             throw new CliException(target + ": unsupported output format; supported: " + SUPPORTED);
         if (safetensors && a.get("beta") != null)
             throw new CliException(target + ": --beta changes MA-Net's graph, and a .safetensors output holds weights only; convert to .mien");
@@ -54,8 +56,10 @@ public final class ConvertCommand {
         Common.checkBeta(a, in, g);
         // --kernels scalar packs nothing (plain HWIO weights): the same bytes on every machine, which the
         // shipped default models rely on; the default packs for this machine's vector kernels.
+        // ONNX files always hold plain weights in ONNX's layouts, so --kernels changes nothing there.
         try (dev.mien.kernels.Backend be = a.get("kernels") == null ? null : Common.backend(a)) {
-            if (be == null) ModelFile.write(target, g);
+            if (target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) dev.mien.formats.onnx.OnnxExporter.write(target, g);
+            else if (be == null) ModelFile.write(target, g);
             else ModelFile.write(target, g, be);
             out.printf("%s -> %s (%d nodes, %,d parameters, %,d bytes)%n", in, target, g.nodes().size(), g.parameterCount(), Files.size(target));
         } catch (IOException | RuntimeException e) {

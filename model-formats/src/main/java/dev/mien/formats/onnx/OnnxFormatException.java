@@ -1,0 +1,14 @@
+package dev.mien.formats.onnx;
+
+import java.io.IOException;
+
+/** An ONNX file that cannot be read or imported: the message always starts with the file's name. */
+public final class OnnxFormatException extends IOException {
+    public OnnxFormatException(String source, String problem) {
+        super(source + ": " + problem);
+    }
+
+    public OnnxFormatException(String source, String problem, Throwable cause) {
+        super(source + ": " + problem, cause);
+    }
+}
