@@ -22,7 +22,12 @@ public enum ConvAlgorithm {
      */
     SLICED,
     /** One input channel per output channel, vectorised along channels. */
-    DEPTHWISE;
+    DEPTHWISE,
+    /**
+     * Winograd F(2x2, 3x3): 3x3 stride-1 undilated convolutions in 2.25x fewer multiplies, for
+     * maps large enough that the transforms pay (MA-Net's 56x56, 28x28 and 14x14 layers).
+     */
+    WINOGRAD;
 
     /** Below this many multiply-adds a convolution runs on the calling thread. */
     public static final long INLINE_MACS = 1 << 18;
@@ -52,10 +57,39 @@ public enum ConvAlgorithm {
     public static ConvAlgorithm choose(ConvShape s, int threads, int channelBlock) {
         if (depthwise(s)) return DEPTHWISE;
         if (threads > 1 && s.macs() < INLINE_MACS) return INLINE;
+        if (winogradRuns(s) && winogradPays(s)) return WINOGRAD;
         long tiles = (long) s.n() * ((s.outH() * s.outW() + TILE - 1) / TILE);
         if (slicedRuns(s, channelBlock) && tiles <= MAX_SLICED_TILES
                 && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION) return SLICED;
         return DIRECT;
+    }
+
+    /** Shapes the Winograd kernel computes: 3x3, stride 1, no dilation, one group. */
+    public static boolean winogradRuns(ConvShape s) {
+        return s.kH() == 3 && s.kW() == 3 && s.strideH() == 1 && s.strideW() == 1 && s.dilH() == 1 && s.dilW() == 1
+                && s.groups() == 1 && !s.isDepthwise();
+    }
+
+    /**
+     * Winograd is chosen from this many output pixels per call (batch included: 14x14 maps at
+     * batch 1, 7x7 from batch 4) ... A 7x7 map alone has 16 tiles, too few to share out, and
+     * at batch 1 such layers are bound by reading their weights, which the transform makes 16/9
+     * larger. {@code -Dmien.winograd.minPixels} (and {@code .minChannels}, {@code .maxChannels})
+     * move the thresholds, e.g. to 1 to run every eligible layer through Winograd in the parity tests.
+     */
+    public static final int MIN_WINOGRAD_PIXELS = Integer.getInteger("mien.winograd.minPixels", 14 * 14);
+    /** ... from this many input and output channels: below, the transforms cost more than the multiplies saved ... */
+    public static final int MIN_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.minChannels", 32);
+    /**
+     * ... and up to this many: every chunk of 8 tiles walks all transformed weights (16 x Cin x
+     * Cout floats, 4 MB at 256 x 256), which beyond that no longer stay in the caches.
+     */
+    public static final int MAX_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.maxChannels", 256);
+
+    static boolean winogradPays(ConvShape s) {
+        return (long) s.n() * s.outH() * s.outW() >= MIN_WINOGRAD_PIXELS
+                && s.inC() >= MIN_WINOGRAD_CHANNELS && s.outC() >= MIN_WINOGRAD_CHANNELS
+                && s.inC() <= MAX_WINOGRAD_CHANNELS && s.outC() <= MAX_WINOGRAD_CHANNELS;
     }
 
     /** Shapes the depthwise kernel computes: one input channel per group, multiplier 1. */

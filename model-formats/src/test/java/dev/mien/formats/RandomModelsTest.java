@@ -35,11 +35,14 @@ class RandomModelsTest {
     @Test
     void realLayersTakeTheirConvolutionAlgorithm() {
         try (Backend vec = KernelRegistry.create("vector", 2)) {
-            // MA-Net at full size, batch 1: the 7x7x512 patch layers are sliced, layer1's 56x56x64 direct.
+            // MA-Net at full size, batch 1: the 7x7x512 patch layers are sliced, layer1's 56x56x64 3x3 layers
+            // Winograd, the stride-2 entries and the stem direct.
             Plan manet = new Model(RandomModels.graph("manet", 1), vec).plan(1, RunOptions.DEFAULT);
             Map<String, String> alg = algorithms(manet);
             assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer4_1") && e.getValue().equals("sliced")), alg.toString());
-            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer1") && e.getValue().equals("direct")), alg.toString());
+            assertTrue(alg.entrySet().stream().filter(e -> e.getKey().startsWith("layer1")).allMatch(e -> e.getValue().equals("winograd")), alg.toString());
+            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer2") && e.getValue().equals("winograd")), alg.toString());
+            assertEquals("direct", alg.get("conv1"), alg.toString());
             // PAtt-Lite's depthwise layers take the depthwise kernel.
             Plan patt = new Model(RandomModels.graph("patt-lite", 1), vec).plan(1, RunOptions.DEFAULT);
             assertTrue(algorithms(patt).values().stream().filter("depthwise"::equals).count() >= 5, algorithms(patt).toString());

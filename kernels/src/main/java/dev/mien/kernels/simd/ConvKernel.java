@@ -25,8 +25,13 @@ final class ConvKernel {
 
     private ConvKernel() {}
 
-    /** Weights packed as [group][block][kh][kw][ci][CB], zero-padded past the group's channels, in a segment (heap or mapped). */
-    record Packed(ConvShape shape, MemorySegment w, int blocks) implements dev.mien.kernels.PackedWeights {
+    /**
+     * Weights packed as [group][block][kh][kw][ci][CB], zero-padded past the group's channels, in a segment (heap or mapped);
+     * {@code winograd} holds their Winograd transform once a call has needed it.
+     */
+    record Packed(ConvShape shape, MemorySegment w, int blocks, WinogradKernel.Lazy winograd) implements dev.mien.kernels.PackedWeights {
+        Packed(ConvShape shape, MemorySegment w, int blocks) { this(shape, w, blocks, new WinogradKernel.Lazy()); }
+
         @Override public String backend() { return "vector"; }
         @Override public String layout() { return LAYOUT; }
         @Override public MemorySegment segment() { return w.asReadOnly(); }

@@ -29,6 +29,11 @@ final class Tasks {
         Activation act;
         float alpha;
         ConvKernel.Packed pk;
+        WinogradKernel.Weights wino;
+        /** Set by a Winograd share that met a non-finite input: the call is then recomputed directly. */
+        volatile boolean nonFinite;
+        /** False when the residual is the output buffer: non-finite chunks then take the plain loop in place. */
+        boolean canRecompute;
         final ConvKernel.PaddedInput input = new ConvKernel.PaddedInput();
 
         void args(ConvShape s, float[] bias, float[] residual, int resDelta, Activation act, float alpha, float[] out, int outOff) {
@@ -54,10 +59,26 @@ final class Tasks {
             this.pk = pk;
             this.sliced = sliced;
             this.dw = null;
+            this.wino = null;
+        }
+
+        /** A Winograd convolution, reading the input in place. */
+        void winograd(ConvKernel.Packed pk, WinogradKernel.Weights w, float[] x, int inOff, boolean canRecompute) {
+            this.canRecompute = canRecompute;
+            this.pk = pk;
+            this.wino = w;
+            this.x = x;
+            this.inOff = inOff;
+            this.nonFinite = false;
+            this.dw = null;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            else if (wino != null) {
+                if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
+                    nonFinite = true;
+            }
             else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
@@ -67,6 +88,7 @@ final class Tasks {
             dw = null;
             input.data = null;
             pk = null;
+            wino = null;
         }
     }
 

@@ -98,6 +98,9 @@ public final class VectorBackend implements Backend {
         return switch (a) {
             case REFERENCE -> "the vector backend has no 'reference' convolution (that is the scalar backend: --kernels scalar)";
             case DEPTHWISE -> dw ? null : "'depthwise' needs one input channel per output channel, not " + describe(s);
+            case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
+                    : "'winograd' needs a 3x3 kernel, stride 1, no dilation and one group, not " + describe(s)
+                      + ", stride " + s.strideH() + "x" + s.strideW();
             case DIRECT, INLINE, SLICED -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -130,6 +133,21 @@ public final class VectorBackend implements Backend {
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
                 throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
+            if (a == ConvAlgorithm.WINOGRAD) {
+                // With the residual in the output buffer, a recomputation would add it twice: look
+                // for non-finite inputs first instead (one read of the input).
+                boolean inPlace = residual == out;
+                if (!inPlace || allFinite(in, inOff, (int) s.inputSize())) {
+                    t.winograd(pk, pk.winograd().get(pk), in, inOff, !inPlace);
+                    pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+                    if (!t.nonFinite || !pk.winograd().get(pk).finite()) {
+                        t.release();
+                        return;
+                    }
+                }
+                // A non-finite input: NaN and Inf as the direct convolution gives them (Winograd's
+                // transforms could turn an infinity into NaN).
+            }
             boolean sliced = a == ConvAlgorithm.SLICED;
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
             t.direct(pk, sliced);
@@ -137,6 +155,15 @@ public final class VectorBackend implements Backend {
             pool.parallelFor(ConvKernel.items(s, pk, sliced), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
         }
         t.release();
+    }
+
+    private static boolean allFinite(float[] x, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int end = len - len % VL; i < end; i += VL) acc = acc.add(FloatVector.fromArray(S, x, off + i).mul(0f));
+        float tail = 0f;
+        for (; i < len; i++) tail += x[off + i] * 0f;
+        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
     }
 
     private static Object shapeOf(PackedWeights w) {

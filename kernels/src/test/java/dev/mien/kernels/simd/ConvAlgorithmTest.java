@@ -36,7 +36,17 @@ class ConvAlgorithmTest {
         // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 direct; layer1's 56x56x64 direct.
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 512, 512, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));
+        // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd; 7x7 maps at batch 1, stride 2,
+        // few channels and 512 channels do not.
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, V1.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 14, 256, 256, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 14, 64, 64, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 256, 256, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(8, 7, 256, 256, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
+        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
         // PAtt-Lite's depthwise layers; a CBAM-like 7x7x2 -> 1 gate runs inline.
         assertEquals(ConvAlgorithm.DEPTHWISE, v.convAlgorithm(conv(1, 112, 64, 64, 3, 2, 1, 64)));
         assertEquals(ConvAlgorithm.INLINE, v.convAlgorithm(conv(1, 7, 2, 1, 7, 1, 3, 1)));
@@ -60,7 +70,11 @@ class ConvAlgorithmTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> v.conv2d(dense, ConvAlgorithm.DEPTHWISE, x, 0, w, null, null, 0, Activation.NONE, 0f, y, 0));
         assertTrue(e.getMessage().contains("depthwise"));
-        assertThrows(IllegalArgumentException.class, () -> ConvAlgorithm.parse("winograd"));
+        assertThrows(IllegalArgumentException.class, () -> ConvAlgorithm.parse("fft"));
+        assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.parse("winograd"));
+        assertTrue(v.refusal(conv(1, 9, 16, 16, 3, 2, 1, 1), ConvAlgorithm.WINOGRAD).contains("stride 1"));
+        assertTrue(v.refusal(conv(1, 9, 16, 16, 1, 1, 0, 1), ConvAlgorithm.WINOGRAD).contains("3x3"));
+        assertNull(v.refusal(conv(1, 5, 3, 7, 3, 1, 0, 1), ConvAlgorithm.WINOGRAD));
         assertEquals(ConvAlgorithm.SLICED, ConvAlgorithm.parse(" Sliced"));
     }
 

@@ -1,0 +1,390 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.PackedLayouts;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.mien.kernels.simd.ConvKernel.CB;
+import static dev.mien.kernels.simd.ConvKernel.LE;
+import static dev.mien.kernels.simd.ConvKernel.S;
+import static dev.mien.kernels.simd.ConvKernel.VL;
+
+/**
+ * Winograd F(2x2, 3x3) for 3x3, stride-1, undilated, ungrouped convolutions: each 2x2 block of
+ * output pixels comes from a 4x4 input tile through 16 element-wise products in the transformed
+ * domain instead of 36 multiply-adds per channel pair, 2.25x fewer. With the usual matrices
+ * <pre>
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]   A^T = [1 1 1 0; 0 1 -1 -1]
+ * </pre>
+ * the weights become {@code U = G g G^T} (once per model, derived from the direct kernel's
+ * packed weights), each input tile {@code V = B^T d B}, and the output {@code A^T (U . V) A},
+ * where the products summed over input channels are 16 small matrix products computed by the
+ * same register-blocked micro-kernel shape as the direct path (8 tiles x 2 vectors).
+ *
+ * <p>Work is split in chunks of {@link #T} tiles: one thread transforms a chunk's input tiles
+ * into a buffer that stays in L1/L2, multiplies all 16 elements with every output-channel
+ * block, and transforms back, fusing bias, residual and activation.
+ *
+ * <p>Non-finite values: the transforms mix several inputs into each product, so an infinity
+ * that the direct convolution would carry as one term can meet its negation and turn into NaN.
+ * When some chunk's transformed input is not all finite, {@link #run} says so and the caller
+ * recomputes the call with the direct kernel; a layer whose weights are not finite is computed
+ * by a plain direct loop. NaN and infinities come out as the direct convolution's.
+ */
+final class WinogradKernel {
+    private WinogradKernel() {}
+
+    /** Tiles per chunk: the micro-kernel's width. */
+    static final int T = 8;
+    /** Transformed elements per tile. */
+    static final int E = 16;
+
+
+    /** The transformed weights {@code [16][block][Cin][CB]}, or {@code finite == false} when some weight is NaN or infinite. */
+    record Weights(MemorySegment u, int blocks, boolean finite) {}
+
+    /**
+     * The transformed weights of one packed convolution, made on the first Winograd call and kept
+     * with the packed weights (16/9 of their size, off-heap): a model packs each weight once for
+     * every plan, and only plans that chose or forced Winograd pay for the transform.
+     */
+    static final class Lazy {
+        private volatile Weights weights;
+
+        Weights get(ConvKernel.Packed pk) {
+            Weights w = weights;
+            if (w == null) {
+                synchronized (this) {
+                    w = weights;
+                    if (w == null) weights = w = transform(pk);
+                }
+            }
+            return w;
+        }
+    }
+
+    /** {@code U = G g G^T} per (input channel, output channel) from the direct kernel's [block][kh][kw][ci][CB] weights. */
+    static Weights transform(ConvKernel.Packed pk) {
+        ConvShape s = pk.shape();
+        int cin = s.inC(), nb = pk.blocks();
+        MemorySegment w = pk.w();
+        MemorySegment u = PackedLayouts.allocate((long) E * nb * cin * CB);
+        boolean finite = true;
+        float[] g = new float[9];
+        for (int b = 0; b < nb; b++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int j = 0; j < CB; j++) {
+                    for (int k = 0; k < 9; k++) {
+                        g[k] = w.getAtIndex(PackedLayouts.F32, (((long) b * 9 + k) * cin + ci) * CB + j);
+                        finite &= Float.isFinite(g[k]);
+                    }
+                    // G g: rows of the 4x3 intermediate, then (G g) G^T along the columns.
+                    float[] t = new float[12];
+                    for (int c = 0; c < 3; c++) {
+                        float g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
+                        t[c] = g0;
+                        t[3 + c] = 0.5f * (g0 + g1 + g2);
+                        t[6 + c] = 0.5f * (g0 - g1 + g2);
+                        t[9 + c] = g2;
+                    }
+                    for (int r = 0; r < 4; r++) {
+                        float a0 = t[3 * r], a1 = t[3 * r + 1], a2 = t[3 * r + 2];
+                        float[] row = {a0, 0.5f * (a0 + a1 + a2), 0.5f * (a0 - a1 + a2), a2};
+                        for (int c = 0; c < 4; c++)
+                            u.setAtIndex(PackedLayouts.F32, (((long) (r * 4 + c) * nb + b) * cin + ci) * CB + j, row[c]);
+                    }
+                }
+        return new Weights(u, nb, finite);
+    }
+
+    /** Tile rows and columns per image. */
+    static int tilesH(ConvShape s) { return (s.outH() + 1) / 2; }
+    static int tilesW(ConvShape s) { return (s.outW() + 1) / 2; }
+
+    /** Work items of one call: chunks of {@link #T} tiles over the whole batch. */
+    static int items(ConvShape s) {
+        long tiles = (long) s.n() * tilesH(s) * tilesW(s);
+        return (int) ((tiles + T - 1) / T);
+    }
+
+    /**
+     * One thread's buffers: the chunk's transformed input, its products, each tile's input window
+     * (the input itself, or a zero-bordered copy of a border tile's window) and output offsets.
+     */
+    static final class Buffers {
+        float[] v = new float[0], m = new float[0], patch = new float[0];
+        final float[][] tileSrc = new float[T][];
+        final int[] tileStride = new int[T], tileN = new int[T];
+        /** The scalar channel tail's 4x4 intermediate. */
+        final float[] tail = new float[16];
+        final int[] tileIn = new int[T], tileOut = new int[T], tileH = new int[T], tileW = new int[T];
+
+        void size(int cin, int coutP) {
+            if (patch.length < T * 16 * cin) patch = new float[T * 16 * cin];
+            if (v.length < E * T * cin) v = new float[E * T * cin];
+            if (m.length < E * T * coutP) m = new float[E * T * coutP];
+        }
+    }
+
+    /**
+     * Computes chunks [from, to) of one call. The input is read in place: a tile whose 4x4 window
+     * lies inside the image reads it there, a border tile reads a zero-bordered copy of its window
+     * (no padded copy of the whole input, which would be a serial pass before the parallel work).
+     */
+    static boolean run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
+                       Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf, boolean recompute) {
+        boolean allFinite = true;
+        int cin = s.inC(), coutP = uw.blocks() * CB, th = tilesH(s), tw = tilesW(s), tilesImg = th * tw;
+        int total = s.n() * tilesImg, inH = s.inH(), inW = s.inW();
+        bf.size(cin, coutP);
+        for (int chunk = from; chunk < to; chunk++) {
+            int t0 = chunk * T, count = Math.min(T, total - t0);
+            boolean finite = uw.finite();
+            for (int t = 0; t < T; t++) {
+                // A short last chunk repeats its last tile; the duplicates are computed but not stored.
+                int ti = t0 + Math.min(t, count - 1), n = ti / tilesImg, r = ti % tilesImg, ty = r / tw, tx = r % tw;
+                int iy = 2 * ty - s.padTop(), ix = 2 * tx - s.padLeft();
+                bf.tileN[t] = n;
+                bf.tileH[t] = 2 * ty;
+                bf.tileW[t] = 2 * tx;
+                bf.tileOut[t] = outOff + ((n * s.outH() + 2 * ty) * s.outW() + 2 * tx) * s.outC();
+                if (iy >= 0 && ix >= 0 && iy + 4 <= inH && ix + 4 <= inW) {
+                    bf.tileSrc[t] = x;
+                    bf.tileIn[t] = inOff + ((n * inH + iy) * inW + ix) * cin;
+                    bf.tileStride[t] = inW * cin;
+                } else {
+                    int p = t * 16 * cin;
+                    for (int a = 0; a < 4; a++)
+                        for (int b = 0; b < 4; b++) {
+                            int d = p + (4 * a + b) * cin, y = iy + a, xx = ix + b;
+                            if (y >= 0 && y < inH && xx >= 0 && xx < inW) System.arraycopy(x, inOff + ((n * inH + y) * inW + xx) * cin, bf.patch, d, cin);
+                            else java.util.Arrays.fill(bf.patch, d, d + cin, 0f);
+                        }
+                    bf.tileSrc[t] = bf.patch;
+                    bf.tileIn[t] = p;
+                    bf.tileStride[t] = 4 * cin;
+                }
+                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail);
+            }
+            if (!finite) {
+                // Non-finite weights (never in a trained model), or a caller that cannot recompute the
+                // call: the plain loop, exact as the reference. Otherwise the caller recomputes the
+                // whole call with the direct kernel.
+                if (!uw.finite() || !recompute) direct(s, pk, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
+                else allFinite = false;
+                continue;
+            }
+            for (int e = 0; e < E; e++)
+                for (int b = 0; b < uw.blocks(); b++)
+                    gemm8x2(bf.v, e * T * cin, cin, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
+            outputTransform(s, bf, count, coutP, bias, res, resDelta, act, alpha, out);
+        }
+        return allFinite;
+    }
+
+    /**
+     * V = B^T d B for one tile whose window starts at {@code x[p]} (rows {@code rowStride} apart),
+     * into {@code v[o + e * T * cin]} for element e: channel vectors, then a scalar tail. Returns
+     * false when some transformed value is NaN or infinite (their sum is then not finite).
+     */
+    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol) {
+        int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, c1 = cin, c2 = 2 * cin, c3 = 3 * cin;
+        int es = T * cin;   // stride between transformed elements
+        FloatVector sum = FloatVector.zero(S);
+        float tail = 0f;
+        {
+            for (int c = 0; c < full; c += VL) {
+                int q = p + c;
+                // Rows of B^T d (each a row of 4 input pixels), column by column.
+                FloatVector d00 = FloatVector.fromArray(S, x, q), d01 = FloatVector.fromArray(S, x, q + c1),
+                        d02 = FloatVector.fromArray(S, x, q + c2), d03 = FloatVector.fromArray(S, x, q + c3);
+                FloatVector d10 = FloatVector.fromArray(S, x, q + r1), d11 = FloatVector.fromArray(S, x, q + r1 + c1),
+                        d12 = FloatVector.fromArray(S, x, q + r1 + c2), d13 = FloatVector.fromArray(S, x, q + r1 + c3);
+                FloatVector d20 = FloatVector.fromArray(S, x, q + r2), d21 = FloatVector.fromArray(S, x, q + r2 + c1),
+                        d22 = FloatVector.fromArray(S, x, q + r2 + c2), d23 = FloatVector.fromArray(S, x, q + r2 + c3);
+                FloatVector d30 = FloatVector.fromArray(S, x, q + r3), d31 = FloatVector.fromArray(S, x, q + r3 + c1),
+                        d32 = FloatVector.fromArray(S, x, q + r3 + c2), d33 = FloatVector.fromArray(S, x, q + r3 + c3);
+                FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
+                FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
+                FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
+                FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
+                int a = o + c;
+                FloatVector e;
+                e = t00.sub(t02); e.intoArray(v, a); sum = sum.add(e.mul(0f));
+                e = t01.add(t02); e.intoArray(v, a + es); sum = sum.add(e.mul(0f));
+                e = t02.sub(t01); e.intoArray(v, a + 2 * es); sum = sum.add(e.mul(0f));
+                e = t01.sub(t03); e.intoArray(v, a + 3 * es); sum = sum.add(e.mul(0f));
+                e = t10.sub(t12); e.intoArray(v, a + 4 * es); sum = sum.add(e.mul(0f));
+                e = t11.add(t12); e.intoArray(v, a + 5 * es); sum = sum.add(e.mul(0f));
+                e = t12.sub(t11); e.intoArray(v, a + 6 * es); sum = sum.add(e.mul(0f));
+                e = t11.sub(t13); e.intoArray(v, a + 7 * es); sum = sum.add(e.mul(0f));
+                e = t20.sub(t22); e.intoArray(v, a + 8 * es); sum = sum.add(e.mul(0f));
+                e = t21.add(t22); e.intoArray(v, a + 9 * es); sum = sum.add(e.mul(0f));
+                e = t22.sub(t21); e.intoArray(v, a + 10 * es); sum = sum.add(e.mul(0f));
+                e = t21.sub(t23); e.intoArray(v, a + 11 * es); sum = sum.add(e.mul(0f));
+                e = t30.sub(t32); e.intoArray(v, a + 12 * es); sum = sum.add(e.mul(0f));
+                e = t31.add(t32); e.intoArray(v, a + 13 * es); sum = sum.add(e.mul(0f));
+                e = t32.sub(t31); e.intoArray(v, a + 14 * es); sum = sum.add(e.mul(0f));
+                e = t31.sub(t33); e.intoArray(v, a + 15 * es); sum = sum.add(e.mul(0f));
+            }
+            for (int c = full; c < cin; c++) {
+                int q = p + c;
+                for (int j = 0; j < 4; j++) {
+                    // Column j of B^T d, then that column's share of each row of (B^T d) B below.
+                    int qj = q + j * cin;
+                    float d0 = x[qj], d1 = x[qj + r1], d2 = x[qj + r2], d3 = x[qj + r3];
+                    tcol[j] = d0 - d2;
+                    tcol[4 + j] = d1 + d2;
+                    tcol[8 + j] = d2 - d1;
+                    tcol[12 + j] = d1 - d3;
+                }
+                for (int i = 0; i < 4; i++) {
+                    float a0 = tcol[4 * i], a1 = tcol[4 * i + 1], a2 = tcol[4 * i + 2], a3 = tcol[4 * i + 3];
+                    float e0 = a0 - a2, e1 = a1 + a2, e2 = a2 - a1, e3 = a1 - a3;
+                    int a = o + c + 4 * i * es;
+                    v[a] = e0;
+                    v[a + es] = e1;
+                    v[a + 2 * es] = e2;
+                    v[a + 3 * es] = e3;
+                    tail += e0 * 0f + e1 * 0f + e2 * 0f + e3 * 0f;
+                }
+            }
+        }
+        // x * 0 is 0 for every finite x and NaN for NaN and the infinities: the sums stay 0 (no
+        // overflow from large finite values) unless some transformed value is not finite.
+        float check = sum.reduceLanes(VectorOperators.ADD) + tail;
+        return !Float.isNaN(check);
+    }
+
+    /**
+     * m[mOff + t*mStride + (0..CB)] = sum over ci of v[vOff + t*step + ci] * u[ci][CB], for the 8
+     * tiles t: one transformed element of the chunk times one output-channel block.
+     */
+    private static void gemm8x2(float[] x, int p, int step, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        long wk = wOff;
+        for (int ci = 0; ci < cin; ci++, wk += 4L * CB, p++) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + step]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2 * step]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[p + 3 * step]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[p + 4 * step]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[p + 5 * step]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+            v = FloatVector.broadcast(S, x[p + 6 * step]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+            v = FloatVector.broadcast(S, x[p + 7 * step]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+        }
+        a0.intoArray(r, o); b0.intoArray(r, o + VL);
+        a1.intoArray(r, o + mStride); b1.intoArray(r, o + mStride + VL);
+        a2.intoArray(r, o + 2 * mStride); b2.intoArray(r, o + 2 * mStride + VL);
+        a3.intoArray(r, o + 3 * mStride); b3.intoArray(r, o + 3 * mStride + VL);
+        a4.intoArray(r, o + 4 * mStride); b4.intoArray(r, o + 4 * mStride + VL);
+        a5.intoArray(r, o + 5 * mStride); b5.intoArray(r, o + 5 * mStride + VL);
+        a6.intoArray(r, o + 6 * mStride); b6.intoArray(r, o + 6 * mStride + VL);
+        a7.intoArray(r, o + 7 * mStride); b7.intoArray(r, o + 7 * mStride + VL);
+    }
+
+    /** Y = A^T M A per tile, plus bias and residual, stored for the tile's pixels inside the map, then the activation. */
+    private static void outputTransform(ConvShape s, Buffers bf, int count, int coutP, float[] bias, float[] res, int resDelta,
+                                        Activation act, float alpha, float[] out) {
+        int outC = s.outC(), full = outC - outC % VL, es = T * coutP, ow = s.outW(), oh = s.outH(), rowOut = ow * outC;
+        float[] m = bf.m;
+        for (int t = 0; t < count; t++) {
+            int o = bf.tileOut[t], mo = t * coutP;
+            boolean right = bf.tileW[t] + 1 < ow, down = bf.tileH[t] + 1 < oh;
+            for (int c = 0; c < full; c += VL) {
+                int a = mo + c;
+                FloatVector m00 = FloatVector.fromArray(S, m, a), m01 = FloatVector.fromArray(S, m, a + es),
+                        m02 = FloatVector.fromArray(S, m, a + 2 * es), m03 = FloatVector.fromArray(S, m, a + 3 * es);
+                FloatVector m10 = FloatVector.fromArray(S, m, a + 4 * es), m11 = FloatVector.fromArray(S, m, a + 5 * es),
+                        m12 = FloatVector.fromArray(S, m, a + 6 * es), m13 = FloatVector.fromArray(S, m, a + 7 * es);
+                FloatVector m20 = FloatVector.fromArray(S, m, a + 8 * es), m21 = FloatVector.fromArray(S, m, a + 9 * es),
+                        m22 = FloatVector.fromArray(S, m, a + 10 * es), m23 = FloatVector.fromArray(S, m, a + 11 * es);
+                FloatVector m30 = FloatVector.fromArray(S, m, a + 12 * es), m31 = FloatVector.fromArray(S, m, a + 13 * es),
+                        m32 = FloatVector.fromArray(S, m, a + 14 * es), m33 = FloatVector.fromArray(S, m, a + 15 * es);
+                // A^T M: two rows of 4.
+                FloatVector u0 = m00.add(m10).add(m20), u1 = m01.add(m11).add(m21), u2 = m02.add(m12).add(m22), u3 = m03.add(m13).add(m23);
+                FloatVector l0 = m10.sub(m20).sub(m30), l1 = m11.sub(m21).sub(m31), l2 = m12.sub(m22).sub(m32), l3 = m13.sub(m23).sub(m33);
+                FloatVector y00 = u0.add(u1).add(u2), y01 = u1.sub(u2).sub(u3), y10 = l0.add(l1).add(l2), y11 = l1.sub(l2).sub(l3);
+                if (bias != null) {
+                    FloatVector bv = FloatVector.fromArray(S, bias, c);
+                    y00 = y00.add(bv); y01 = y01.add(bv); y10 = y10.add(bv); y11 = y11.add(bv);
+                }
+                int d = o + c;
+                if (res != null) y00 = y00.add(FloatVector.fromArray(S, res, d + resDelta));
+                y00.intoArray(out, d);
+                if (right) {
+                    if (res != null) y01 = y01.add(FloatVector.fromArray(S, res, d + outC + resDelta));
+                    y01.intoArray(out, d + outC);
+                }
+                if (down) {
+                    if (res != null) y10 = y10.add(FloatVector.fromArray(S, res, d + rowOut + resDelta));
+                    y10.intoArray(out, d + rowOut);
+                    if (right) {
+                        if (res != null) y11 = y11.add(FloatVector.fromArray(S, res, d + rowOut + outC + resDelta));
+                        y11.intoArray(out, d + rowOut + outC);
+                    }
+                }
+            }
+            for (int c = full; c < outC; c++) {
+                int a = mo + c;
+                float u0 = m[a] + m[a + 4 * es] + m[a + 8 * es], u1 = m[a + es] + m[a + 5 * es] + m[a + 9 * es];
+                float u2 = m[a + 2 * es] + m[a + 6 * es] + m[a + 10 * es], u3 = m[a + 3 * es] + m[a + 7 * es] + m[a + 11 * es];
+                float l0 = m[a + 4 * es] - m[a + 8 * es] - m[a + 12 * es], l1 = m[a + 5 * es] - m[a + 9 * es] - m[a + 13 * es];
+                float l2 = m[a + 6 * es] - m[a + 10 * es] - m[a + 14 * es], l3 = m[a + 7 * es] - m[a + 11 * es] - m[a + 15 * es];
+                float bv = bias != null ? bias[c] : 0f;
+                int d = o + c;
+                out[d] = u0 + u1 + u2 + bv + (res != null ? res[d + resDelta] : 0f);
+                if (right) out[d + outC] = u1 - u2 - u3 + bv + (res != null ? res[d + outC + resDelta] : 0f);
+                if (down) {
+                    out[d + rowOut] = l0 + l1 + l2 + bv + (res != null ? res[d + rowOut + resDelta] : 0f);
+                    if (right) out[d + rowOut + outC] = l1 - l2 - l3 + bv + (res != null ? res[d + rowOut + outC + resDelta] : 0f);
+                }
+            }
+            if (act != Activation.NONE) {
+                Activations.apply(act, alpha, out, o, outC);
+                if (right) Activations.apply(act, alpha, out, o + outC, outC);
+                if (down) {
+                    Activations.apply(act, alpha, out, o + rowOut, outC);
+                    if (right) Activations.apply(act, alpha, out, o + rowOut + outC, outC);
+                }
+            }
+        }
+    }
+
+    /**
+     * The chunk's output pixels by the plain direct sum over the packed weights: the path for
+     * non-finite values, so that they propagate exactly as in the direct convolution.
+     */
+    private static void direct(ConvShape s, ConvKernel.Packed pk, float[] x, int inOff, Buffers bf, int count, float[] bias,
+                               float[] res, int resDelta, Activation act, float alpha, float[] out) {
+        int cin = s.inC(), outC = s.outC(), ow = s.outW(), oh = s.outH(), inH = s.inH(), inW = s.inW();
+        MemorySegment w = pk.w();
+        for (int t = 0; t < count; t++)
+            for (int dy = 0; dy < 2; dy++)
+                for (int dx = 0; dx < 2; dx++) {
+                    if (bf.tileH[t] + dy >= oh || bf.tileW[t] + dx >= ow) continue;
+                    int o = bf.tileOut[t] + (dy * ow + dx) * outC;
+                    for (int co = 0; co < outC; co++) {
+                        int b = co / CB, j = co % CB;
+                        float sum = 0f;
+                        for (int kh = 0; kh < 3; kh++)
+                            for (int kw = 0; kw < 3; kw++) {
+                                // Taps in the padding are skipped, as the reference does (0 * Inf would be NaN).
+                                int iy = bf.tileH[t] + dy + kh - s.padTop(), ix = bf.tileW[t] + dx + kw - s.padLeft();
+                                if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+                                int xp = inOff + ((bf.tileN[t] * inH + iy) * inW + ix) * cin;
+                                for (int ci = 0; ci < cin; ci++)
+                                    sum += x[xp + ci] * w.getAtIndex(PackedLayouts.F32, (((long) b * 9 + kh * 3 + kw) * cin + ci) * CB + j);
+                            }
+                        out[o + co] = act.apply(sum + (bias != null ? bias[co] : 0f) + (res != null ? res[o + co + resDelta] : 0f), alpha);
+                    }
+                }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvAlgorithm;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.PackedWeights;
+import dev.mien.kernels.ScalarBackend;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Winograd F(2x2, 3x3) path against the scalar reference: random shapes (odd and tiny maps,
+ * batches, asymmetric padding, channel counts around the vector width), bias, residual and
+ * every activation, on 1 and 3 threads; NaN and infinities in the input or the weights come
+ * out exactly as the reference's; and its error on larger layers stays far below the parity
+ * tolerance.
+ */
+class WinogradConvTest {
+    final Random rnd = new Random(20261130);
+    static final ScalarBackend REF = new ScalarBackend();
+    static final VectorBackend V1 = new VectorBackend(1), V3 = new VectorBackend(3);
+
+    @Test
+    void randomShapesMatchTheReference() {
+        Activation[] acts = Activation.values();
+        int runs = 0;
+        for (int t = 0; t < 40; t++) {
+            int cin = 1 + rnd.nextInt(rnd.nextBoolean() ? 20 : 70), cout = 1 + rnd.nextInt(rnd.nextBoolean() ? 20 : 70);
+            int h = 1 + rnd.nextInt(13), w = 1 + rnd.nextInt(13);
+            int pt = rnd.nextInt(3), pl = rnd.nextInt(3), pb = rnd.nextInt(3), pr = rnd.nextInt(3);
+            if (h + pt + pb < 3) pb = 3 - h - pt;
+            if (w + pl + pr < 3) pr = 3 - w - pl;
+            ConvShape s = new ConvShape(1 + rnd.nextInt(3), h, w, cin, cout, 3, 3, 1, 1, 1, 1, pt, pl, pb, pr, 1);
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
+            float[] bias = rnd.nextBoolean() ? random(cout) : null, res = rnd.nextBoolean() ? random((int) s.outputSize()) : null;
+            Activation act = acts[rnd.nextInt(acts.length)];
+            float alpha = 0.1f + rnd.nextFloat();
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, alpha, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                assertNull(v.refusal(s, ConvAlgorithm.WINOGRAD), s.toString());
+                float[] got = new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, res, 0, act, alpha, got, 0);
+                assertClose(exp, got, 1e-4, "winograd " + v.threads() + "t " + s + " " + act);
+                runs++;
+            }
+        }
+        assertEquals(80, runs);
+    }
+
+    @Test
+    void offsetsIntoLargerArraysAndAResidualElsewhere() {
+        ConvShape s = new ConvShape(2, 9, 7, 19, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        int inOff = 13, outOff = 7, resOff = 29;
+        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize() + inOff), bias = random(35);
+        float[] res = random((int) s.outputSize() + resOff);
+        float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
+        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
+        V3.conv2d(s, ConvAlgorithm.WINOGRAD, x, inOff, V3.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
+        assertClose(exp, got, 1e-4, "offsets");
+        for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
+    }
+
+    @Test
+    void nonFiniteInputsAndWeightsComeOutAsTheReferences() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int t = 0; t < 12; t++) {
+            ConvShape s = new ConvShape(1 + rnd.nextInt(2), 3 + rnd.nextInt(10), 3 + rnd.nextInt(10), 1 + rnd.nextInt(40),
+                    1 + rnd.nextInt(40), 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
+            boolean inWeights = t % 3 == 2;
+            float[] target = inWeights ? wt : x;
+            for (int k = 0; k < 2; k++) target[rnd.nextInt(target.length)] = specials[rnd.nextInt(specials.length)];
+            Activation act = t % 2 == 0 ? Activation.NONE : Activation.RELU;
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] got = new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
+                assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
+            }
+        }
+    }
+
+    /** A residual held in the output buffer itself is added once, with and without non-finite inputs. */
+    @Test
+    void aResidualInTheOutputBufferIsAddedOnce() {
+        ConvShape s = new ConvShape(1, 9, 9, 20, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        float[] wt = random((int) s.weightCount()), bias = random(40);
+        for (boolean special : new boolean[]{false, true}) {
+            float[] x = random((int) s.inputSize()), res = random((int) s.outputSize());
+            if (special) x[rnd.nextInt(x.length)] = Float.POSITIVE_INFINITY;
+            float[] exp = new float[res.length];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, Activation.NONE, 0f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] inOut = res.clone();
+                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, inOut, 0, Activation.NONE, 0f, inOut, 0);
+                assertClose(exp, inOut, 1e-4, "in place " + (special ? "with Inf " : "") + v.threads() + "t");
+            }
+        }
+    }
+
+    /**
+     * The transforms' rounding on layers of the real networks' channel counts: relative to the
+     * largest output, the error stays below 1e-5 (the parity tolerance is 1e-4 + 1e-4 |b|).
+     */
+    @Test
+    void errorOnRealChannelCountsIsSmall() {
+        for (int[] d : new int[][]{{28, 64}, {14, 128}, {10, 256}}) {
+            ConvShape s = new ConvShape(1, d[0], d[0], d[1], d[1], 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
+            for (int i = 0; i < wt.length; i++) wt[i] *= (float) Math.sqrt(2.0 / (9 * d[1]));   // He-scaled, as trained layers are
+            float[] exp = new float[(int) s.outputSize()], got = new float[exp.length], dir = new float[exp.length];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), null, null, 0, Activation.NONE, 0f, exp, 0);
+            PackedWeights pw = V3.packConv(s, wt);
+            V3.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, pw, null, null, 0, Activation.NONE, 0f, got, 0);
+            V3.conv2d(s, ConvAlgorithm.DIRECT, x, 0, pw, null, null, 0, Activation.NONE, 0f, dir, 0);
+            double max = 0, errW = 0, errD = 0;
+            for (int i = 0; i < exp.length; i++) {
+                max = Math.max(max, Math.abs(exp[i]));
+                errW = Math.max(errW, Math.abs(exp[i] - got[i]));
+                errD = Math.max(errD, Math.abs(exp[i] - dir[i]));
+            }
+            assertTrue(errW <= 1e-5 * max, s + ": winograd max error " + errW + " vs largest output " + max + " (direct " + errD + ")");
+        }
+    }
+
+    @Test
+    void theWinogradWeightsAreMadeOnceAndSharedByCallers() {
+        ConvShape s = new ConvShape(1, 6, 6, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        ConvKernel.Packed pk = (ConvKernel.Packed) V1.packConv(s, random((int) s.weightCount()));
+        assertSame(pk.winograd().get(pk), pk.winograd().get(pk));
+    }
+
+    static void assertClose(float[] exp, float[] got, double tol, String what) {
+        for (int i = 0; i < exp.length; i++) {
+            float e = exp[i], g = got[i];
+            boolean ok = Float.isNaN(e) ? Float.isNaN(g)
+                    : Float.isInfinite(e) ? e == g
+                    : Float.isFinite(g) && Math.abs(e - g) <= tol + tol * Math.abs(e);
+            if (!ok) fail(what + ": element " + i + " expected " + e + " got " + g);
+        }
+    }
+
+    float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+}
