@@ -37,8 +37,10 @@ public final class LoadTest implements AutoCloseable {
     public record Phase(String name, double offeredPerSecond, double seconds, long sent, long ok, long shed, long errors,
                         long notSent, double throughput, double p50, double p99, double max) {
         public String line() {
-            return String.format("%-9s offered %7.1f/s  sent %6d  ok %6d  503 %6d  errors %4d  not sent %4d  ok/s %7.1f  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms",
-                    name, offeredPerSecond, sent, ok, shed, errors, notSent, throughput, p50, p99, max);
+            // A closed loop (the capacity phase) has no offered rate: say so instead of NaN.
+            String offered = Double.isNaN(offeredPerSecond) ? "  closed " : String.format("%7.1f/s", offeredPerSecond);
+            return String.format("%-9s offered %s  sent %6d  ok %6d  503 %6d  errors %4d  not sent %4d  ok/s %7.1f  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms",
+                    name, offered, sent, ok, shed, errors, notSent, throughput, p50, p99, max);
         }
     }
 
