@@ -113,6 +113,12 @@ class FacePredictTest {
         CliTest.Result many = mien("predict", "--annotate", folder.toString(), ASTRONAUT.toString(), GROUP.toString(), ASTRONAUT.toString());
         assertEquals(0, many.code(), many.err());
         for (String f : List.of("astronaut.png", "group.png", "astronaut-2.png")) assertTrue(Files.isRegularFile(folder.resolve(f)), f);
+
+        // One photo and a name ending in '/': a new folder with the photo's PNG in it, not a file of that name.
+        Path slash = dir.resolve("slash");
+        CliTest.Result single = mien("predict", "--annotate", slash + "/", ASTRONAUT.toString());
+        assertEquals(0, single.code(), single.err());
+        assertTrue(Files.isRegularFile(slash.resolve("astronaut.png")), "folder from a trailing '/'");
     }
 
     @Test void anotherExpressionModelReplacesTheBuiltinOne() throws Exception {

@@ -43,7 +43,7 @@ final class FacePredictCommand {
         int minFace = a.intValue("min-face", 0, 0, 1 << 20);
         List<Path> photos = photos(a.positionals());
         if (photos.isEmpty()) throw new CliException("no images given (a folder counts only its PNG, JPEG, BMP and GIF files)");
-        Annotations annotations = a.get("annotate") == null ? null : new Annotations(Path.of(a.get("annotate")), photos.size());
+        Annotations annotations = a.get("annotate") == null ? null : new Annotations(a.get("annotate"), photos.size());
         try (Model detector = Common.model(a, BuiltinModelFiles.path("builtin:blazeface"), LoadOptions.DEFAULT);
              Model expression = expressionModel();
              FacePipeline pipeline = FacePipeline.builder().detector(detector).expressionModel(expression, card(expression))
@@ -149,9 +149,10 @@ final class FacePredictCommand {
         private final boolean folder;
         private final Set<String> used = new HashSet<>();
 
-        Annotations(Path target, int photos) {
-            this.target = target;
-            this.folder = photos > 1 || Files.isDirectory(target) || target.toString().endsWith("/");
+        Annotations(String spec, int photos) {
+            // Read the trailing separator from the option itself: Path.of drops it.
+            this.target = Path.of(spec);
+            this.folder = photos > 1 || Files.isDirectory(target) || spec.endsWith("/") || spec.endsWith(java.io.File.separator);
             try {
                 if (folder) Files.createDirectories(target);
                 else if (target.getParent() != null) Files.createDirectories(target.getParent());
