@@ -206,23 +206,12 @@ public final class FacePipeline implements AutoCloseable {
             throw new IllegalStateException("the expression model gave " + y.size() + " scores for " + n + " faces of " + classes + " classes");
         for (int i = 0; i < n; i++) {
             float[] p = Arrays.copyOfRange(y.data(), i * classes, (i + 1) * classes);
-            if (!expressionCard.softmax()) p = softmax(p);
+            if (!expressionCard.softmax()) p = dev.mien.engine.Scores.softmax(p);
             for (float v : p)
                 if (!Float.isFinite(v))
                     throw new IllegalStateException("the expression model's scores are not finite (NaN or infinite values in its weights)");
             into[offset + i] = p;
         }
-    }
-
-    static float[] softmax(float[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : x) max = Math.max(max, v);
-        double sum = 0;
-        double[] e = new double[x.length];
-        for (int i = 0; i < x.length; i++) { e[i] = Math.exp(x[i] - max); sum += e[i]; }
-        float[] p = new float[x.length];
-        for (int i = 0; i < x.length; i++) p[i] = (float) (e[i] / sum);
-        return p;
     }
 
     /** The expression labels, in the model's output order. */

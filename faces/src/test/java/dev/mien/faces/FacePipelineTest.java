@@ -40,7 +40,7 @@ class FacePipelineTest {
         float m = (float) (mean / crop.length);
         float[] logits = new float[W.length];
         for (int i = 0; i < W.length; i++) logits[i] = m * W[i] + B[i];
-        return FacePipeline.softmax(logits);
+        return dev.mien.engine.Scores.softmax(logits);
     }
 
     @Test void stagesCompose() throws Exception {

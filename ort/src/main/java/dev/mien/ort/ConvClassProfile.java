@@ -41,19 +41,7 @@ public final class ConvClassProfile {
     private ConvClassProfile() {}
 
     public static void main(String[] argv) {
-        int code;
-        try {
-            run(List.of(argv), System.out);
-            code = 0;
-        } catch (CliException | OrtRunException e) {
-            System.err.println("conv-class profile: " + e.getMessage());
-            code = e instanceof CliException c ? c.exitCode : 1;
-        } catch (Exception | OutOfMemoryError e) {
-            System.err.println("conv-class profile: " + e);
-            code = 1;
-        }
-        System.out.flush();
-        System.exit(code);
+        ChildMain.runAndExit("conv-class profile", () -> run(List.of(argv), System.out));
     }
 
     static void run(List<String> argv, PrintStream out) throws IOException {

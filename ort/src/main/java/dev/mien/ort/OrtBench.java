@@ -3,7 +3,6 @@ package dev.mien.ort;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mien.tools.cli.Args;
-import dev.mien.tools.cli.CliException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,19 +25,7 @@ public final class OrtBench {
     private OrtBench() {}
 
     public static void main(String[] argv) {
-        int code;
-        try {
-            run(List.of(argv), System.out);
-            code = 0;
-        } catch (CliException | OrtRunException e) {
-            System.err.println("onnxruntime bench: " + e.getMessage());
-            code = e instanceof CliException c ? c.exitCode : 1;
-        } catch (RuntimeException | OutOfMemoryError e) {
-            System.err.println("onnxruntime bench: " + e);
-            code = 1;
-        }
-        System.out.flush();
-        System.exit(code);
+        ChildMain.runAndExit("onnxruntime bench", () -> run(List.of(argv), System.out));
     }
 
     static void run(List<String> argv, PrintStream out) {

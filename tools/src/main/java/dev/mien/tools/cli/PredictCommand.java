@@ -128,21 +128,10 @@ public final class PredictCommand {
             throw new CliException(Problems.about(img, e), 1, e);
         }
         float[] s = session.setInput(input, x.data()).run().output(output).data();
-        float[] p = probabilities ? s.clone() : softmax(s);
+        float[] p = probabilities ? s.clone() : dev.mien.engine.Scores.softmax(s);
         for (float v : p)
             if (!Float.isFinite(v))
                 throw new CliException(img + ": the network's scores are not finite (NaN or infinite values in the image or the model's weights)", 1);
-        return p;
-    }
-
-    static float[] softmax(float[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : x) max = Math.max(max, v);
-        double sum = 0;
-        double[] e = new double[x.length];
-        for (int i = 0; i < x.length; i++) { e[i] = Math.exp(x[i] - max); sum += e[i]; }
-        float[] p = new float[x.length];
-        for (int i = 0; i < x.length; i++) p[i] = (float) (e[i] / sum);
         return p;
     }
 }
