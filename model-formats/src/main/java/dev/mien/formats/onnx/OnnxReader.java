@@ -100,17 +100,9 @@ public final class OnnxReader {
                     opsets.put(domain, version);
                 }
                 case 14 -> {
-                    ProtoReader e = r.message("metadata_props");
-                    String k = null, v = null;
-                    while (e.next()) {
-                        switch (e.field()) {
-                            case 1 -> k = e.string();
-                            case 2 -> v = e.string();
-                            default -> e.skip();
-                        }
-                    }
+                    String[] kv = stringEntry(r.message("metadata_props"));
                     count(r, metadata.size(), "metadata entries");
-                    if (k != null && v != null) metadata.put(k, v);
+                    if (kv[0] != null && kv[1] != null) metadata.put(kv[0], kv[1]);
                 }
                 default -> r.skip();
             }
@@ -277,15 +269,8 @@ public final class OnnxReader {
                     r.int64s(longs, maxValues, "integer data");
                 }
                 case 13 -> {
-                    ProtoReader e = r.message("external_data");
-                    String k = null, v = null;
-                    while (e.next()) {
-                        switch (e.field()) {
-                            case 1 -> k = e.string();
-                            case 2 -> v = e.string();
-                            default -> e.skip();
-                        }
-                    }
+                    String[] kv = stringEntry(r.message("external_data"));
+                    String k = kv[0], v = kv[1];
                     if (k == null || v == null) throw r.error("external_data entry without key or value");
                     switch (k) {
                         case "location" -> location = v;
@@ -331,6 +316,19 @@ public final class OnnxReader {
             return OnnxTensor.isFloatType(type) ? new OnnxTensor(name, type, d, null, null, new float[0], null)
                     : new OnnxTensor(name, type, d, null, null, null, new long[0]);
         return new OnnxTensor(name, type, d, null, null, floats == null ? null : floats.toArray(), longs == null ? null : longs.toArray());
+    }
+
+    /** A StringStringEntryProto (model metadata, external-data location): {key, value}, either may be null. */
+    private static String[] stringEntry(ProtoReader e) throws OnnxFormatException {
+        String k = null, v = null;
+        while (e.next()) {
+            switch (e.field()) {
+                case 1 -> k = e.string();
+                case 2 -> v = e.string();
+                default -> e.skip();
+            }
+        }
+        return new String[] {k, v};
     }
 
     private static long parseLong(ProtoReader r, String key, String v) throws OnnxFormatException {
