@@ -8,15 +8,25 @@ import java.util.Arrays;
 public final class Layouts {
     private Layouts() {}
 
+    /** The shape a caller gives for input {@code vi} at {@code batch}, in its source layout. */
+    public static int[] sourceShape(ValueInfo vi, int batch) {
+        int[] sample = vi.sampleShape();
+        if (isNchw(vi)) return new int[]{batch, sample[2], sample[0], sample[1]};
+        int[] shape = new int[sample.length + 1];
+        shape[0] = batch;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        return shape;
+    }
+
+    private static boolean isNchw(ValueInfo vi) {
+        return "NCHW".equals(vi.layout()) && vi.sampleShape().length == 3;
+    }
+
     /** Checks a user tensor against an input's description and converts it to NHWC. */
     public static Tensor toEngine(ValueInfo vi, Tensor t, int batch) {
-        int[] sample = vi.sampleShape();
-        int[] expected = new int[sample.length + 1];
-        expected[0] = batch;
-        System.arraycopy(sample, 0, expected, 1, sample.length);
-        boolean nchw = "NCHW".equals(vi.layout()) && sample.length == 3;
+        boolean nchw = isNchw(vi);
         int[] given = t.shape();
-        int[] want = nchw ? new int[]{batch, sample[2], sample[0], sample[1]} : expected;
+        int[] want = sourceShape(vi, batch);
         if (!Arrays.equals(given, want))
             throw new IllegalArgumentException("input '" + vi.name() + "' must have shape " + Arrays.toString(want)
                     + " (" + vi.layout() + "), got " + Arrays.toString(given));

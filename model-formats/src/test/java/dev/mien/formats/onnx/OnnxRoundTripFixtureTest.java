@@ -57,11 +57,7 @@ class OnnxRoundTripFixtureTest {
         Random r = new Random(seed);
         Map<String, Tensor> m = new java.util.LinkedHashMap<>();
         for (ValueInfo vi : g.inputs()) {
-            int[] s = vi.sampleShape();
-            int[] full = new int[s.length + 1];
-            full[0] = batch;
-            if ("NCHW".equals(vi.layout()) && s.length == 3) { full[1] = s[2]; full[2] = s[0]; full[3] = s[1]; }
-            else System.arraycopy(s, 0, full, 1, s.length);
+            int[] full = dev.mien.engine.Layouts.sourceShape(vi, batch);
             float[] d = new float[(int) Tensor.sizeOf(full)];
             for (int i = 0; i < d.length; i++) d[i] = r.nextFloat();
             m.put(vi.name(), new Tensor(full, d));
