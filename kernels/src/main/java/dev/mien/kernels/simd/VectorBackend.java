@@ -163,7 +163,7 @@ public final class VectorBackend implements Backend {
         for (int end = len - len % VL; i < end; i += VL) acc = acc.add(FloatVector.fromArray(S, x, off + i).mul(0f));
         float tail = 0f;
         for (; i < len; i++) tail += x[off + i] * 0f;
-        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
+        return !acc.compare(VectorOperators.NE, acc).anyTrue() && !Float.isNaN(tail);   // NaN is the only value unequal to itself
     }
 
     private static Object shapeOf(PackedWeights w) {

@@ -121,6 +121,8 @@ final class WinogradKernel {
         final int[] tileStride = new int[T], tileN = new int[T];
         /** The scalar channel tail's 4x4 intermediate. */
         final float[] tail = new float[16];
+        /** The vector channels' 4x4 intermediate (B^T d), one vector per element. */
+        final float[] tailV = new float[16 * VL];
         final int[] tileIn = new int[T], tileOut = new int[T], tileH = new int[T], tileW = new int[T];
 
         void size(int cin, int coutP) {
@@ -168,7 +170,7 @@ final class WinogradKernel {
                     bf.tileIn[t] = p;
                     bf.tileStride[t] = 4 * cin;
                 }
-                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail);
+                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail, bf.tailV);
             }
             if (!finite) {
                 // Non-finite weights (never in a trained model), or a caller that cannot recompute the
@@ -191,45 +193,40 @@ final class WinogradKernel {
      * into {@code v[o + e * T * cin]} for element e: channel vectors, then a scalar tail. Returns
      * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
-    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol) {
+    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol, float[] tcolV) {
         int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, c1 = cin, c2 = 2 * cin, c3 = 3 * cin;
         int es = T * cin;   // stride between transformed elements
-        FloatVector sum = FloatVector.zero(S);
+        // Two small passes per channel vector (columns of B^T d into a scratch, then the rows of
+        // (B^T d) B into v) rather than one body with all 16 inputs live: in one method of ~100
+        // vector operations C2 stopped intrinsifying some of them inside a whole network (its
+        // inlining budget), which boxed every vector and allocated ~8 MB per MA-Net run.
+        FloatVector zero = FloatVector.zero(S), sum = zero;
         float tail = 0f;
         {
             for (int c = 0; c < full; c += VL) {
                 int q = p + c;
-                // Rows of B^T d (each a row of 4 input pixels), column by column.
-                FloatVector d00 = FloatVector.fromArray(S, x, q), d01 = FloatVector.fromArray(S, x, q + c1),
-                        d02 = FloatVector.fromArray(S, x, q + c2), d03 = FloatVector.fromArray(S, x, q + c3);
-                FloatVector d10 = FloatVector.fromArray(S, x, q + r1), d11 = FloatVector.fromArray(S, x, q + r1 + c1),
-                        d12 = FloatVector.fromArray(S, x, q + r1 + c2), d13 = FloatVector.fromArray(S, x, q + r1 + c3);
-                FloatVector d20 = FloatVector.fromArray(S, x, q + r2), d21 = FloatVector.fromArray(S, x, q + r2 + c1),
-                        d22 = FloatVector.fromArray(S, x, q + r2 + c2), d23 = FloatVector.fromArray(S, x, q + r2 + c3);
-                FloatVector d30 = FloatVector.fromArray(S, x, q + r3), d31 = FloatVector.fromArray(S, x, q + r3 + c1),
-                        d32 = FloatVector.fromArray(S, x, q + r3 + c2), d33 = FloatVector.fromArray(S, x, q + r3 + c3);
-                FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
-                FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
-                FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
-                FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
+                for (int j = 0; j < 4; j++) {
+                    // Column j of B^T d (rows d0..d3 of the window's column j), stored as row i of tcolV.
+                    int qj = q + j * cin;
+                    FloatVector d0 = FloatVector.fromArray(S, x, qj), d1 = FloatVector.fromArray(S, x, qj + r1),
+                            d2 = FloatVector.fromArray(S, x, qj + r2), d3 = FloatVector.fromArray(S, x, qj + r3);
+                    d0.sub(d2).intoArray(tcolV, j * VL);
+                    d1.add(d2).intoArray(tcolV, (4 + j) * VL);
+                    d2.sub(d1).intoArray(tcolV, (8 + j) * VL);
+                    d1.sub(d3).intoArray(tcolV, (12 + j) * VL);
+                }
                 int a = o + c;
-                FloatVector e;
-                e = t00.sub(t02); e.intoArray(v, a); sum = sum.add(e.mul(0f));
-                e = t01.add(t02); e.intoArray(v, a + es); sum = sum.add(e.mul(0f));
-                e = t02.sub(t01); e.intoArray(v, a + 2 * es); sum = sum.add(e.mul(0f));
-                e = t01.sub(t03); e.intoArray(v, a + 3 * es); sum = sum.add(e.mul(0f));
-                e = t10.sub(t12); e.intoArray(v, a + 4 * es); sum = sum.add(e.mul(0f));
-                e = t11.add(t12); e.intoArray(v, a + 5 * es); sum = sum.add(e.mul(0f));
-                e = t12.sub(t11); e.intoArray(v, a + 6 * es); sum = sum.add(e.mul(0f));
-                e = t11.sub(t13); e.intoArray(v, a + 7 * es); sum = sum.add(e.mul(0f));
-                e = t20.sub(t22); e.intoArray(v, a + 8 * es); sum = sum.add(e.mul(0f));
-                e = t21.add(t22); e.intoArray(v, a + 9 * es); sum = sum.add(e.mul(0f));
-                e = t22.sub(t21); e.intoArray(v, a + 10 * es); sum = sum.add(e.mul(0f));
-                e = t21.sub(t23); e.intoArray(v, a + 11 * es); sum = sum.add(e.mul(0f));
-                e = t30.sub(t32); e.intoArray(v, a + 12 * es); sum = sum.add(e.mul(0f));
-                e = t31.add(t32); e.intoArray(v, a + 13 * es); sum = sum.add(e.mul(0f));
-                e = t32.sub(t31); e.intoArray(v, a + 14 * es); sum = sum.add(e.mul(0f));
-                e = t31.sub(t33); e.intoArray(v, a + 15 * es); sum = sum.add(e.mul(0f));
+                for (int i = 0; i < 4; i++) {
+                    int ti = 4 * i * VL, ai = a + 4 * i * es;
+                    FloatVector t0 = FloatVector.fromArray(S, tcolV, ti), t1 = FloatVector.fromArray(S, tcolV, ti + VL),
+                            t2 = FloatVector.fromArray(S, tcolV, ti + 2 * VL), t3 = FloatVector.fromArray(S, tcolV, ti + 3 * VL);
+                    FloatVector e0 = t0.sub(t2), e1 = t1.add(t2), e2 = t2.sub(t1), e3 = t1.sub(t3);
+                    e0.intoArray(v, ai);
+                    e1.intoArray(v, ai + es);
+                    e2.intoArray(v, ai + 2 * es);
+                    e3.intoArray(v, ai + 3 * es);
+                    sum = e3.fma(zero, e2.fma(zero, e1.fma(zero, e0.fma(zero, sum))));
+                }
             }
             for (int c = full; c < cin; c++) {
                 int q = p + c;
@@ -256,8 +253,8 @@ final class WinogradKernel {
         }
         // x * 0 is 0 for every finite x and NaN for NaN and the infinities: the sums stay 0 (no
         // overflow from large finite values) unless some transformed value is not finite.
-        float check = sum.reduceLanes(VectorOperators.ADD) + tail;
-        return !Float.isNaN(check);
+        // A lane comparison rather than reduceLanes(ADD), which C2 left as a call here (boxing the vector).
+        return !sum.compare(VectorOperators.NE, sum).anyTrue() && !Float.isNaN(tail);
     }
 
     /**
