@@ -250,7 +250,7 @@ final class ConvKernel {
     }
 
     /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels (whole vectors, then a scalar tail). */
-    private static void store(float[] acc, int accOff, int count, int valid, int co, float[] bias, float[] res, int resOff,
+    static void store(float[] acc, int accOff, int count, int valid, int co, float[] bias, float[] res, int resOff,
                               float[] out, int o, int outC) {
         int full = valid - valid % VL;
         for (int t = 0; t < count; t++) {

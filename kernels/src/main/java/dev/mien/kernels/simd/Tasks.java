@@ -25,6 +25,8 @@ final class Tasks {
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
         boolean sliced;
+        /** Pixels per chunk of a pointwise call; 0 for the other kernels. */
+        int pointwiseChunk;
         int resDelta, outOff, inOff;
         Activation act;
         float alpha;
@@ -52,6 +54,17 @@ final class Tasks {
             this.inOff = inOff;
             this.dw = w;
             this.pk = null;
+            this.pointwiseChunk = 0;
+        }
+
+        /** A 1x1 convolution reading the input in place, in chunks of {@code chunk} pixels. */
+        void pointwise(ConvKernel.Packed pk, int chunk, float[] x, int inOff) {
+            this.pk = pk;
+            this.pointwiseChunk = chunk;
+            this.x = x;
+            this.inOff = inOff;
+            this.dw = null;
+            this.wino = null;
         }
 
         /** A direct (or sliced) convolution over {@link #input}, set by the caller. */
@@ -60,6 +73,7 @@ final class Tasks {
             this.sliced = sliced;
             this.dw = null;
             this.wino = null;
+            this.pointwiseChunk = 0;
         }
 
         /** A Winograd convolution, reading the input in place. */
@@ -71,10 +85,14 @@ final class Tasks {
             this.inOff = inOff;
             this.nonFinite = false;
             this.dw = null;
+            this.pointwiseChunk = 0;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
-            if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            if (pointwiseChunk > 0)
+                PointwiseKernel.run(s, pk, pointwiseChunk, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to,
+                        slot.local(ThreadState::new).pointwise);
+            else if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
             else if (wino != null) {
                 if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
                     nonFinite = true;

@@ -12,6 +12,7 @@ final class ThreadState {
     private static final int MAX_RANK = 8;
 
     final ConvKernel.Job job = new ConvKernel.Job();
+    final PointwiseKernel.Job pointwise = new PointwiseKernel.Job();
     final WinogradKernel.Buffers winograd = new WinogradKernel.Buffers();
     final int[][] broadcast = new int[3][MAX_RANK];
     /** The reference loops with this thread's own scratch, for the broadcasts the vector loops do not cover. */

@@ -101,6 +101,8 @@ public final class VectorBackend implements Backend {
             case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
                     : "'winograd' needs a 3x3 kernel, stride 1, no dilation and one group, not " + describe(s)
                       + ", stride " + s.strideH() + "x" + s.strideW();
+            case POINTWISE -> ConvAlgorithm.pointwiseRuns(s) ? null
+                    : "'pointwise' needs a 1x1 kernel and one group, not " + describe(s);
             case DIRECT, INLINE, SLICED -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -147,6 +149,13 @@ public final class VectorBackend implements Backend {
                 }
                 // A non-finite input: NaN and Inf as the direct convolution gives them (Winograd's
                 // transforms could turn an infinity into NaN).
+            }
+            if (a == ConvAlgorithm.POINTWISE) {
+                int chunk = PointwiseKernel.chunkPixels(s, pool.threads());
+                t.pointwise(pk, chunk, in, inOff);
+                pool.parallelFor(PointwiseKernel.items(s, chunk), 1, t, ws.slot);
+                t.release();
+                return;
             }
             boolean sliced = a == ConvAlgorithm.SLICED;
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);

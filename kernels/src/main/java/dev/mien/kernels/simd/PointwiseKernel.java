@@ -1,0 +1,264 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvShape;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static dev.mien.kernels.simd.ConvKernel.CB;
+import static dev.mien.kernels.simd.ConvKernel.LE;
+import static dev.mien.kernels.simd.ConvKernel.S;
+import static dev.mien.kernels.simd.ConvKernel.VL;
+
+/**
+ * 1x1 convolutions as a matrix product: output pixels x input channels times input channels x
+ * output channels, on the direct kernel's packed weights ({@code [block][ci][CB]}, so .mien
+ * files and shared packed weights work unchanged). The reduction is short (Cin), so the
+ * direct kernel's per-tile set-up and its round trip of every sum through a buffer cost as
+ * much as the multiplies; here a micro-tile of {@value #ROWS} pixels x two channel blocks
+ * (four vectors, 24 accumulators) is finished straight from the registers: bias, residual
+ * and the clamp activations added as it is stored.
+ *
+ * <p>The work is split in (pixel chunk, channel unit) items, chunk-major, so that the team's
+ * contiguous shares of items walk several units of one chunk: a chunk's input rows are read
+ * once from memory and then from the cache. A unit is two full channel blocks, or one block
+ * (an odd block count, or a partial last block such as 66 = 2 x 32 + 2). Strided or padded
+ * inputs are first gathered into a contiguous per-thread panel of the chunk's pixels
+ * (zero rows for padding, as the direct kernel's padded copy); a stride-1 unpadded input is
+ * already that panel and is read in place.
+ */
+final class PointwiseKernel {
+    /** Pixels per micro-tile: 6 x 4 accumulators + 4 weight vectors + 1 broadcast fit AVX-512's 32 registers. */
+    static final int ROWS = 6;
+    /**
+     * A chunk's input rows are sized to stay in L2 next to a unit's weights while every unit of the
+     * chunk walks them: at most this many floats ({@code -Dmien.pointwise.panelFloats}).
+     */
+    static final int PANEL_FLOATS = Integer.getInteger("mien.pointwise.panelFloats", 24 * 1024);
+    /** Fewer pixels per chunk than this make the weights the traffic (each unit's are read once per chunk). */
+    static final int MIN_CHUNK = 4 * ROWS;
+
+    private PointwiseKernel() {}
+
+    /** Whether the input must be gathered: strided or padded pixels are not contiguous rows. */
+    static boolean gathers(ConvShape s) {
+        return s.strideH() != 1 || s.strideW() != 1 || s.padTop() != 0 || s.padLeft() != 0 || s.padBottom() != 0 || s.padRight() != 0;
+    }
+
+    static int fullBlocks(ConvShape s) { return s.outC() / CB; }
+
+    /** Channel units: pairs of full blocks, then a lone full block, then a partial block. */
+    static int units(ConvShape s) {
+        int full = fullBlocks(s);
+        return full / 2 + full % 2 + (s.outC() % CB != 0 ? 1 : 0);
+    }
+
+    /**
+     * Pixels per chunk for this call on {@code threads} threads: a multiple of {@link #ROWS}, the
+     * chunk's rows within {@link #PANEL_FLOATS}, and enough items for every thread (on a 7x7 map
+     * there is one chunk and the units alone are shared out).
+     */
+    static int chunkPixels(ConvShape s, int threads) {
+        long pixels = (long) s.n() * s.outH() * s.outW();
+        int units = units(s);
+        long chunk = Math.max(MIN_CHUNK, PANEL_FLOATS / s.inC());
+        // Enough items that the team's shares (about four per thread) can balance.
+        long wantChunks = (4L * threads + units - 1) / units;
+        if (threads > 1 && wantChunks > 1) chunk = Math.min(chunk, Math.max(MIN_CHUNK, pixels / wantChunks));
+        long chunks = Math.max(1, (pixels + chunk - 1) / chunk);
+        long even = (pixels + chunks - 1) / chunks;
+        return (int) Math.min(Integer.MAX_VALUE / 2, (even + ROWS - 1) / ROWS * ROWS);
+    }
+
+    static int items(ConvShape s, int chunkPixels) {
+        long pixels = (long) s.n() * s.outH() * s.outW();
+        return Math.toIntExact((pixels + chunkPixels - 1) / chunkPixels * units(s));
+    }
+
+    /** One thread's state: its panel, which chunk the panel holds, the single-block sums, the fused epilogue's arguments. */
+    static final class Job {
+        float[] panel = new float[0];
+        float[] acc = new float[ROWS * CB];
+        // The epilogue of the current call (see run).
+        float[] bias, res, out;
+        int resDelta, outC;
+        float lo, hi;
+
+        float[] panel(int n) {
+            if (panel.length < n) panel = new float[n];
+            return panel;
+        }
+    }
+
+    /**
+     * Computes items [from, to): item = chunk * units + unit. {@code resDelta}: residual index
+     * minus output index. The panel is trusted within one share only: a share's items are
+     * consecutive, so it gathers each of its chunks once.
+     */
+    static void run(ConvShape s, ConvKernel.Packed pk, int chunkPixels, float[] in, int inOff, float[] bias, float[] res, int resDelta,
+                    Activation act, float alpha, float[] out, int outOff, int from, int to, Job j) {
+        int units = units(s), cin = s.inC(), outC = s.outC();
+        long pixels = (long) s.n() * s.outH() * s.outW();
+        boolean gather = gathers(s);
+        int gathered = -1;
+        // Clamps done in the registers; the other activations are applied to the stored rows afterwards.
+        boolean clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
+        j.bias = bias;
+        j.res = res;
+        j.resDelta = resDelta;
+        j.out = out;
+        j.outC = outC;
+        j.lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
+        j.hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
+        int pairs = fullBlocks(s) / 2;
+        MemorySegment w = pk.w();
+        for (int item = from; item < to; item++) {
+            int chunk = item / units, unit = item % units;
+            int p0 = Math.toIntExact((long) chunk * chunkPixels);
+            int count = (int) Math.min(chunkPixels, pixels - p0);
+            float[] x;
+            int xBase;
+            if (gather) {
+                if (gathered != chunk) {
+                    gather(s, in, inOff, p0, count, j.panel(count * cin));
+                    gathered = chunk;
+                }
+                x = j.panel;
+                xBase = 0;
+            } else {
+                x = in;
+                xBase = inOff + p0 * cin;
+            }
+            int b = unit < pairs ? 2 * unit : 2 * pairs + (unit - pairs);
+            int co = b * CB;
+            long wOff = (long) b * cin * CB;
+            int o = outOff + p0 * outC + co;
+            if (unit < pairs) {
+                for (int t = 0; t < count; t += ROWS) {
+                    int n = Math.min(ROWS, count - t);
+                    pair6x4(j, w, wOff, cin, x, xBase + t * cin, n, co, o + t * outC);
+                }
+                if (!clamp)
+                    for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, 2 * CB);
+            } else {
+                int valid = Math.min(CB, outC - co);
+                for (int t = 0; t < count; t += ROWS) {
+                    int n = Math.min(ROWS, count - t);
+                    one6x2(j, w, wOff, cin, x, xBase + t * cin, n);
+                    int d = o + t * outC;
+                    ConvKernel.store(j.acc, 0, n, valid, co, bias, res, resDelta, out, d, outC);
+                    if (act != Activation.NONE)
+                        for (int r = 0; r < n; r++) Activations.apply(act, alpha, out, d + r * outC, valid);
+                }
+            }
+        }
+        j.bias = j.res = j.out = null;
+    }
+
+    /** The chunk's input pixels as contiguous rows of Cin floats: zero rows where the pixel is padding. */
+    static void gather(ConvShape s, float[] in, int inOff, int p0, int count, float[] panel) {
+        int cin = s.inC(), ow = s.outW(), hw = s.outH() * ow;
+        for (int t = 0; t < count; t++) {
+            int p = p0 + t, n = p / hw, r = p % hw, oy = r / ow, ox = r % ow;
+            int iy = oy * s.strideH() - s.padTop(), ix = ox * s.strideW() - s.padLeft();
+            if (iy < 0 || iy >= s.inH() || ix < 0 || ix >= s.inW()) Arrays.fill(panel, t * cin, (t + 1) * cin, 0f);
+            else System.arraycopy(in, inOff + ((n * s.inH() + iy) * s.inW() + ix) * cin, panel, t * cin, cin);
+        }
+    }
+
+    // The micro-kernels: small and branch-free in their loops, so that C2 inlines every Vector API
+    // call and keeps the accumulators in registers. A short tile (n < ROWS) repeats its last
+    // pixel: the repeats compute and store the same values to the same place.
+
+    /** Blocks b and b+1 (weights at wOff and wOff + cin * CB) for n <= ROWS pixels at x[q], epilogue fused. */
+    private static void pair6x4(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n, int co, int o) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0;
+        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0, d4 = a0, d5 = a0;
+        long wk = 4 * wOff, next = 4L * cin * CB;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(S, w, wk + next, LE), w3 = FloatVector.fromMemorySegment(S, w, wk + next + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0); c0 = v.fma(w2, c0); d0 = v.fma(w3, d0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1); c1 = v.fma(w2, c1); d1 = v.fma(w3, d1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2); c2 = v.fma(w2, c2); d2 = v.fma(w3, d2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3); c3 = v.fma(w2, c3); d3 = v.fma(w3, d3);
+            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4); c4 = v.fma(w2, c4); d4 = v.fma(w3, d4);
+            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5); c5 = v.fma(w2, c5); d5 = v.fma(w3, d5);
+        }
+        float[] bias = j.bias, res = j.res, out = j.out;
+        int outC = j.outC, rd = j.resDelta;
+        float lo = j.lo, hi = j.hi;
+        int o0 = o, o1 = o + Math.min(1, n - 1) * outC, o2 = o + Math.min(2, n - 1) * outC,
+                o3 = o + Math.min(3, n - 1) * outC, o4 = o + Math.min(4, n - 1) * outC, o5 = o + Math.min(5, n - 1) * outC;
+        if (bias != null) {
+            FloatVector e0 = FloatVector.fromArray(S, bias, co), e1 = FloatVector.fromArray(S, bias, co + VL),
+                    e2 = FloatVector.fromArray(S, bias, co + 2 * VL), e3 = FloatVector.fromArray(S, bias, co + 3 * VL);
+            a0 = a0.add(e0); b0 = b0.add(e1); c0 = c0.add(e2); d0 = d0.add(e3);
+            a1 = a1.add(e0); b1 = b1.add(e1); c1 = c1.add(e2); d1 = d1.add(e3);
+            a2 = a2.add(e0); b2 = b2.add(e1); c2 = c2.add(e2); d2 = d2.add(e3);
+            a3 = a3.add(e0); b3 = b3.add(e1); c3 = c3.add(e2); d3 = d3.add(e3);
+            a4 = a4.add(e0); b4 = b4.add(e1); c4 = c4.add(e2); d4 = d4.add(e3);
+            a5 = a5.add(e0); b5 = b5.add(e1); c5 = c5.add(e2); d5 = d5.add(e3);
+        }
+        if (res != null) {
+            a0 = a0.add(FloatVector.fromArray(S, res, rd + o0)); b0 = b0.add(FloatVector.fromArray(S, res, rd + o0 + VL));
+            c0 = c0.add(FloatVector.fromArray(S, res, rd + o0 + 2 * VL)); d0 = d0.add(FloatVector.fromArray(S, res, rd + o0 + 3 * VL));
+            a1 = a1.add(FloatVector.fromArray(S, res, rd + o1)); b1 = b1.add(FloatVector.fromArray(S, res, rd + o1 + VL));
+            c1 = c1.add(FloatVector.fromArray(S, res, rd + o1 + 2 * VL)); d1 = d1.add(FloatVector.fromArray(S, res, rd + o1 + 3 * VL));
+            a2 = a2.add(FloatVector.fromArray(S, res, rd + o2)); b2 = b2.add(FloatVector.fromArray(S, res, rd + o2 + VL));
+            c2 = c2.add(FloatVector.fromArray(S, res, rd + o2 + 2 * VL)); d2 = d2.add(FloatVector.fromArray(S, res, rd + o2 + 3 * VL));
+            a3 = a3.add(FloatVector.fromArray(S, res, rd + o3)); b3 = b3.add(FloatVector.fromArray(S, res, rd + o3 + VL));
+            c3 = c3.add(FloatVector.fromArray(S, res, rd + o3 + 2 * VL)); d3 = d3.add(FloatVector.fromArray(S, res, rd + o3 + 3 * VL));
+            a4 = a4.add(FloatVector.fromArray(S, res, rd + o4)); b4 = b4.add(FloatVector.fromArray(S, res, rd + o4 + VL));
+            c4 = c4.add(FloatVector.fromArray(S, res, rd + o4 + 2 * VL)); d4 = d4.add(FloatVector.fromArray(S, res, rd + o4 + 3 * VL));
+            a5 = a5.add(FloatVector.fromArray(S, res, rd + o5)); b5 = b5.add(FloatVector.fromArray(S, res, rd + o5 + VL));
+            c5 = c5.add(FloatVector.fromArray(S, res, rd + o5 + 2 * VL)); d5 = d5.add(FloatVector.fromArray(S, res, rd + o5 + 3 * VL));
+        }
+        // max/min follow Math.max/min lane-wise: NaN stays NaN, as in the reference activations.
+        a0.max(lo).min(hi).intoArray(out, o0); b0.max(lo).min(hi).intoArray(out, o0 + VL);
+        c0.max(lo).min(hi).intoArray(out, o0 + 2 * VL); d0.max(lo).min(hi).intoArray(out, o0 + 3 * VL);
+        a1.max(lo).min(hi).intoArray(out, o1); b1.max(lo).min(hi).intoArray(out, o1 + VL);
+        c1.max(lo).min(hi).intoArray(out, o1 + 2 * VL); d1.max(lo).min(hi).intoArray(out, o1 + 3 * VL);
+        a2.max(lo).min(hi).intoArray(out, o2); b2.max(lo).min(hi).intoArray(out, o2 + VL);
+        c2.max(lo).min(hi).intoArray(out, o2 + 2 * VL); d2.max(lo).min(hi).intoArray(out, o2 + 3 * VL);
+        a3.max(lo).min(hi).intoArray(out, o3); b3.max(lo).min(hi).intoArray(out, o3 + VL);
+        c3.max(lo).min(hi).intoArray(out, o3 + 2 * VL); d3.max(lo).min(hi).intoArray(out, o3 + 3 * VL);
+        a4.max(lo).min(hi).intoArray(out, o4); b4.max(lo).min(hi).intoArray(out, o4 + VL);
+        c4.max(lo).min(hi).intoArray(out, o4 + 2 * VL); d4.max(lo).min(hi).intoArray(out, o4 + 3 * VL);
+        a5.max(lo).min(hi).intoArray(out, o5); b5.max(lo).min(hi).intoArray(out, o5 + VL);
+        c5.max(lo).min(hi).intoArray(out, o5 + 2 * VL); d5.max(lo).min(hi).intoArray(out, o5 + 3 * VL);
+    }
+
+    /** One block (weights at wOff) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][CB]. */
+    private static void one6x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        long wk = 4 * wOff;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL);
+        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
+        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
+        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
+        a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
+        a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
+    }
+}
