@@ -16,10 +16,10 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * 1x1 convolutions as a matrix product: output pixels x input channels times input channels x
  * output channels, on the direct kernel's packed weights ({@code [block][ci][CB]}, so .mien
  * files and shared packed weights work unchanged). The reduction is short (Cin), so the
- * direct kernel's per-tile set-up and its round trip of every sum through a buffer cost as
- * much as the multiplies; here a micro-tile of {@value #ROWS} pixels x two channel blocks
- * (four vectors, 24 accumulators) is finished straight from the registers: bias, residual
- * and the clamp activations added as it is stored.
+ * direct kernel's per-tile set-up (pixel addresses per tile, one 32-channel block per tile)
+ * weighs as much as the multiplies; here a micro-tile is {@value #ROWS} pixels x two channel
+ * blocks (four vectors, 24 accumulators, 4 weight loads and 6 broadcasts per 24 FMAs), and
+ * its epilogue adds bias, residual and the clamp activations in one pass over its sums.
  *
  * <p>The work is split in (pixel chunk, channel unit) items, chunk-major, so that the team's
  * contiguous shares of items walk several units of one chunk: a chunk's input rows are read
@@ -80,7 +80,7 @@ final class PointwiseKernel {
     /** One thread's state: its panel, which chunk the panel holds, the single-block sums, the fused epilogue's arguments. */
     static final class Job {
         float[] panel = new float[0];
-        float[] acc = new float[ROWS * CB];
+        float[] acc = new float[ROWS * 2 * CB];
         // The epilogue of the current call (see run).
         float[] bias, res, out;
         int resDelta, outC;
@@ -103,7 +103,7 @@ final class PointwiseKernel {
         long pixels = (long) s.n() * s.outH() * s.outW();
         boolean gather = gathers(s);
         int gathered = -1;
-        // Clamps done in the registers; the other activations are applied to the stored rows afterwards.
+        // Clamps are done in the epilogue's pass; the other activations are applied to the stored rows afterwards.
         boolean clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
         j.bias = bias;
         j.res = res;
@@ -138,7 +138,8 @@ final class PointwiseKernel {
             if (unit < pairs) {
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
-                    pair6x4(j, w, wOff, cin, x, xBase + t * cin, n, co, o + t * outC);
+                    pair6x4(j, w, wOff, cin, x, xBase + t * cin, n);
+                    finishPair(j, n, co, o + t * outC);
                 }
                 if (!clamp)
                     for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, 2 * CB);
@@ -146,7 +147,8 @@ final class PointwiseKernel {
                 int valid = Math.min(CB, outC - co);
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
-                    one6x2(j, w, wOff, cin, x, xBase + t * cin, n);
+                    if (valid > VL) one6x2(j, w, wOff, cin, x, xBase + t * cin, n);
+                    else one6x1(j, w, wOff, cin, x, xBase + t * cin, n);
                     int d = o + t * outC;
                     ConvKernel.store(j.acc, 0, n, valid, co, bias, res, resDelta, out, d, outC);
                     if (act != Activation.NONE)
@@ -172,8 +174,8 @@ final class PointwiseKernel {
     // call and keeps the accumulators in registers. A short tile (n < ROWS) repeats its last
     // pixel: the repeats compute and store the same values to the same place.
 
-    /** Blocks b and b+1 (weights at wOff and wOff + cin * CB) for n <= ROWS pixels at x[q], epilogue fused. */
-    private static void pair6x4(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n, int co, int o) {
+    /** Blocks b and b+1 (weights at wOff and wOff + cin * CB) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][2 * CB]. */
+    private static void pair6x4(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
                 q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
@@ -192,48 +194,34 @@ final class PointwiseKernel {
             v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4); c4 = v.fma(w2, c4); d4 = v.fma(w3, d4);
             v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5); c5 = v.fma(w2, c5); d5 = v.fma(w3, d5);
         }
-        float[] bias = j.bias, res = j.res, out = j.out;
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL); c0.intoArray(r, 2 * VL); d0.intoArray(r, 3 * VL);
+        a1.intoArray(r, 4 * VL); b1.intoArray(r, 5 * VL); c1.intoArray(r, 6 * VL); d1.intoArray(r, 7 * VL);
+        a2.intoArray(r, 8 * VL); b2.intoArray(r, 9 * VL); c2.intoArray(r, 10 * VL); d2.intoArray(r, 11 * VL);
+        a3.intoArray(r, 12 * VL); b3.intoArray(r, 13 * VL); c3.intoArray(r, 14 * VL); d3.intoArray(r, 15 * VL);
+        a4.intoArray(r, 16 * VL); b4.intoArray(r, 17 * VL); c4.intoArray(r, 18 * VL); d4.intoArray(r, 19 * VL);
+        a5.intoArray(r, 20 * VL); b5.intoArray(r, 21 * VL); c5.intoArray(r, 22 * VL); d5.intoArray(r, 23 * VL);
+    }
+
+    /**
+     * The pair's epilogue: sums [pixel][2 * CB] from the job's buffer plus bias and residual,
+     * clamped to [lo, hi], into n output pixels from out[o]. A loop, not 24 unrolled stores: a
+     * method of ~150 vector operations loses its intrinsics inside a whole network's compilation.
+     */
+    private static void finishPair(Job j, int n, int co, int o) {
+        float[] r = j.acc, bias = j.bias, res = j.res, out = j.out;
         int outC = j.outC, rd = j.resDelta;
         float lo = j.lo, hi = j.hi;
-        int o0 = o, o1 = o + Math.min(1, n - 1) * outC, o2 = o + Math.min(2, n - 1) * outC,
-                o3 = o + Math.min(3, n - 1) * outC, o4 = o + Math.min(4, n - 1) * outC, o5 = o + Math.min(5, n - 1) * outC;
-        if (bias != null) {
-            FloatVector e0 = FloatVector.fromArray(S, bias, co), e1 = FloatVector.fromArray(S, bias, co + VL),
-                    e2 = FloatVector.fromArray(S, bias, co + 2 * VL), e3 = FloatVector.fromArray(S, bias, co + 3 * VL);
-            a0 = a0.add(e0); b0 = b0.add(e1); c0 = c0.add(e2); d0 = d0.add(e3);
-            a1 = a1.add(e0); b1 = b1.add(e1); c1 = c1.add(e2); d1 = d1.add(e3);
-            a2 = a2.add(e0); b2 = b2.add(e1); c2 = c2.add(e2); d2 = d2.add(e3);
-            a3 = a3.add(e0); b3 = b3.add(e1); c3 = c3.add(e2); d3 = d3.add(e3);
-            a4 = a4.add(e0); b4 = b4.add(e1); c4 = c4.add(e2); d4 = d4.add(e3);
-            a5 = a5.add(e0); b5 = b5.add(e1); c5 = c5.add(e2); d5 = d5.add(e3);
+        for (int t = 0; t < n; t++) {
+            int d = o + t * outC, a = t * 2 * CB;
+            for (int c = 0; c < 2 * CB; c += VL) {
+                FloatVector v = FloatVector.fromArray(S, r, a + c);
+                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
+                if (res != null) v = v.add(FloatVector.fromArray(S, res, rd + d + c));
+                // max/min follow Math.max/min lane-wise: NaN stays NaN, as in the reference activations.
+                v.max(lo).min(hi).intoArray(out, d + c);
+            }
         }
-        if (res != null) {
-            a0 = a0.add(FloatVector.fromArray(S, res, rd + o0)); b0 = b0.add(FloatVector.fromArray(S, res, rd + o0 + VL));
-            c0 = c0.add(FloatVector.fromArray(S, res, rd + o0 + 2 * VL)); d0 = d0.add(FloatVector.fromArray(S, res, rd + o0 + 3 * VL));
-            a1 = a1.add(FloatVector.fromArray(S, res, rd + o1)); b1 = b1.add(FloatVector.fromArray(S, res, rd + o1 + VL));
-            c1 = c1.add(FloatVector.fromArray(S, res, rd + o1 + 2 * VL)); d1 = d1.add(FloatVector.fromArray(S, res, rd + o1 + 3 * VL));
-            a2 = a2.add(FloatVector.fromArray(S, res, rd + o2)); b2 = b2.add(FloatVector.fromArray(S, res, rd + o2 + VL));
-            c2 = c2.add(FloatVector.fromArray(S, res, rd + o2 + 2 * VL)); d2 = d2.add(FloatVector.fromArray(S, res, rd + o2 + 3 * VL));
-            a3 = a3.add(FloatVector.fromArray(S, res, rd + o3)); b3 = b3.add(FloatVector.fromArray(S, res, rd + o3 + VL));
-            c3 = c3.add(FloatVector.fromArray(S, res, rd + o3 + 2 * VL)); d3 = d3.add(FloatVector.fromArray(S, res, rd + o3 + 3 * VL));
-            a4 = a4.add(FloatVector.fromArray(S, res, rd + o4)); b4 = b4.add(FloatVector.fromArray(S, res, rd + o4 + VL));
-            c4 = c4.add(FloatVector.fromArray(S, res, rd + o4 + 2 * VL)); d4 = d4.add(FloatVector.fromArray(S, res, rd + o4 + 3 * VL));
-            a5 = a5.add(FloatVector.fromArray(S, res, rd + o5)); b5 = b5.add(FloatVector.fromArray(S, res, rd + o5 + VL));
-            c5 = c5.add(FloatVector.fromArray(S, res, rd + o5 + 2 * VL)); d5 = d5.add(FloatVector.fromArray(S, res, rd + o5 + 3 * VL));
-        }
-        // max/min follow Math.max/min lane-wise: NaN stays NaN, as in the reference activations.
-        a0.max(lo).min(hi).intoArray(out, o0); b0.max(lo).min(hi).intoArray(out, o0 + VL);
-        c0.max(lo).min(hi).intoArray(out, o0 + 2 * VL); d0.max(lo).min(hi).intoArray(out, o0 + 3 * VL);
-        a1.max(lo).min(hi).intoArray(out, o1); b1.max(lo).min(hi).intoArray(out, o1 + VL);
-        c1.max(lo).min(hi).intoArray(out, o1 + 2 * VL); d1.max(lo).min(hi).intoArray(out, o1 + 3 * VL);
-        a2.max(lo).min(hi).intoArray(out, o2); b2.max(lo).min(hi).intoArray(out, o2 + VL);
-        c2.max(lo).min(hi).intoArray(out, o2 + 2 * VL); d2.max(lo).min(hi).intoArray(out, o2 + 3 * VL);
-        a3.max(lo).min(hi).intoArray(out, o3); b3.max(lo).min(hi).intoArray(out, o3 + VL);
-        c3.max(lo).min(hi).intoArray(out, o3 + 2 * VL); d3.max(lo).min(hi).intoArray(out, o3 + 3 * VL);
-        a4.max(lo).min(hi).intoArray(out, o4); b4.max(lo).min(hi).intoArray(out, o4 + VL);
-        c4.max(lo).min(hi).intoArray(out, o4 + 2 * VL); d4.max(lo).min(hi).intoArray(out, o4 + 3 * VL);
-        a5.max(lo).min(hi).intoArray(out, o5); b5.max(lo).min(hi).intoArray(out, o5 + VL);
-        c5.max(lo).min(hi).intoArray(out, o5 + 2 * VL); d5.max(lo).min(hi).intoArray(out, o5 + 3 * VL);
     }
 
     /** One block (weights at wOff) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][CB]. */
@@ -260,5 +248,29 @@ final class PointwiseKernel {
         a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
         a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
         a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
+    }
+
+    /** As {@link #one6x2} for a block of at most VL channels (66 = 2 x 32 + 2): half the multiplies. */
+    private static void one6x1(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        long wk = 4 * wOff;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE);
+            a0 = FloatVector.broadcast(S, x[q0 + c]).fma(w0, a0);
+            a1 = FloatVector.broadcast(S, x[q1 + c]).fma(w0, a1);
+            a2 = FloatVector.broadcast(S, x[q2 + c]).fma(w0, a2);
+            a3 = FloatVector.broadcast(S, x[q3 + c]).fma(w0, a3);
+            a4 = FloatVector.broadcast(S, x[q4 + c]).fma(w0, a4);
+            a5 = FloatVector.broadcast(S, x[q5 + c]).fma(w0, a5);
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0);
+        a1.intoArray(r, CB);
+        a2.intoArray(r, 2 * CB);
+        a3.intoArray(r, 3 * CB);
+        a4.intoArray(r, 4 * CB);
+        a5.intoArray(r, 5 * CB);
     }
 }

@@ -25,6 +25,10 @@ public final class LayerShapes {
         conv("manet.layer3_2", 14, 14, 256, 256, 3, 1, 1, 1, 1);
         conv("manet.mulscale.branch", 14, 14, 64, 64, 3, 1, 1, 1, 1);
         conv("manet.downsample", 56, 56, 64, 128, 1, 2, 1, 0, 1);
+        conv("manet.downsample3", 28, 28, 128, 256, 1, 2, 1, 0, 1);
+        conv("manet.patch.downsample", 14, 14, 128, 256, 1, 2, 1, 0, 1);
+        conv("manet.downsample4", 14, 14, 256, 512, 1, 2, 1, 0, 1);
+        conv("manet.patch.pw", 7, 7, 256, 512, 1, 1, 1, 0, 1);
         conv("manet.cbam.spatial", 7, 7, 2, 1, 7, 1, 1, 3, 1);
         // LANMSFF (64x64 grayscale, two-path blocks)
         conv("lanmsff.block1.conv", 64, 64, 66, 66, 3, 1, 1, 1, 1);
@@ -36,6 +40,8 @@ public final class LayerShapes {
         conv("pattlite.pw1", 112, 112, 32, 64, 1, 1, 1, 0, 1);
         conv("pattlite.pw3", 56, 56, 128, 128, 1, 1, 1, 0, 1);
         conv("pattlite.dw7", 14, 14, 512, 512, 3, 1, 1, 1, 512);
+        conv("pattlite.pw2", 56, 56, 64, 128, 1, 1, 1, 0, 1);
+        conv("pattlite.pw5", 28, 28, 256, 256, 1, 1, 1, 0, 1);
         conv("pattlite.pw7", 14, 14, 512, 512, 1, 1, 1, 0, 1);
     }
 }
