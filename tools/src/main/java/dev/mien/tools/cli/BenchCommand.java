@@ -157,6 +157,21 @@ public final class BenchCommand {
             s.run();
             warmed++;
         }
+        // Then (for a real measurement: --warmup-seconds >= 1; -Dmien.bench.jitQuiet=false skips it)
+        // until the JIT has been quiet for half a second (at most 20 s in all): small networks
+        // run each kernel shape so rarely that C2 was still compiling them, and boxing vectors in
+        // not-yet-compiled code, well into the timed runs; a compile thread also takes one of the
+        // two cores. Steady state is what a long-running JVM sees.
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (warmupSeconds >= 1 && jit != null && jit.isCompilationTimeMonitoringSupported() && !"false".equals(System.getProperty("mien.bench.jitQuiet"))) {
+            long lastJit = jit.getTotalCompilationTime(), quietSince = System.nanoTime();
+            while (System.nanoTime() - quietSince < 500_000_000L && System.nanoTime() - warmStart < 20_000_000_000L) {
+                s.run();
+                warmed++;
+                long now = jit.getTotalCompilationTime();
+                if (now != lastJit) { lastJit = now; quietSince = System.nanoTime(); }
+            }
+        }
         // Building the model leaves garbage behind: collect it now rather than inside a timed run.
         System.gc();
         resetPeaks();
@@ -180,6 +195,12 @@ public final class BenchCommand {
         String device = Common.deviceOf(backend);
         if (device != null) out.println("device:     " + device);
         out.printf("latency ms: min %.2f  median %.2f  p90 %.2f%n", min, median, p90);
+        // -Dmien.bench.series=true: every timed run in order, to tell drift, periodic stalls and noise apart.
+        if (Boolean.getBoolean("mien.bench.series")) {
+            StringBuilder sb = new StringBuilder("runs ms:   ");
+            for (double m : ms) sb.append(String.format(java.util.Locale.ROOT, " %.1f", m));
+            out.println(sb);
+        }
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of the %.0f GFLOP/s measured fp32 FMA ceiling%n",
                 macs / 1e9 / batch, gflops, 100 * gflops / peak, peak);
