@@ -78,6 +78,32 @@ class ConvAlgorithmPlanTest {
         return m;
     }
 
+    /** A stride-2 1x1 shortcut (MA-Net) and an odd-channel 1x1 (LANMSFF), then a 3x3. */
+    static Graph withPointwise() {
+        GraphBuilder b = new GraphBuilder(10);
+        String x = b.input("x", 24, 24, 40);
+        String s = b.conv(x, 40, 96, 1, 2, 0, 1, "none", true);
+        String p = b.conv(s, 96, 66, 1, 1, 0, 1, "relu", true);
+        String c = b.conv(p, 66, 32, 3, 1, 1, 1, "relu", true);
+        return b.build(c);
+    }
+
+    @Test
+    void oneByOneStepsArePlannedPointwiseAndMatchTheReference() {
+        Graph g = withPointwise();
+        Model m = new Model(g, VEC);
+        assertEquals(List.of("pointwise", "pointwise", "direct"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
+        assertEquals(List.of("pointwise", "pointwise", "winograd"), convAlgorithms(m.plan(4, RunOptions.DEFAULT)));
+        Tensor x = new GraphBuilder(3).random(2, 24, 24, 40);
+        float[] exp = new Model(g, REF).run(Map.of("x", x)).get(g.outputs().get(0)).data();
+        float[] got = m.run(Map.of("x", x)).get(g.outputs().get(0)).data();
+        for (int i = 0; i < exp.length; i++)
+            assertTrue(Math.abs(exp[i] - got[i]) <= 1e-4 + 1e-4 * Math.abs(exp[i]) + 1e-5 * maxAbs(exp), "element " + i + " expected " + exp[i] + " got " + got[i]);
+        // Forcing pointwise onto the 3x3 layer is refused when the plan is made.
+        PlanException e = assertThrows(PlanException.class, () -> m.plan(1, RunOptions.DEFAULT.withConvAlgorithm(ConvAlgorithm.POINTWISE)));
+        assertTrue(e.getMessage().contains("1x1"), e.getMessage());
+    }
+
     @Test
     void forcingAnAlgorithmThatCannotRunALayerIsRefusedAtPlanTime() {
         Model m = new Model(withDepthwise(), VEC);
