@@ -21,9 +21,12 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * blocks (four vectors, 24 accumulators, 4 weight loads and 6 broadcasts per 24 FMAs), and
  * its epilogue adds bias, residual and the clamp activations in one pass over its sums.
  *
- * <p>The work is split in (pixel chunk, channel unit) items, chunk-major, so that the team's
- * contiguous shares of items walk several units of one chunk: a chunk's input rows are read
- * once from memory and then from the cache. A unit is two full channel blocks, or one block
+ * <p>The work is split in (pixel chunk, channel unit) items. Where the input is the larger
+ * operand they go chunk-major, so that the team's contiguous shares of items walk several
+ * units of one chunk: a chunk's input rows are read once from memory and then from the cache.
+ * Where the weights are larger (more output channels than pixels: 14x14x512 -> 512, 7x7 maps)
+ * they go unit-major: each unit's weights come from memory once and serve every chunk, and
+ * the smaller input is the one read again. A unit is two full channel blocks, or one block
  * (an odd block count, or a partial last block such as 66 = 2 x 32 + 2). Strided or padded
  * inputs are first gathered into a contiguous per-thread panel of the chunk's pixels
  * (zero rows for padding, as the direct kernel's padded copy); a stride-1 unpadded input is
@@ -72,6 +75,11 @@ final class PointwiseKernel {
         return (int) Math.min(Integer.MAX_VALUE / 2, (even + ROWS - 1) / ROWS * ROWS);
     }
 
+    /** Whether items go unit-major: the weights (Cin x Cout) outweigh the input (pixels x Cin). */
+    static boolean unitMajor(ConvShape s) {
+        return s.outC() > (long) s.n() * s.outH() * s.outW();
+    }
+
     static int items(ConvShape s, int chunkPixels) {
         long pixels = (long) s.n() * s.outH() * s.outW();
         return Math.toIntExact((pixels + chunkPixels - 1) / chunkPixels * units(s));
@@ -93,14 +101,17 @@ final class PointwiseKernel {
     }
 
     /**
-     * Computes items [from, to): item = chunk * units + unit. {@code resDelta}: residual index
-     * minus output index. The panel is trusted within one share only: a share's items are
-     * consecutive, so it gathers each of its chunks once.
+     * Computes items [from, to): item = chunk * units + unit, or unit * chunks + chunk where
+     * {@link #unitMajor}. {@code resDelta}: residual index minus output index. The panel is
+     * trusted within one share only (chunk-major, a share's items are consecutive, so it
+     * gathers each of its chunks once).
      */
     static void run(ConvShape s, ConvKernel.Packed pk, int chunkPixels, float[] in, int inOff, float[] bias, float[] res, int resDelta,
                     Activation act, float alpha, float[] out, int outOff, int from, int to, Job j) {
         int units = units(s), cin = s.inC(), outC = s.outC();
         long pixels = (long) s.n() * s.outH() * s.outW();
+        int chunks = (int) ((pixels + chunkPixels - 1) / chunkPixels);
+        boolean unitMajor = unitMajor(s);
         boolean gather = gathers(s);
         int gathered = -1;
         // Clamps are done in the epilogue's pass; the other activations are applied to the stored rows afterwards.
@@ -115,7 +126,7 @@ final class PointwiseKernel {
         int pairs = fullBlocks(s) / 2;
         MemorySegment w = pk.w();
         for (int item = from; item < to; item++) {
-            int chunk = item / units, unit = item % units;
+            int chunk = unitMajor ? item % chunks : item / units, unit = unitMajor ? item / chunks : item % units;
             int p0 = Math.toIntExact((long) chunk * chunkPixels);
             int count = (int) Math.min(chunkPixels, pixels - p0);
             float[] x;

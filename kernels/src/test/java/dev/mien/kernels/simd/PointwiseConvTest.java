@@ -120,15 +120,20 @@ class PointwiseConvTest {
     }
 
     @Test
-    void unpaddedOneByOneConvolutionsTakeThePointwisePath() {
+    void shortReductionsOnLargerMapsTakeThePointwisePath() {
         VectorBackend v2 = (VectorBackend) VEC[1], v1 = (VectorBackend) VEC[0];
-        // MA-Net's stride-2 shortcuts and 7x7 layer4 1x1s, PAtt-Lite's pw layers, LANMSFF's 66-channel pointwise.
-        for (ConvShape s : new ConvShape[]{pw(1, 56, 56, 64, 128, 2, 0), pw(1, 28, 28, 128, 256, 2, 0), pw(1, 14, 14, 256, 512, 2, 0),
-                pw(1, 7, 7, 256, 512, 1, 0), pw(1, 112, 112, 32, 64, 1, 0), pw(1, 56, 56, 128, 128, 1, 0), pw(1, 14, 14, 512, 512, 1, 0),
-                pw(1, 64, 64, 66, 66, 1, 0)}) {
+        // PAtt-Lite's pw1-pw4, LANMSFF's 66-channel pointwise, MA-Net's 56x56 and 28x28 stride-2 shortcuts.
+        for (ConvShape s : new ConvShape[]{pw(1, 112, 112, 32, 64, 1, 0), pw(1, 56, 56, 64, 128, 1, 0), pw(1, 56, 56, 128, 128, 1, 0),
+                pw(1, 28, 28, 128, 256, 1, 0), pw(1, 64, 64, 66, 66, 1, 0), pw(1, 56, 56, 64, 128, 2, 0), pw(1, 28, 28, 128, 256, 2, 0)}) {
             assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(s), s.toString());
             assertEquals(ConvAlgorithm.POINTWISE, v1.convAlgorithm(s), s.toString());
         }
+        // Long reductions (PAtt-Lite's 14x14x512 pw layers, MA-Net's layer4 1x1s) and 7x7 outputs at
+        // batch 1 (MA-Net's 14x14x128 stride-2 patch shortcuts) stay direct; the latter at batch 4 is pointwise.
+        assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 512, 512, 1, 0)));
+        assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 256, 512, 2, 0)));
+        assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 128, 256, 2, 0)));
+        assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(pw(4, 14, 14, 128, 256, 2, 0)));
         // Tiny gates still run inline on two threads; padded 1x1, grouped 1x1 and 3x3 go elsewhere.
         assertEquals(ConvAlgorithm.INLINE, v2.convAlgorithm(pw(1, 1, 1, 512, 32, 1, 0)));
         assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 28, 28, 64, 64, 1, 1)));
