@@ -24,6 +24,7 @@ final class Tasks {
         ConvShape s;
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
+        float[] taps;
         boolean sliced;
         int resDelta, outOff, inOff;
         Activation act;
@@ -47,7 +48,8 @@ final class Tasks {
             this.outOff = outOff;
         }
 
-        void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w) {
+        void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w, float[] taps) {
+            this.taps = taps;
             this.x = x;
             this.inOff = inOff;
             this.dw = w;
@@ -74,7 +76,7 @@ final class Tasks {
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
-            if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, taps, bias, residual, resDelta, act, alpha, out, outOff, from, to);
             else if (wino != null) {
                 if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
                     nonFinite = true;
@@ -86,6 +88,7 @@ final class Tasks {
         void release() {
             bias = residual = out = x = null;
             dw = null;
+            taps = null;
             input.data = null;
             pk = null;
             wino = null;

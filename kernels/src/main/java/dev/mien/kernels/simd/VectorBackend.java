@@ -69,8 +69,13 @@ public final class VectorBackend implements Backend {
         return ws != null ? ws : new Workspace();
     }
 
-    /** Depthwise weights keep their HWIO order (with one input channel per group that is [kh][kw][C]). */
-    record DepthwisePacked(ConvShape shape, MemorySegment w) implements PackedWeights {
+    /**
+     * Depthwise weights keep their HWIO order (with one input channel per group that is [kh][kw][C]);
+     * {@code taps}: the 3x3 kernel's heap copy with a zero kernel row appended (null for other shapes).
+     */
+    record DepthwisePacked(ConvShape shape, MemorySegment w, float[] taps) implements PackedWeights {
+        DepthwisePacked(ConvShape shape, MemorySegment w) { this(shape, w, Depthwise3x3.taps(shape, w)); }
+
         @Override public String backend() { return "vector"; }
         @Override public String layout() { return PackedLayouts.HWIO; }
         @Override public MemorySegment segment() { return w.asReadOnly(); }
@@ -128,7 +133,7 @@ public final class VectorBackend implements Backend {
         if (a == ConvAlgorithm.DEPTHWISE) {
             if (!(w instanceof DepthwisePacked dw) || !sameGeometry(dw.shape(), s))
                 throw new IllegalArgumentException("weights were not packed for the depthwise convolution " + s);
-            t.depthwise(in, inOff, dw.w());
+            t.depthwise(in, inOff, dw.w(), dw.taps());
             pool.parallelFor(s.n() * s.outH(), 1, t, ws.slot);
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
