@@ -126,19 +126,32 @@ final class Depthwise3x3 {
                               float[] w, int c, int ch0, int ch1, float[] bias, float[] res, int resOff, float lo, float hi,
                               float[] out, int o) {
         for (int ch = ch0; ch < ch1; ch += VL) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int k = 0; k < 3; k++) {
-                float[] xr = k == 0 ? x0 : k == 1 ? x1 : x2;
-                int p = (k == 0 ? q0 : k == 1 ? q1 : q2) + ch, t = (k == 0 ? t0 : k == 1 ? t1 : t2) + ch;
-                FloatVector k0 = FloatVector.fromArray(S, w, t), k1 = FloatVector.fromArray(S, w, t + c),
-                        k2 = FloatVector.fromArray(S, w, t + 2 * c), v;
-                v = FloatVector.fromArray(S, xr, p);         a0 = v.fma(k0, a0);
-                v = FloatVector.fromArray(S, xr, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
-                v = FloatVector.fromArray(S, xr, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
-                v = FloatVector.fromArray(S, xr, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
-                v = FloatVector.fromArray(S, xr, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
-                v = FloatVector.fromArray(S, xr, p + 5 * c); a3 = v.fma(k2, a3);
-            }
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, k0, k1, k2, v;
+            int p, t;
+            p = q0 + ch; t = t0 + ch;
+            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
+            v = FloatVector.fromArray(S, x0, p);         a0 = v.fma(k0, a0);
+            v = FloatVector.fromArray(S, x0, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
+            v = FloatVector.fromArray(S, x0, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
+            v = FloatVector.fromArray(S, x0, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
+            v = FloatVector.fromArray(S, x0, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
+            v = FloatVector.fromArray(S, x0, p + 5 * c); a3 = v.fma(k2, a3);
+            p = q1 + ch; t = t1 + ch;
+            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
+            v = FloatVector.fromArray(S, x1, p);         a0 = v.fma(k0, a0);
+            v = FloatVector.fromArray(S, x1, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
+            v = FloatVector.fromArray(S, x1, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
+            v = FloatVector.fromArray(S, x1, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
+            v = FloatVector.fromArray(S, x1, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
+            v = FloatVector.fromArray(S, x1, p + 5 * c); a3 = v.fma(k2, a3);
+            p = q2 + ch; t = t2 + ch;
+            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
+            v = FloatVector.fromArray(S, x2, p);         a0 = v.fma(k0, a0);
+            v = FloatVector.fromArray(S, x2, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
+            v = FloatVector.fromArray(S, x2, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
+            v = FloatVector.fromArray(S, x2, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
+            v = FloatVector.fromArray(S, x2, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
+            v = FloatVector.fromArray(S, x2, p + 5 * c); a3 = v.fma(k2, a3);
             int d = o + ch;
             if (bias != null) {
                 FloatVector b = FloatVector.fromArray(S, bias, ch);

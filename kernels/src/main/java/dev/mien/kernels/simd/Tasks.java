@@ -25,7 +25,7 @@ final class Tasks {
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
         float[] taps;
-        boolean sliced;
+        boolean sliced, stem;
         int resDelta, outOff, inOff;
         Activation act;
         float alpha;
@@ -60,8 +60,15 @@ final class Tasks {
         void direct(ConvKernel.Packed pk, boolean sliced) {
             this.pk = pk;
             this.sliced = sliced;
+            this.stem = false;
             this.dw = null;
             this.wino = null;
+        }
+
+        /** A stem convolution over {@link #input}, set by the caller. */
+        void stem(ConvKernel.Packed pk) {
+            direct(pk, false);
+            this.stem = true;
         }
 
         /** A Winograd convolution, reading the input in place. */
@@ -81,6 +88,7 @@ final class Tasks {
                 if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
                     nonFinite = true;
             }
+            else if (stem) StemKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
             else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
@@ -92,6 +100,7 @@ final class Tasks {
             input.data = null;
             pk = null;
             wino = null;
+            stem = false;
         }
     }
 

@@ -106,6 +106,10 @@ public final class VectorBackend implements Backend {
             case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
                     : "'winograd' needs a 3x3 kernel, stride 1, no dilation and one group, not " + describe(s)
                       + ", stride " + s.strideH() + "x" + s.strideW();
+            case STEM -> dw ? "'stem' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)"
+                    : ConvAlgorithm.stemRuns(s, ConvKernel.CB) ? null
+                    : "'stem' needs one group, no dilation along W, output channels a multiple of " + ConvKernel.CB
+                      + " and maps at least " + ConvAlgorithm.STEM_PIXELS + " wide, not " + describe(s) + ", " + s.outW() + " wide";
             case DIRECT, INLINE, SLICED -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -155,6 +159,12 @@ public final class VectorBackend implements Backend {
             }
             boolean sliced = a == ConvAlgorithm.SLICED;
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
+            if (a == ConvAlgorithm.STEM) {
+                t.stem(pk);
+                pool.parallelFor(StemKernel.items(s), 1, t, ws.slot);
+                t.release();
+                return;
+            }
             t.direct(pk, sliced);
             // INLINE: tiny convolutions (attention gates) cost less than waking the team.
             pool.parallelFor(ConvKernel.items(s, pk, sliced), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
