@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -56,11 +57,19 @@ public final class WorkerTeam implements AutoCloseable {
     private final AtomicIntegerArray parked;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
+    /**
+     * The range in progress and who works on it, in one word: generation (high 32 bits), a
+     * "closed" bit (no worker may join any more) and the number of workers that joined and
+     * have not yet left. A worker joins only the generation it saw, and only while it is open,
+     * so the caller waits for the workers that took part, never for one that was descheduled
+     * before it started: on a busy machine that wait was a whole scheduler time slice per step.
+     */
+    private final AtomicLong state = new AtomicLong();
+    private static final long CLOSED_BIT = 1L << 31;
+    private static final long ACTIVE_MASK = CLOSED_BIT - 1;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile Range task;
     private volatile int total, chunk;
-    private volatile long generation;
     private volatile boolean closed;
 
     /** A team of {@code threads} threads in all (the caller counts as one), validated by {@link KernelRegistry#checkThreads}. */
@@ -114,8 +123,8 @@ public final class WorkerTeam implements AutoCloseable {
             total = n;
             chunk = c;
             next.set(0);
-            pending.set(workers.length);
-            generation++;
+            long gen = (state.get() >>> 32) + 1;
+            state.set(gen << 32);   // open, nobody joined yet: publishes task, total, chunk and next
             // Only parked workers need a wake-up; the others are spinning on the generation.
             for (int i = 0; i < workers.length; i++) if (parked.get(i) == 1) LockSupport.unpark(workers[i]);
             Throwable own = null;
@@ -125,10 +134,12 @@ public final class WorkerTeam implements AutoCloseable {
                 own = t;
                 next.set(n);
             }
-            // The team finishes within microseconds of the caller; a timed park would sleep for the
-            // kernel's timer slack (~50 us) on every parallel step, so spin first.
-            for (int i = 0; pending.get() > 0; i++) {
-                if (i < 100_000) Thread.onSpinWait();
+            // Every chunk is taken: close the range to late workers, then wait for those that joined
+            // (they finish within microseconds; a timed park would sleep for the kernel's timer slack).
+            long st = state.getAndUpdate(v -> v | CLOSED_BIT);
+            for (int i = 0; (st & ACTIVE_MASK) != 0; i++, st = state.get()) {
+                if (i < 20_000) Thread.onSpinWait();
+                else if (i < 20_100) Thread.yield();   // a joined worker that lost its core gets it back sooner
                 else LockSupport.parkNanos(10_000);
             }
             task = null;
@@ -151,21 +162,26 @@ public final class WorkerTeam implements AutoCloseable {
 
     private void workerLoop(int i) {
         Slot slot = slots[i];
-        long seen = 0;
+        long seen = state.get() >>> 32;
         while (!closed) {
-            long g = generation;
+            long g = state.get() >>> 32;
             if (g == seen) {
-                for (int k = 0; k < SPIN && generation == seen; k++) Thread.onSpinWait();
+                // Spin, yielding now and then: on a machine with more runnable threads than cores a
+                // pure spin takes the core from the thread that would publish the next range.
+                for (int k = 0; k < SPIN && state.get() >>> 32 == seen; k++) {
+                    if ((k & 1023) == 1023) Thread.yield();
+                    else Thread.onSpinWait();
+                }
                 // Then short timed naps for a while: on a crowded machine the spin window can run out
                 // between two steps, and a thread that wakes on its own is back on a core sooner
                 // than one that waits for the caller's unpark. After that, sleep until work comes.
                 long napUntil = System.nanoTime() + NAP_WINDOW_NANOS;
-                while (generation == seen && !closed && System.nanoTime() < napUntil) LockSupport.parkNanos(200_000);
-                if (generation == seen) {
+                while (state.get() >>> 32 == seen && !closed && System.nanoTime() < napUntil) LockSupport.parkNanos(200_000);
+                if (state.get() >>> 32 == seen) {
                     // Announce the park before the last look at the generation: a caller that bumps it
                     // after this store sees the flag and unparks (a permit given early is kept).
                     parked.set(i, 1);
-                    while (generation == seen && !closed) {
+                    while (state.get() >>> 32 == seen && !closed) {
                         LockSupport.park(this);
                         // A pending interrupt would make every park return at once: a spinning idle thread.
                         Thread.interrupted();
@@ -175,16 +191,25 @@ public final class WorkerTeam implements AutoCloseable {
                 continue;
             }
             seen = g;
-            Range body = task;
-            if (body != null) {
-                try {
-                    drain(body, total, chunk, slot);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                    next.set(total);
-                }
+            if (!join(g)) continue;   // that range is already closed: nothing left to take
+            try {
+                Range body = task;
+                if (body != null) drain(body, total, chunk, slot);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                next.set(total);
+            } finally {
+                state.decrementAndGet();
             }
-            pending.decrementAndGet();
+        }
+    }
+
+    /** Joins generation g if it is still the current one and open; the caller then waits for this worker to leave. */
+    private boolean join(long g) {
+        for (long st; ; ) {
+            st = state.get();
+            if (st >>> 32 != g || (st & CLOSED_BIT) != 0) return false;
+            if (state.compareAndSet(st, st + 1)) return true;
         }
     }
 

@@ -69,6 +69,10 @@ public final class Planner {
         for (int i = 0; i < nodes.size(); i++)
             for (String in : nodes.get(i).inputs()) lastUse.merge(root.get(in), i, Math::max);
         for (String k : kept) lastUse.put(root.get(k), end);
+        // Inputs keep their storage for the whole run (never reused for an intermediate value): a
+        // second run() without new inputs must compute the same outputs, not read the last run's
+        // leftovers (which made every repeated benchmark run on growing garbage).
+        for (ValueInfo in : g.inputs()) lastUse.put(root.get(in.name()), end);
         Map<String, Integer> rootSize = new HashMap<>();
         shapes.forEach((v, s) -> rootSize.merge(root.get(v), Shapes.isize(s), Math::max));
 

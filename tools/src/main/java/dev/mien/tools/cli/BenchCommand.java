@@ -180,6 +180,12 @@ public final class BenchCommand {
         String device = Common.deviceOf(backend);
         if (device != null) out.println("device:     " + device);
         out.printf("latency ms: min %.2f  median %.2f  p90 %.2f%n", min, median, p90);
+        // -Dmien.bench.series=true: every timed run in order, to tell drift, periodic stalls and noise apart.
+        if (Boolean.getBoolean("mien.bench.series")) {
+            StringBuilder sb = new StringBuilder("runs ms:   ");
+            for (double m : ms) sb.append(String.format(java.util.Locale.ROOT, " %.1f", m));
+            out.println(sb);
+        }
         out.printf("throughput: %.1f images/s%n", imagesPerSec);
         out.printf("compute:    %.3f GMAC/image, %.1f GFLOP/s = %.1f%% of the %.0f GFLOP/s measured fp32 FMA ceiling%n",
                 macs / 1e9 / batch, gflops, 100 * gflops / peak, peak);
