@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The depthwise kernels against the scalar reference: the 3x3 register-blocked path (strides
- * 1 and 2, every padding the edge code must skip, maps narrower than a block, channel counts
- * around the vector width such as LANMSFF's 66) and the generic path (other kernels,
- * dilations, strides), with bias, residual (also in the output buffer) and every activation,
+ * 1 to 3, dilations 1 and 2, every padding the edge code must skip, maps narrower than a
+ * block, channel counts around the vector width such as LANMSFF's 66) and the generic path
+ * (other kernel sizes, fewer channels than a vector), with bias, residual (also in the output buffer) and every activation,
  * on 1 and 3 threads; NaN and infinities in the input or the weights come out as the reference's.
  */
 class DepthwiseConvTest {
@@ -33,8 +33,8 @@ class DepthwiseConvTest {
             default -> 2 + rnd.nextInt(3 * vl);
         };
         int k = threeByThree ? 3 : 1 + rnd.nextInt(5), kw = threeByThree ? 3 : 1 + rnd.nextInt(5);
-        int sh = 1 + rnd.nextInt(2), sw = 1 + rnd.nextInt(2);
-        int dh = threeByThree ? 1 : 1 + rnd.nextInt(2), dw = threeByThree ? 1 : 1 + rnd.nextInt(2);
+        int sh = 1 + rnd.nextInt(3), sw = 1 + rnd.nextInt(3);
+        int dh = rnd.nextInt(3) == 0 ? 2 : 1, dw = rnd.nextInt(3) == 0 ? 2 : 1;
         int h = 1 + rnd.nextInt(14), w = 1 + rnd.nextInt(19);
         int pt = rnd.nextInt(3), pl = rnd.nextInt(3), pb = rnd.nextInt(3), pr = rnd.nextInt(3);
         int spanH = (k - 1) * dh + 1, spanW = (kw - 1) * dw + 1;
@@ -70,10 +70,11 @@ class DepthwiseConvTest {
 
     @Test
     void theRealLayersMatchTheReference() {
-        int[][] layers = {   // h, w, c, stride, pad top/left, pad bottom/right
-                {112, 112, 32, 1, 1, 1}, {112, 112, 64, 2, 0, 1}, {14, 14, 512, 1, 1, 1}, {64, 64, 66, 1, 1, 1}, {28, 28, 256, 2, 1, 1}};
+        int[][] layers = {   // h, w, c, stride, pad top/left, pad bottom/right, dilation
+                {112, 112, 32, 1, 1, 1, 1}, {112, 112, 64, 2, 0, 1, 1}, {14, 14, 512, 1, 1, 1, 1}, {64, 64, 66, 1, 1, 1, 1},
+                {28, 28, 256, 2, 1, 1, 1}, {32, 32, 72, 1, 2, 2, 2}, {8, 8, 84, 1, 2, 2, 2}};   // ..., dilation
         for (int[] l : layers) {
-            ConvShape s = new ConvShape(1, l[0], l[1], l[2], l[2], 3, 3, l[3], l[3], 1, 1, l[4], l[4], l[5], l[5], l[2]);
+            ConvShape s = new ConvShape(1, l[0], l[1], l[2], l[2], 3, 3, l[3], l[3], l[6], l[6], l[4], l[4], l[5], l[5], l[2]);
             assertTrue(Depthwise3x3.runs(s), s.toString());
             float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
             float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
