@@ -157,6 +157,21 @@ public final class BenchCommand {
             s.run();
             warmed++;
         }
+        // Then (for a real measurement: --warmup-seconds >= 1; -Dmien.bench.jitQuiet=false skips it)
+        // until the JIT has been quiet for half a second (at most 20 s in all): small networks
+        // run each kernel shape so rarely that C2 was still compiling them, and boxing vectors in
+        // not-yet-compiled code, well into the timed runs; a compile thread also takes one of the
+        // two cores. Steady state is what a long-running JVM sees.
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (warmupSeconds >= 1 && jit != null && jit.isCompilationTimeMonitoringSupported() && !"false".equals(System.getProperty("mien.bench.jitQuiet"))) {
+            long lastJit = jit.getTotalCompilationTime(), quietSince = System.nanoTime();
+            while (System.nanoTime() - quietSince < 500_000_000L && System.nanoTime() - warmStart < 20_000_000_000L) {
+                s.run();
+                warmed++;
+                long now = jit.getTotalCompilationTime();
+                if (now != lastJit) { lastJit = now; quietSince = System.nanoTime(); }
+            }
+        }
         // Building the model leaves garbage behind: collect it now rather than inside a timed run.
         System.gc();
         resetPeaks();
