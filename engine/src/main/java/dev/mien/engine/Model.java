@@ -173,7 +173,19 @@ public final class Model implements AutoCloseable {
 
     public Plan plan(int batch, RunOptions options) {
         checkOpen();
-        return plans.computeIfAbsent(new PlanKey(batch, options), k -> Planner.plan(graph, batch, contexts.of(options)));
+        return plans.computeIfAbsent(new PlanKey(batch, options), k -> {
+            Plan p = Planner.plan(graph, batch, contexts.of(options));
+            if (batch < 2 || backend.team() == null) return p;
+            // The same graph for one image on a serial workspace (same weights, same derived
+            // cache): the batch may run as whole images side by side (ImageLanes decides).
+            Backend serial = backend.newSerialWorkspace();
+            if (serial == null) return p;
+            try {
+                return p.withImageLanes(Planner.plan(graph, 1, contexts.on(serial).of(options)), options, backend.threads(), weights.bytes());
+            } finally {
+                serial.close();
+            }
+        });
     }
 
     /** A session owning fresh buffers, for one thread's repeated runs. */

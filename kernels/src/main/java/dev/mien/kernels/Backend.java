@@ -24,6 +24,19 @@ public interface Backend extends AutoCloseable {
     /** A handle for one caller at a time that owns reusable working memory; shares this backend's team and weights. */
     Backend newWorkspace();
 
+    /**
+     * The team this backend's kernel calls spread over, or null when it has none (one thread, or a
+     * device). The engine uses it to run whole images of a batch side by side.
+     */
+    default WorkerTeam team() { return null; }
+
+    /**
+     * A workspace whose kernel calls run on the calling thread only, for work that is already
+     * spread over the team (one image per thread); it takes this backend's packed weights as they
+     * are. Null when the backend has no such mode.
+     */
+    default Backend newSerialWorkspace() { return null; }
+
     /** Idempotent; later kernel calls on this handle fail with {@link IllegalStateException}. */
     @Override void close();
 

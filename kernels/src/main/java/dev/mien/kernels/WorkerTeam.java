@@ -162,7 +162,8 @@ public final class WorkerTeam implements AutoCloseable {
 
     private void workerLoop(int i) {
         Slot slot = slots[i];
-        long seen = state.get() >>> 32;
+        // Generation 0 is the team before its first range: a worker that starts late must still join the first one.
+        long seen = 0;
         while (!closed) {
             long g = state.get() >>> 32;
             if (g == seen) {

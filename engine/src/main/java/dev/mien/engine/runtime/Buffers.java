@@ -14,6 +14,8 @@ public final class Buffers implements AutoCloseable {
     final double[][] wide;
     /** The kernels this context's steps call: a workspace of the plan's backend. */
     final Backend kernels;
+    /** Set when the plan runs its batch as image lanes: their buffers and workspaces, closed with these. */
+    ImageLanes lanes;
 
     /** {@code fixed[i]} non-null: slot i is that array (a constant), not a fresh one. */
     Buffers(int[] slotSizes, float[][] fixed, int[] wideSizes, Backend kernels) {
@@ -27,5 +29,8 @@ public final class Buffers implements AutoCloseable {
     public float[] slot(int i) { return slots[i]; }
 
     /** Closes the workspace; the arrays go with the last reference. */
-    @Override public void close() { kernels.close(); }
+    @Override public void close() {
+        kernels.close();
+        if (lanes != null) lanes.close();
+    }
 }

@@ -28,10 +28,22 @@ public final class Plan {
     final long macs;
     /** Slots of the graph inputs and of the kept values: what a device backend copies in and out per run. */
     final int[] inputSlots, outputSlots;
+    /** The one-image plan this batch plan runs as image lanes ({@link ImageLanes}), or null; and how many lanes (the team's threads). */
+    final Plan imagePlan;
+    final int lanes;
 
     Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<StepKind> stepKinds, List<String> stepKernels,
          List<String> stepAlgorithms, long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
          Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs, int[] inputSlots, int[] outputSlots) {
+        this(batch, steps, stepNames, stepOps, stepKinds, stepKernels, stepAlgorithms, stepMacs, slotSizes, fixedSlots, wideSizes,
+                scratchNames, shapes, slotOf, macs, inputSlots, outputSlots, null, 0);
+    }
+
+    private Plan(int batch, List<Step> steps, List<String> stepNames, List<String> stepOps, List<StepKind> stepKinds, List<String> stepKernels,
+         List<String> stepAlgorithms, long[] stepMacs, int[] slotSizes, float[][] fixedSlots, int[] wideSizes, List<String> scratchNames,
+         Map<String, int[]> shapes, Map<String, Integer> slotOf, long macs, int[] inputSlots, int[] outputSlots, Plan imagePlan, int lanes) {
+        this.imagePlan = imagePlan;
+        this.lanes = lanes;
         this.batch = batch;
         this.steps = steps;
         this.stepNames = stepNames;
@@ -52,15 +64,42 @@ public final class Plan {
     }
 
     public int batch() { return batch; }
+
+    /**
+     * This batch plan, run as image lanes when {@link ImageLanes#pays} says so for {@code image}
+     * (the same graph planned for one image on a serial workspace); else this plan.
+     */
+    public Plan withImageLanes(Plan image, RunOptions options, int threads, long weightBytes) {
+        if (!ImageLanes.pays(this, image, options, threads, weightBytes)) return this;
+        return new Plan(batch, steps, stepNames, stepOps, stepKinds, stepKernels, stepAlgorithms, stepMacs, slotSizes, fixedSlots,
+                wideSizes, scratchNames, shapes, slotOf, macs, inputSlots, outputSlots, image, threads);
+    }
+
+    /** Whether contexts of this plan run it as whole images side by side, one per thread (see {@link ImageLanes}). */
+    public boolean imageLanes() { return imagePlan != null; }
     public long macs() { return macs; }
     public int stepCount() { return steps.size(); }
 
     /** Bytes of activation and scratch memory one execution context of this plan holds (constants are shared, not counted). */
     public long activationBytes() {
+        if (imagePlan != null) {
+            // The batch's inputs and kept values, plus one lane of the one-image plan per thread.
+            long n = 0;
+            for (int s : laneSlotSizes()) n += 4L * s;
+            return n + imagePlan.activationBytes() * lanes;
+        }
         long n = 0;
         for (int s : slotSizes) n += 4L * s;
         for (int s : wideSizes) n += 8L * s;
         return n;
+    }
+
+    /** Slot sizes of a batch plan run as image lanes: only its inputs and kept values hold data (constants keep their arrays). */
+    private int[] laneSlotSizes() {
+        int[] sizes = new int[slotSizes.length];
+        for (int s : inputSlots) sizes[s] = slotSizes[s];
+        for (int s : outputSlots) sizes[s] = slotSizes[s];
+        return sizes;
     }
 
     public int[] shape(String value) {
@@ -74,7 +113,25 @@ public final class Plan {
      * dev.mien.kernels.Backend#newWorkspace()}) of the backend this plan was lowered for, owned
      * by the context and closed with it.
      */
-    public Buffers newBuffers(dev.mien.kernels.Backend kernels) { return new Buffers(slotSizes, fixedSlots, wideSizes, kernels); }
+    public Buffers newBuffers(dev.mien.kernels.Backend kernels) {
+        dev.mien.kernels.WorkerTeam team = kernels.team();
+        if (imagePlan != null && team != null && team.threads() == lanes) {
+            // Only the batch's inputs and kept values live here; each lane has the one-image plan's buffers.
+            Buffers b = new Buffers(laneSlotSizes(), fixedSlots, new int[wideSizes.length], kernels);
+            List<dev.mien.kernels.Backend> laneKernels = new java.util.ArrayList<>();
+            for (int i = 0; i < team.threads(); i++) {
+                dev.mien.kernels.Backend serial = kernels.newSerialWorkspace();
+                if (serial == null) break;
+                laneKernels.add(serial);
+            }
+            if (laneKernels.size() == team.threads()) {
+                b.lanes = new ImageLanes(this, imagePlan, team, laneKernels);
+                return b;
+            }
+            laneKernels.forEach(dev.mien.kernels.Backend::close);
+        }
+        return new Buffers(slotSizes, fixedSlots, wideSizes, kernels);
+    }
 
     /**
      * Runs every step; inputs must already be in their slots. On a device backend ({@link
@@ -84,6 +141,10 @@ public final class Plan {
     public void execute(Buffers b) {
         if (b.kernels instanceof DeviceRuns d) {
             executeOnDevice(d, b);
+            return;
+        }
+        if (b.lanes != null) {
+            b.lanes.execute(b);
             return;
         }
         for (int i = 0, n = steps.size(); i < n; i++) steps.get(i).run(b);
@@ -122,9 +183,10 @@ public final class Plan {
     /**
      * The convolution algorithm each step was planned with ({@code direct}, {@code sliced},
      * {@code depthwise}, ...; see {@link dev.mien.kernels.ConvAlgorithm}), "" for steps that are
-     * not convolutions; indexed like {@link #stepNames()}.
+     * not convolutions; indexed like {@link #stepNames()}. For a plan run as image lanes: the
+     * one-image plan's, which is what runs.
      */
-    public List<String> stepAlgorithms() { return stepAlgorithms; }
+    public List<String> stepAlgorithms() { return imagePlan != null ? imagePlan.stepAlgorithms : stepAlgorithms; }
 
     /** Multiply-accumulates of one step at this plan's batch size (0 for ops that are not conv/dense). */
     public long stepMacs(int step) { return stepMacs[step]; }
@@ -135,6 +197,11 @@ public final class Plan {
      * reports one, else the whole run is added to the last step.
      */
     public void executeProfiled(Buffers b, long[] nanos) {
+        if (b.lanes != null) {
+            // Image lanes: each image through the one-image plan in turn on one lane, step by step.
+            b.lanes.executeProfiled(b, nanos);
+            return;
+        }
         if (b.kernels instanceof DeviceRuns d) {
             long t0 = System.nanoTime();
             execute(b);

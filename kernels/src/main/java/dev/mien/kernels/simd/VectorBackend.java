@@ -57,6 +57,14 @@ public final class VectorBackend implements Backend {
         return new VectorBackend(pool, new Workspace());
     }
 
+    @Override public WorkerTeam team() { return pool.threads() > 1 ? pool : null; }
+
+    /** On the process-wide one-thread team (no workers: every range runs on the caller); same packed layout. */
+    @Override public VectorBackend newSerialWorkspace() {
+        checkOpen();
+        return new VectorBackend(WorkerTeam.shared(1), new Workspace());
+    }
+
     @Override public void close() { closed = true; }
 
     private void checkOpen() {
