@@ -33,7 +33,13 @@ public enum ConvAlgorithm {
      * panels, micro-tiles of 6 pixels x 64 channels, one epilogue pass per tile; chosen for
      * short reductions on maps that are not tiny (see {@link #MAX_POINTWISE_CHANNELS}).
      */
-    POINTWISE;
+    POINTWISE,
+    /**
+     * An image network's first convolution (few input channels, a large map): tiles of
+     * {@link #STEM_PIXELS} pixels along an output row times a 32-channel block, the reduction
+     * along each kernel row's short contiguous run (MA-Net's 7x7 and PAtt-Lite's 3x3 on RGB).
+     */
+    STEM;
 
     /** Below this many multiply-adds a convolution runs on the calling thread. */
     public static final long INLINE_MACS = 1 << 18;
@@ -42,6 +48,10 @@ public enum ConvAlgorithm {
     /** ... and pays off only for reductions (kH x kW x Cin) at least this long. */
     public static final int MIN_SLICED_REDUCTION = 1024;
     static final int TILE = 8;
+    /** The stem kernel's pixels per tile (one output row; narrower maps cannot take it) ... */
+    public static final int STEM_PIXELS = 8;
+    /** ... and it is chosen for convolutions with at most this many input channels. */
+    public static final int MAX_STEM_CHANNELS = 4;
 
     /** Lower-case name as written on the command line. */
     public String label() { return name().toLowerCase(Locale.ROOT); }
@@ -65,6 +75,7 @@ public enum ConvAlgorithm {
         if (threads > 1 && s.macs() < INLINE_MACS) return INLINE;
         if (winogradRuns(s) && winogradPays(s)) return WINOGRAD;
         if (pointwiseRuns(s) && pointwisePays(s)) return POINTWISE;
+        if (s.inC() <= MAX_STEM_CHANNELS && stemRuns(s, channelBlock)) return STEM;
         long tiles = (long) s.n() * ((s.outH() * s.outW() + TILE - 1) / TILE);
         if (slicedRuns(s, channelBlock) && tiles <= MAX_SLICED_TILES
                 && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION) return SLICED;
@@ -129,6 +140,11 @@ public enum ConvAlgorithm {
 
     /** Shapes the depthwise kernel computes: one input channel per group, multiplier 1. */
     public static boolean depthwise(ConvShape s) { return s.isDepthwise() && s.outC() == s.inC(); }
+
+    /** The stem kernel walks a flattened kernel row (unit W dilation, one group), fills whole channel blocks and whole tiles of a row. */
+    public static boolean stemRuns(ConvShape s, int channelBlock) {
+        return s.dilW() == 1 && s.groups() == 1 && s.outC() % channelBlock == 0 && s.outW() >= STEM_PIXELS;
+    }
 
     /** The slice kernels walk a flattened kernel row (unit W dilation, one group) and fill whole channel blocks. */
     public static boolean slicedRuns(ConvShape s, int channelBlock) {

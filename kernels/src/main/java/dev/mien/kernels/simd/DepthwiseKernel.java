@@ -27,8 +27,12 @@ final class DepthwiseKernel {
      * loops, border pixels a loop that skips the taps falling into the padding. Depthwise layers
      * do so little arithmetic per byte that the copy used to cost as much as the convolution.
      */
-    static void run(ConvShape s, float[] x, int inOff, MemorySegment w, float[] bias, float[] res, int resOff,
+    static void run(ConvShape s, float[] x, int inOff, MemorySegment w, float[] taps, float[] bias, float[] res, int resOff,
                     Activation act, float alpha, float[] out, int outOff, int from, int to) {
+        if (taps != null && Depthwise3x3.runs(s)) {
+            Depthwise3x3.run(s, x, inOff, taps, bias, res, resOff, act, alpha, out, outOff, from, to);
+            return;
+        }
         int c = s.inC(), oh = s.outH(), ow = s.outW(), ih = s.inH(), iw = s.inW();
         int rowStride = iw * c, full = c - c % VL;
         int sh = s.strideH(), sw = s.strideW(), spanH = (s.kH() - 1) * s.dilH(), spanW = (s.kW() - 1) * s.dilW();

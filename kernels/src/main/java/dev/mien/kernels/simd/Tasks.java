@@ -24,7 +24,8 @@ final class Tasks {
         ConvShape s;
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
-        boolean sliced;
+        float[] taps;
+        boolean sliced, stem;
         /** Pixels per chunk of a pointwise call; 0 for the other kernels. */
         int pointwiseChunk;
         int resDelta, outOff, inOff;
@@ -49,7 +50,8 @@ final class Tasks {
             this.outOff = outOff;
         }
 
-        void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w) {
+        void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w, float[] taps) {
+            this.taps = taps;
             this.x = x;
             this.inOff = inOff;
             this.dw = w;
@@ -71,9 +73,16 @@ final class Tasks {
         void direct(ConvKernel.Packed pk, boolean sliced) {
             this.pk = pk;
             this.sliced = sliced;
+            this.stem = false;
             this.dw = null;
             this.wino = null;
             this.pointwiseChunk = 0;
+        }
+
+        /** A stem convolution over {@link #input}, set by the caller. */
+        void stem(ConvKernel.Packed pk) {
+            direct(pk, false);
+            this.stem = true;
         }
 
         /** A Winograd convolution, reading the input in place. */
@@ -92,11 +101,12 @@ final class Tasks {
             if (pointwiseChunk > 0)
                 PointwiseKernel.run(s, pk, pointwiseChunk, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to,
                         slot.local(ThreadState::new).pointwise);
-            else if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+            else if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, taps, bias, residual, resDelta, act, alpha, out, outOff, from, to);
             else if (wino != null) {
                 if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
                     nonFinite = true;
             }
+            else if (stem) StemKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
             else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
@@ -104,9 +114,11 @@ final class Tasks {
         void release() {
             bias = residual = out = x = null;
             dw = null;
+            taps = null;
             input.data = null;
             pk = null;
             wino = null;
+            stem = false;
         }
     }
 

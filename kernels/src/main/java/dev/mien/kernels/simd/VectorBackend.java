@@ -77,8 +77,13 @@ public final class VectorBackend implements Backend {
         return ws != null ? ws : new Workspace();
     }
 
-    /** Depthwise weights keep their HWIO order (with one input channel per group that is [kh][kw][C]). */
-    record DepthwisePacked(ConvShape shape, MemorySegment w) implements PackedWeights {
+    /**
+     * Depthwise weights keep their HWIO order (with one input channel per group that is [kh][kw][C]);
+     * {@code taps}: the 3x3 kernel's heap copy with a zero kernel row appended (null for other shapes).
+     */
+    record DepthwisePacked(ConvShape shape, MemorySegment w, float[] taps) implements PackedWeights {
+        DepthwisePacked(ConvShape shape, MemorySegment w) { this(shape, w, Depthwise3x3.taps(shape, w)); }
+
         @Override public String backend() { return "vector"; }
         @Override public String layout() { return PackedLayouts.HWIO; }
         @Override public MemorySegment segment() { return w.asReadOnly(); }
@@ -111,6 +116,10 @@ public final class VectorBackend implements Backend {
                       + ", stride " + s.strideH() + "x" + s.strideW();
             case POINTWISE -> ConvAlgorithm.pointwiseRuns(s) ? null
                     : "'pointwise' needs a 1x1 kernel and one group, not " + describe(s);
+            case STEM -> dw ? "'stem' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)"
+                    : ConvAlgorithm.stemRuns(s, ConvKernel.CB) ? null
+                    : "'stem' needs one group, no dilation along W, output channels a multiple of " + ConvKernel.CB
+                      + " and maps at least " + ConvAlgorithm.STEM_PIXELS + " wide, not " + describe(s) + ", " + s.outW() + " wide";
             case DIRECT, INLINE, SLICED -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -138,7 +147,7 @@ public final class VectorBackend implements Backend {
         if (a == ConvAlgorithm.DEPTHWISE) {
             if (!(w instanceof DepthwisePacked dw) || !sameGeometry(dw.shape(), s))
                 throw new IllegalArgumentException("weights were not packed for the depthwise convolution " + s);
-            t.depthwise(in, inOff, dw.w());
+            t.depthwise(in, inOff, dw.w(), dw.taps());
             pool.parallelFor(s.n() * s.outH(), 1, t, ws.slot);
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
@@ -167,6 +176,12 @@ public final class VectorBackend implements Backend {
             }
             boolean sliced = a == ConvAlgorithm.SLICED;
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
+            if (a == ConvAlgorithm.STEM) {
+                t.stem(pk);
+                pool.parallelFor(StemKernel.items(s), 1, t, ws.slot);
+                t.release();
+                return;
+            }
             t.direct(pk, sliced);
             // INLINE: tiny convolutions (attention gates) cost less than waking the team.
             pool.parallelFor(ConvKernel.items(s, pk, sliced), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);

@@ -34,8 +34,13 @@ public final class LayerShapes {
         conv("lanmsff.block1.conv", 64, 64, 66, 66, 3, 1, 1, 1, 1);
         conv("lanmsff.twopath.dilated", 32, 32, 36, 36, 3, 1, 2, 2, 1);
         conv("lanmsff.separable.depthwise", 64, 64, 66, 66, 3, 1, 1, 1, 66);
+        conv("lanmsff.dilated.depthwise", 32, 32, 72, 72, 3, 1, 2, 2, 72);
         conv("lanmsff.separable.pointwise", 64, 64, 66, 66, 1, 1, 1, 0, 1);
         // PAtt-Lite (MobileNetV1 at 224)
+        conv("pattlite.conv1", 224, 224, 3, 32, 3, 2, 1, 1, 1);
+        conv("pattlite.dw1", 112, 112, 32, 32, 3, 1, 1, 1, 32);
+        conv("pattlite.dw3", 56, 56, 128, 128, 3, 1, 1, 1, 128);
+        conv("pattlite.dw4", 56, 56, 128, 128, 3, 2, 1, 1, 128);
         conv("pattlite.dw2", 112, 112, 64, 64, 3, 2, 1, 1, 64);
         conv("pattlite.pw1", 112, 112, 32, 64, 1, 1, 1, 0, 1);
         conv("pattlite.pw3", 56, 56, 128, 128, 1, 1, 1, 0, 1);

@@ -1,0 +1,141 @@
+package dev.mien.kernels.simd;
+
+import dev.mien.kernels.Activation;
+import dev.mien.kernels.ConvAlgorithm;
+import dev.mien.kernels.ConvShape;
+import dev.mien.kernels.ScalarBackend;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static dev.mien.kernels.simd.WinogradConvTest.assertClose;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The depthwise kernels against the scalar reference: the 3x3 register-blocked path (strides
+ * 1 to 3, dilations 1 and 2, every padding the edge code must skip, maps narrower than a
+ * block, channel counts around the vector width such as LANMSFF's 66) and the generic path
+ * (other kernel sizes, fewer channels than a vector), with bias, residual (also in the output buffer) and every activation,
+ * on 1 and 3 threads; NaN and infinities in the input or the weights come out as the reference's.
+ */
+class DepthwiseConvTest {
+    final Random rnd = new Random(20261130);
+    static final ScalarBackend REF = new ScalarBackend();
+    static final VectorBackend V1 = new VectorBackend(1), V3 = new VectorBackend(3);
+
+    private ConvShape randomShape(boolean threeByThree) {
+        int vl = ConvKernel.VL;
+        int c = switch (rnd.nextInt(5)) {
+            case 0 -> vl;
+            case 1 -> 2 * vl + 1 + rnd.nextInt(vl - 1);   // a partial last vector
+            case 2 -> 66;
+            case 3 -> 2 + rnd.nextInt(vl - 1);             // narrower than a vector: the generic path
+            default -> 2 + rnd.nextInt(3 * vl);
+        };
+        int k = threeByThree ? 3 : 1 + rnd.nextInt(5), kw = threeByThree ? 3 : 1 + rnd.nextInt(5);
+        int sh = 1 + rnd.nextInt(3), sw = 1 + rnd.nextInt(3);
+        int dh = rnd.nextInt(3) == 0 ? 2 : 1, dw = rnd.nextInt(3) == 0 ? 2 : 1;
+        int h = 1 + rnd.nextInt(14), w = 1 + rnd.nextInt(19);
+        int pt = rnd.nextInt(3), pl = rnd.nextInt(3), pb = rnd.nextInt(3), pr = rnd.nextInt(3);
+        int spanH = (k - 1) * dh + 1, spanW = (kw - 1) * dw + 1;
+        if (h + pt + pb < spanH) pb = spanH - h - pt;
+        if (w + pl + pr < spanW) pr = spanW - w - pl;
+        return new ConvShape(1 + rnd.nextInt(3), h, w, c, c, k, kw, sh, sw, dh, dw, pt, pl, pb, pr, c);
+    }
+
+    @Test
+    void randomShapesMatchTheReference() {
+        Activation[] acts = Activation.values();
+        int runs = 0, fast = 0;
+        for (int t = 0; t < 120; t++) {
+            ConvShape s = randomShape(t % 4 != 0);
+            if (Depthwise3x3.runs(s)) fast++;
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
+            float[] bias = rnd.nextBoolean() ? random(s.outC()) : null, res = rnd.nextBoolean() ? random((int) s.outputSize()) : null;
+            Activation act = acts[rnd.nextInt(acts.length)];
+            float alpha = 0.1f + rnd.nextFloat();
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, alpha, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                assertEquals(ConvAlgorithm.DEPTHWISE, v.convAlgorithm(s), s.toString());
+                float[] got = new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, res, 0, act, alpha, got, 0);
+                assertClose(exp, got, 1e-4, "depthwise " + v.threads() + "t " + s + " " + act);
+                runs++;
+            }
+        }
+        assertEquals(240, runs);
+        assertTrue(fast >= 40, "only " + fast + " shapes took the 3x3 kernel");
+    }
+
+    @Test
+    void theRealLayersMatchTheReference() {
+        int[][] layers = {   // h, w, c, stride, pad top/left, pad bottom/right, dilation
+                {112, 112, 32, 1, 1, 1, 1}, {112, 112, 64, 2, 0, 1, 1}, {14, 14, 512, 1, 1, 1, 1}, {64, 64, 66, 1, 1, 1, 1},
+                {28, 28, 256, 2, 1, 1, 1}, {32, 32, 72, 1, 2, 2, 2}, {8, 8, 84, 1, 2, 2, 2}};   // ..., dilation
+        for (int[] l : layers) {
+            ConvShape s = new ConvShape(1, l[0], l[1], l[2], l[2], 3, 3, l[3], l[3], l[6], l[6], l[4], l[4], l[5], l[5], l[2]);
+            assertTrue(Depthwise3x3.runs(s), s.toString());
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
+            float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, exp, 0);
+            V3.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, V3.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, got, 0);
+            assertClose(exp, got, 1e-4, s.toString());
+        }
+    }
+
+    @Test
+    void offsetsIntoLargerArraysAndAResidualElsewhere() {
+        ConvShape s = new ConvShape(2, 9, 11, 37, 37, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 37);
+        int inOff = 13, outOff = 7, resOff = 29;
+        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize() + inOff), bias = random(37);
+        float[] res = random((int) s.outputSize() + resOff);
+        float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
+        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
+        V3.conv2d(s, ConvAlgorithm.DEPTHWISE, x, inOff, V3.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
+        assertClose(exp, got, 1e-4, "offsets");
+        for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
+    }
+
+    /** A residual held in the output buffer is added once, also on the channel tail (which the kernel would otherwise recompute). */
+    @Test
+    void aResidualInTheOutputBufferIsAddedOnce() {
+        for (int c : new int[]{ConvKernel.VL, 66, ConvKernel.VL + 3}) {
+            ConvShape s = new ConvShape(2, 10, 13, c, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, c);
+            float[] wt = random((int) s.weightCount()), bias = random(c), x = random((int) s.inputSize()), res = random((int) s.outputSize());
+            float[] exp = new float[res.length];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, Activation.RELU6, 0f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] inOut = res.clone();
+                v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, inOut, 0, Activation.RELU6, 0f, inOut, 0);
+                assertClose(exp, inOut, 1e-4, "in place, " + c + " channels, " + v.threads() + "t");
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteInputsAndWeightsComeOutAsTheReferences() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (int t = 0; t < 30; t++) {
+            ConvShape s = randomShape(t % 3 != 0);
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
+            boolean inWeights = t % 4 == 3;
+            float[] target = inWeights ? wt : x;
+            for (int k = 0; k < 3; k++) target[rnd.nextInt(target.length)] = specials[rnd.nextInt(specials.length)];
+            Activation act = t % 2 == 0 ? Activation.NONE : Activation.RELU6;
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] got = new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
+                assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
+            }
+        }
+    }
+
+    private float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        return a;
+    }
+}
