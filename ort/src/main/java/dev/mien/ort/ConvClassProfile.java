@@ -123,9 +123,8 @@ public final class ConvClassProfile {
         }
     }
 
-    /** At least {@code runs} runs and {@code seconds} of running, like {@code mien bench}'s warm-up. */
+    /** As {@code mien bench}'s warm-up (until the JIT is quiet): the profiled runs see compiled kernels. */
     private static void warm(Runnable run, int runs, double seconds) {
-        long t0 = System.nanoTime();
-        for (int n = 0; n < runs || (System.nanoTime() - t0) / 1e9 < seconds; n++) run.run();
+        dev.mien.tools.bench.Warmup.run(run, runs, seconds);
     }
 }

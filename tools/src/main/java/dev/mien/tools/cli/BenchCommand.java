@@ -149,29 +149,9 @@ public final class BenchCommand {
             s.setInput(in.name(), x);
             inputs.put(in.name(), x);
         }
-        // At least --warmup runs and --warmup-seconds (default 2 s): the JIT compiles the kernels
-        // of every layer shape in that time, so the timed runs see steady-state code.
-        long warmStart = System.nanoTime();
-        int warmed = 0;
-        while (warmed < warmup || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds) {
-            s.run();
-            warmed++;
-        }
-        // Then (for a real measurement: --warmup-seconds >= 1; -Dmien.bench.jitQuiet=false skips it)
-        // until the JIT has been quiet for half a second (at most 20 s in all): small networks
-        // run each kernel shape so rarely that C2 was still compiling them, and boxing vectors in
-        // not-yet-compiled code, well into the timed runs; a compile thread also takes one of the
-        // two cores. Steady state is what a long-running JVM sees.
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (warmupSeconds >= 1 && jit != null && jit.isCompilationTimeMonitoringSupported() && !"false".equals(System.getProperty("mien.bench.jitQuiet"))) {
-            long lastJit = jit.getTotalCompilationTime(), quietSince = System.nanoTime();
-            while (System.nanoTime() - quietSince < 500_000_000L && System.nanoTime() - warmStart < 20_000_000_000L) {
-                s.run();
-                warmed++;
-                long now = jit.getTotalCompilationTime();
-                if (now != lastJit) { lastJit = now; quietSince = System.nanoTime(); }
-            }
-        }
+        // At least --warmup runs and --warmup-seconds (default 2 s), then until the JIT is quiet
+        // (Warmup): the timed runs see steady-state code, as a long-running JVM does.
+        int warmed = dev.mien.tools.bench.Warmup.run(s::run, warmup, warmupSeconds);
         // Building the model leaves garbage behind: collect it now rather than inside a timed run.
         System.gc();
         resetPeaks();
