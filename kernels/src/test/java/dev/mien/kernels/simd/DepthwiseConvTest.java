@@ -87,14 +87,7 @@ class DepthwiseConvTest {
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 11, 37, 37, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 37);
-        int inOff = 13, outOff = 7, resOff = 29;
-        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize() + inOff), bias = random(37);
-        float[] res = random((int) s.outputSize() + resOff);
-        float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
-        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
-        V3.conv2d(s, ConvAlgorithm.DEPTHWISE, x, inOff, V3.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
-        assertClose(exp, got, 1e-4, "offsets");
-        for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
+        ConvOffsetsCheck.offsetsIntoLargerArrays(s, ConvAlgorithm.DEPTHWISE, V3, rnd);
     }
 
     /** A residual held in the output buffer is added once, also on the channel tail (which the kernel would otherwise recompute). */

@@ -88,14 +88,7 @@ class StemConvTest {
     @Test
     void offsetsIntoLargerArrays() {
         ConvShape s = new ConvShape(2, 11, 30, 3, 2 * ConvKernel.CB, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1);
-        int inOff = 13, outOff = 7, resOff = 29;
-        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize() + inOff), bias = random(s.outC());
-        float[] res = random((int) s.outputSize() + resOff);
-        float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
-        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
-        V3.conv2d(s, ConvAlgorithm.STEM, x, inOff, V3.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
-        assertClose(exp, got, 1e-4, "offsets");
-        for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
+        ConvOffsetsCheck.offsetsIntoLargerArrays(s, ConvAlgorithm.STEM, V3, rnd);
     }
 
     @Test
