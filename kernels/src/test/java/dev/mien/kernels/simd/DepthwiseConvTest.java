@@ -76,18 +76,14 @@ class DepthwiseConvTest {
         for (int[] l : layers) {
             ConvShape s = new ConvShape(1, l[0], l[1], l[2], l[2], 3, 3, l[3], l[3], l[6], l[6], l[4], l[4], l[5], l[5], l[2]);
             assertTrue(Depthwise3x3.runs(s), s.toString());
-            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
-            float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, exp, 0);
-            V3.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, V3.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, got, 0);
-            assertClose(exp, got, 1e-4, s.toString());
+            ConvChecks.matchesReference(s, ConvAlgorithm.DEPTHWISE, V3, Activation.RELU6, rnd);
         }
     }
 
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 11, 37, 37, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 37);
-        ConvOffsetsCheck.offsetsIntoLargerArrays(s, ConvAlgorithm.DEPTHWISE, V3, rnd);
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.DEPTHWISE, V3, rnd);
     }
 
     /** A residual held in the output buffer is added once, also on the channel tail (which the kernel would otherwise recompute). */

@@ -62,11 +62,7 @@ class StemConvTest {
         ConvShape manet = new ConvShape(1, 224, 224, 3, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1);
         ConvShape patt = new ConvShape(2, 224, 224, 3, 32, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1);
         for (ConvShape s : new ConvShape[]{manet, patt}) {
-            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
-            float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, exp, 0);
-            V2.conv2d(s, ConvAlgorithm.STEM, x, 0, V2.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, got, 0);
-            assertClose(exp, got, 1e-4, s.toString());
+            ConvChecks.matchesReference(s, ConvAlgorithm.STEM, V2, Activation.RELU6, rnd);
         }
     }
 
@@ -88,7 +84,7 @@ class StemConvTest {
     @Test
     void offsetsIntoLargerArrays() {
         ConvShape s = new ConvShape(2, 11, 30, 3, 2 * ConvKernel.CB, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1);
-        ConvOffsetsCheck.offsetsIntoLargerArrays(s, ConvAlgorithm.STEM, V3, rnd);
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.STEM, V3, rnd);
     }
 
     @Test

@@ -10,10 +10,21 @@ import java.util.Random;
 import static dev.mien.kernels.simd.WinogradConvTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** One check shared by the kernels' tests: input, output and residual at offsets into larger arrays, against the reference. */
-final class ConvOffsetsCheck {
-    private ConvOffsetsCheck() {}
+/** Checks shared by the kernels' tests, each against the scalar reference. */
+final class ConvChecks {
+    private ConvChecks() {}
 
+    /** Random weights, input and bias through algorithm {@code a} on {@code v}, with {@code act}. */
+    static void matchesReference(ConvShape s, ConvAlgorithm a, VectorBackend v, Activation act, Random rnd) {
+        ScalarBackend ref = new ScalarBackend();
+        float[] wt = random(rnd, (int) s.weightCount()), x = random(rnd, (int) s.inputSize()), bias = random(rnd, s.outC());
+        float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
+        ref.conv2d(s, x, 0, ref.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
+        v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
+        assertClose(exp, got, 1e-4, a.label() + ", " + s);
+    }
+
+    /** Input, output and residual at offsets into larger arrays. */
     static void offsetsIntoLargerArrays(ConvShape s, ConvAlgorithm a, VectorBackend v, Random rnd) {
         ScalarBackend ref = new ScalarBackend();
         int inOff = 13, outOff = 7, resOff = 29;
