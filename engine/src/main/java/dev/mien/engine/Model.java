@@ -175,7 +175,7 @@ public final class Model implements AutoCloseable {
         checkOpen();
         return plans.computeIfAbsent(new PlanKey(batch, options), k -> {
             Plan p = Planner.plan(graph, batch, contexts.of(options));
-            if (batch < 2 || backend.team() == null) return p;
+            if (batch < 2) return p;
             // The same graph for one image on a serial workspace (same weights, same derived
             // cache): the batch may run as whole images side by side (ImageLanes decides).
             Backend serial = backend.newSerialWorkspace();

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * at 112x112x64) fall out of cache, and every one of its ~100 steps hands work to the team and
  * waits for it. One image per thread keeps each image's activations in that core's cache and
  * never synchronises inside a run. Networks whose weights do not fit in cache (MA-Net, 200 MB)
- * keep the batch plan, which reads each weight once per batch. The rule is {@link #pays}.
+ * keep the batch plan, which reads each weight once per batch. On one thread the images run one
+ * after another through the one-image plan, for the same reason: each image's activations stay in
+ * cache (PAtt-Lite's batch-8 plan holds 38 MB of them). The rule is {@link #pays}.
  *
  * <p>Only graphs whose every value is batch-major and independent per image qualify (checked on
  * the shapes of the two plans: each value's first dimension scales with the batch, the others
@@ -32,6 +34,7 @@ public final class ImageLanes implements AutoCloseable {
 
     private final Plan image;
     private final int batch;
+    /** The team the images are spread over; null on one thread. */
     private final WorkerTeam team;
     private final Buffers[] lanes;
     private final AtomicIntegerArray busy;
@@ -63,11 +66,11 @@ public final class ImageLanes implements AutoCloseable {
 
     /**
      * Whether a batch plan should run as image lanes: on {@code mien.imageLanes} ({@code on},
-     * {@code off}, default {@code auto}) or else the rule: a batch, a team, small weights, no
+     * {@code off}, default {@code auto}) or else the rule: a batch, small weights, no
      * batch coupling, and every value batch-major in both plans.
      */
     static boolean pays(Plan batchPlan, Plan imagePlan, RunOptions options, int threads, long weightBytes) {
-        if (batchPlan.batch < 2 || threads < 2 || options.batchCoupledAttention() || !perImage(batchPlan, imagePlan)) return false;
+        if (batchPlan.batch < 2 || threads < 1 || options.batchCoupledAttention() || !perImage(batchPlan, imagePlan)) return false;
         String forced = System.getProperty("mien.imageLanes", "auto").trim().toLowerCase(Locale.ROOT);
         return switch (forced) {
             case "on", "true" -> true;
@@ -94,7 +97,8 @@ public final class ImageLanes implements AutoCloseable {
     void execute(Buffers b) {
         body.batch = b;
         try {
-            team.parallelFor(batch, 1, body, callerSlot);
+            if (team == null) body.run(0, batch, callerSlot);   // one thread: image after image on its one lane
+            else team.parallelFor(batch, 1, body, callerSlot);
         } finally {
             body.batch = null;
         }

@@ -115,16 +115,17 @@ public final class Plan {
      */
     public Buffers newBuffers(dev.mien.kernels.Backend kernels) {
         dev.mien.kernels.WorkerTeam team = kernels.team();
-        if (imagePlan != null && team != null && team.threads() == lanes) {
+        int threads = team == null ? 1 : team.threads();
+        if (imagePlan != null && threads == lanes) {
             // Only the batch's inputs and kept values live here; each lane has the one-image plan's buffers.
             Buffers b = new Buffers(laneSlotSizes(), fixedSlots, new int[wideSizes.length], kernels);
             List<dev.mien.kernels.Backend> laneKernels = new java.util.ArrayList<>();
-            for (int i = 0; i < team.threads(); i++) {
+            for (int i = 0; i < threads; i++) {
                 dev.mien.kernels.Backend serial = kernels.newSerialWorkspace();
                 if (serial == null) break;
                 laneKernels.add(serial);
             }
-            if (laneKernels.size() == team.threads()) {
+            if (laneKernels.size() == threads) {
                 b.lanes = new ImageLanes(this, imagePlan, team, laneKernels);
                 return b;
             }

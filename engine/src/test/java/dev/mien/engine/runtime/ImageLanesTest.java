@@ -83,11 +83,27 @@ class ImageLanesTest {
     }
 
     @Test
-    void notChosenWithoutATeamForBatchCoupledAttentionOrWhenForcedOff() {
+    void onOneThreadTheImagesRunOneAfterAnother() {
+        GraphBuilder b = new GraphBuilder(15);
+        Graph g = net(b);
+        String y = g.outputs().get(0);
+        Tensor in = b.random(3, 12, 12, 3);
+        Tensor expected;
+        try (Model ref = new Model(g, KernelRegistry.create("scalar", 1))) {
+            expected = ref.run(Map.of("x", in)).get(y);
+        }
+        try (Model one = new Model(g, KernelRegistry.create("vector", 1))) {
+            assertTrue(one.plan(3, RunOptions.DEFAULT).imageLanes(), "small weights on one thread: image after image");
+            Assertions2.assertClose(expected, one.run(Map.of("x", in)).get(y), 1e-4f, 1e-4f, "one lane vs the scalar reference");
+        }
+    }
+
+    @Test
+    void notChosenOnTheReferenceBackendForBatchCoupledAttentionOrWhenForcedOff() {
         GraphBuilder b = new GraphBuilder(12);
         Graph g = net(b);
-        try (Model one = new Model(g, KernelRegistry.create("vector", 1))) {
-            assertFalse(one.plan(4, RunOptions.DEFAULT).imageLanes(), "one thread: no team to spread images over");
+        try (Model scalar = new Model(g, KernelRegistry.create("scalar", 1))) {
+            assertFalse(scalar.plan(4, RunOptions.DEFAULT).imageLanes(), "the scalar backend has no serial workspace");
         }
         try (WorkerTeam team = new WorkerTeam(2); Model m = Model.of(g, team)) {
             assertFalse(m.plan(4, RunOptions.DEFAULT.withBatchCoupledAttention(true)).imageLanes(), "batch-coupled attention mixes images");
