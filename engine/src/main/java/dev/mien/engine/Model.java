@@ -4,6 +4,7 @@ import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.io.ModelSource;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.runtime.Buffers;
+import dev.mien.engine.runtime.ImageLanes;
 import dev.mien.engine.runtime.LoweringContexts;
 import dev.mien.engine.runtime.PackedModelWeights;
 import dev.mien.engine.runtime.Plan;
@@ -175,9 +176,9 @@ public final class Model implements AutoCloseable {
         checkOpen();
         return plans.computeIfAbsent(new PlanKey(batch, options), k -> {
             Plan p = Planner.plan(graph, batch, contexts.of(options));
-            if (batch < 2) return p;
-            // The same graph for one image on a serial workspace (same weights, same derived
-            // cache): the batch may run as whole images side by side (ImageLanes decides).
+            // Only where the rule can say yes (a batch of a small network): the same graph for one
+            // image on a serial workspace (same weights, same derived cache), run side by side.
+            if (!ImageLanes.wanted(batch, options, weights.bytes())) return p;
             Backend serial = backend.newSerialWorkspace();
             if (serial == null) return p;
             try {

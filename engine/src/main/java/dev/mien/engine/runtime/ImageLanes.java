@@ -65,18 +65,23 @@ public final class ImageLanes implements AutoCloseable {
     }
 
     /**
-     * Whether a batch plan should run as image lanes: on {@code mien.imageLanes} ({@code on},
-     * {@code off}, default {@code auto}) or else the rule: a batch, small weights, no
-     * batch coupling, and every value batch-major in both plans.
+     * The part of the rule that needs no one-image plan, checked before that plan is made: a
+     * batch, no batch coupling, and {@code mien.imageLanes} ({@code on}, {@code off}, default
+     * {@code auto}: packed weights of at most {@link #MAX_WEIGHT_BYTES}).
      */
-    static boolean pays(Plan batchPlan, Plan imagePlan, RunOptions options, int threads, long weightBytes) {
-        if (batchPlan.batch < 2 || threads < 1 || options.batchCoupledAttention() || !perImage(batchPlan, imagePlan)) return false;
+    public static boolean wanted(int batch, RunOptions options, long weightBytes) {
+        if (batch < 2 || options.batchCoupledAttention()) return false;
         String forced = System.getProperty("mien.imageLanes", "auto").trim().toLowerCase(Locale.ROOT);
         return switch (forced) {
             case "on", "true" -> true;
             case "off", "false" -> false;
             default -> weightBytes <= MAX_WEIGHT_BYTES;
         };
+    }
+
+    /** Whether a batch plan should run as image lanes: {@link #wanted}, and every value batch-major in both plans. */
+    static boolean pays(Plan batchPlan, Plan imagePlan, RunOptions options, long weightBytes) {
+        return wanted(batchPlan.batch, options, weightBytes) && perImage(batchPlan, imagePlan);
     }
 
     /** Every value of the image plan has the batch plan's shape with its first dimension divided by the batch. */
@@ -90,8 +95,6 @@ public final class ImageLanes implements AutoCloseable {
         }
         return true;
     }
-
-    public int lanes() { return lanes.length; }
 
     /** Runs the batch held in {@code b}'s input slots, leaving the kept values in its slots. */
     void execute(Buffers b) {

@@ -70,7 +70,7 @@ public final class Plan {
      * (the same graph planned for one image on a serial workspace); else this plan.
      */
     public Plan withImageLanes(Plan image, RunOptions options, int threads, long weightBytes) {
-        if (!ImageLanes.pays(this, image, options, threads, weightBytes)) return this;
+        if (!ImageLanes.pays(this, image, options, weightBytes)) return this;
         return new Plan(batch, steps, stepNames, stepOps, stepKinds, stepKernels, stepAlgorithms, stepMacs, slotSizes, fixedSlots,
                 wideSizes, scratchNames, shapes, slotOf, macs, inputSlots, outputSlots, image, threads);
     }

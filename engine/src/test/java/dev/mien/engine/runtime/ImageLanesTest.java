@@ -125,10 +125,10 @@ class ImageLanesTest {
             assertTrue(ImageLanes.perImage(four, one));
             // A plan whose values do not scale with the batch (here: the batch-4 plan against itself) is refused.
             assertFalse(ImageLanes.perImage(four, four));
-            assertFalse(ImageLanes.pays(four, four, RunOptions.DEFAULT, 2, 1000));
+            assertFalse(ImageLanes.pays(four, four, RunOptions.DEFAULT, 1000));
             // Weights above the limit keep the batch plan, which reads them once per batch.
-            assertFalse(ImageLanes.pays(four, one, RunOptions.DEFAULT, 2, ImageLanes.MAX_WEIGHT_BYTES + 1));
-            assertTrue(ImageLanes.pays(four, one, RunOptions.DEFAULT, 2, ImageLanes.MAX_WEIGHT_BYTES));
+            assertFalse(ImageLanes.pays(four, one, RunOptions.DEFAULT, ImageLanes.MAX_WEIGHT_BYTES + 1));
+            assertTrue(ImageLanes.pays(four, one, RunOptions.DEFAULT, ImageLanes.MAX_WEIGHT_BYTES));
         }
     }
 
