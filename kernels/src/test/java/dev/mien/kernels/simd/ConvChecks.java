@@ -6,40 +6,57 @@ import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.ScalarBackend;
 
 import java.util.Random;
+import java.util.function.IntFunction;
 
 import static dev.mien.kernels.simd.WinogradConvTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Checks shared by the kernels' tests, each against the scalar reference. */
+/**
+ * Checks shared by the kernels' tests, each against the scalar reference. {@code random} is the
+ * calling test's own generator of n values, so each test keeps its data.
+ */
 final class ConvChecks {
     private ConvChecks() {}
 
+    private static final ScalarBackend REF = new ScalarBackend();
+    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+
     /** Random weights, input and bias through algorithm {@code a} on {@code v}, with {@code act}. */
-    static void matchesReference(ConvShape s, ConvAlgorithm a, VectorBackend v, Activation act, Random rnd) {
-        ScalarBackend ref = new ScalarBackend();
-        float[] wt = random(rnd, (int) s.weightCount()), x = random(rnd, (int) s.inputSize()), bias = random(rnd, s.outC());
+    static void matchesReference(ConvShape s, ConvAlgorithm a, VectorBackend v, Activation act, IntFunction<float[]> random) {
+        float[] wt = random.apply((int) s.weightCount()), x = random.apply((int) s.inputSize()), bias = random.apply(s.outC());
         float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
-        ref.conv2d(s, x, 0, ref.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
+        REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
         v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
         assertClose(exp, got, 1e-4, a.label() + ", " + s);
     }
 
-    /** Input, output and residual at offsets into larger arrays. */
-    static void offsetsIntoLargerArrays(ConvShape s, ConvAlgorithm a, VectorBackend v, Random rnd) {
-        ScalarBackend ref = new ScalarBackend();
+    /** Input, output and residual at offsets into larger arrays; nothing written before the output offset. */
+    static void offsetsIntoLargerArrays(ConvShape s, ConvAlgorithm a, VectorBackend v, IntFunction<float[]> random) {
         int inOff = 13, outOff = 7, resOff = 29;
-        float[] wt = random(rnd, (int) s.weightCount()), x = random(rnd, (int) s.inputSize() + inOff), bias = random(rnd, s.outC());
-        float[] res = random(rnd, (int) s.outputSize() + resOff);
+        float[] wt = random.apply((int) s.weightCount()), x = random.apply((int) s.inputSize() + inOff), bias = random.apply(s.outC());
+        float[] res = random.apply((int) s.outputSize() + resOff);
         float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
-        ref.conv2d(s, x, inOff, ref.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
+        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
         v.conv2d(s, a, x, inOff, v.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
         assertClose(exp, got, 1e-4, a.label() + " at offsets, " + s);
         for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
     }
 
-    private static float[] random(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
-        return a;
+    /**
+     * {@code count} NaN/+-Inf put into the weights ({@code inWeights}) or the input at places drawn
+     * from {@code rnd}, then algorithm {@code a} on each backend: the reference's NaN and Inf.
+     */
+    static void nonFiniteMatchesReference(ConvShape s, ConvAlgorithm a, boolean inWeights, int count, Activation act,
+                                          IntFunction<float[]> random, Random rnd, VectorBackend... backends) {
+        float[] wt = random.apply((int) s.weightCount()), x = random.apply((int) s.inputSize()), bias = random.apply(s.outC());
+        float[] target = inWeights ? wt : x;
+        for (int k = 0; k < count; k++) target[rnd.nextInt(target.length)] = SPECIALS[rnd.nextInt(SPECIALS.length)];
+        float[] exp = new float[(int) s.outputSize()];
+        REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
+        for (VectorBackend v : backends) {
+            float[] got = new float[exp.length];
+            v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
+            assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
+        }
     }
 }

@@ -76,14 +76,14 @@ class DepthwiseConvTest {
         for (int[] l : layers) {
             ConvShape s = new ConvShape(1, l[0], l[1], l[2], l[2], 3, 3, l[3], l[3], l[6], l[6], l[4], l[4], l[5], l[5], l[2]);
             assertTrue(Depthwise3x3.runs(s), s.toString());
-            ConvChecks.matchesReference(s, ConvAlgorithm.DEPTHWISE, V3, Activation.RELU6, rnd);
+            ConvChecks.matchesReference(s, ConvAlgorithm.DEPTHWISE, V3, Activation.RELU6, this::random);
         }
     }
 
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 11, 37, 37, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 37);
-        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.DEPTHWISE, V3, rnd);
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.DEPTHWISE, V3, this::random);
     }
 
     /** A residual held in the output buffer is added once, also on the channel tail (which the kernel would otherwise recompute). */
@@ -104,21 +104,10 @@ class DepthwiseConvTest {
 
     @Test
     void nonFiniteInputsAndWeightsComeOutAsTheReferences() {
-        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
         for (int t = 0; t < 30; t++) {
             ConvShape s = randomShape(t % 3 != 0);
-            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
-            boolean inWeights = t % 4 == 3;
-            float[] target = inWeights ? wt : x;
-            for (int k = 0; k < 3; k++) target[rnd.nextInt(target.length)] = specials[rnd.nextInt(specials.length)];
             Activation act = t % 2 == 0 ? Activation.NONE : Activation.RELU6;
-            float[] exp = new float[(int) s.outputSize()];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
-            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                float[] got = new float[exp.length];
-                v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
-                assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
-            }
+            ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.DEPTHWISE, t % 4 == 3, 3, act, this::random, rnd, V1, V3);
         }
     }
 

@@ -62,7 +62,7 @@ class StemConvTest {
         ConvShape manet = new ConvShape(1, 224, 224, 3, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1);
         ConvShape patt = new ConvShape(2, 224, 224, 3, 32, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1);
         for (ConvShape s : new ConvShape[]{manet, patt}) {
-            ConvChecks.matchesReference(s, ConvAlgorithm.STEM, V2, Activation.RELU6, rnd);
+            ConvChecks.matchesReference(s, ConvAlgorithm.STEM, V2, Activation.RELU6, this::random);
         }
     }
 
@@ -84,12 +84,11 @@ class StemConvTest {
     @Test
     void offsetsIntoLargerArrays() {
         ConvShape s = new ConvShape(2, 11, 30, 3, 2 * ConvKernel.CB, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1);
-        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.STEM, V3, rnd);
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.STEM, V3, this::random);
     }
 
     @Test
     void nonFiniteInputsAndWeightsComeOutAsTheReferences() {
-        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
         for (int t = 0; t < 16; t++) {
             boolean inWeights = t % 4 == 3;
             ConvShape s = randomShape();
@@ -98,17 +97,8 @@ class StemConvTest {
             if (inWeights)
                 s = new ConvShape(s.n(), s.inH() + s.padTop() + s.padBottom(), s.inW() + s.padLeft() + s.padRight(), s.inC(), s.outC(),
                         s.kH(), s.kW(), s.strideH(), s.strideW(), s.dilH(), s.dilW(), 0, 0, 0, 0, 1);
-            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
-            float[] target = inWeights ? wt : x;
-            for (int k = 0; k < 2; k++) target[rnd.nextInt(target.length)] = specials[rnd.nextInt(specials.length)];
             Activation act = t % 2 == 0 ? Activation.NONE : Activation.RELU;
-            float[] exp = new float[(int) s.outputSize()];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
-            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                float[] got = new float[exp.length];
-                v.conv2d(s, ConvAlgorithm.STEM, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
-                assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
-            }
+            ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.STEM, inWeights, 2, act, this::random, rnd, V1, V3);
         }
     }
 

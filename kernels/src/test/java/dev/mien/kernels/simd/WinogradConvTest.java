@@ -54,34 +54,16 @@ class WinogradConvTest {
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 7, 19, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-        int inOff = 13, outOff = 7, resOff = 29;
-        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize() + inOff), bias = random(35);
-        float[] res = random((int) s.outputSize() + resOff);
-        float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
-        REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
-        V3.conv2d(s, ConvAlgorithm.WINOGRAD, x, inOff, V3.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
-        assertClose(exp, got, 1e-4, "offsets");
-        for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.WINOGRAD, V3, this::random);
     }
 
     @Test
     void nonFiniteInputsAndWeightsComeOutAsTheReferences() {
-        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
         for (int t = 0; t < 12; t++) {
             ConvShape s = new ConvShape(1 + rnd.nextInt(2), 3 + rnd.nextInt(10), 3 + rnd.nextInt(10), 1 + rnd.nextInt(40),
                     1 + rnd.nextInt(40), 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
-            boolean inWeights = t % 3 == 2;
-            float[] target = inWeights ? wt : x;
-            for (int k = 0; k < 2; k++) target[rnd.nextInt(target.length)] = specials[rnd.nextInt(specials.length)];
             Activation act = t % 2 == 0 ? Activation.NONE : Activation.RELU;
-            float[] exp = new float[(int) s.outputSize()];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
-            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                float[] got = new float[exp.length];
-                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
-                assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
-            }
+            ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.WINOGRAD, t % 3 == 2, 2, act, this::random, rnd, V1, V3);
         }
     }
 
