@@ -38,14 +38,9 @@ class ConvAlgorithmPlanTest {
         assertTrue(m.plan(8, RunOptions.DEFAULT).imageLanes());
         assertEquals(List.of("sliced", "depthwise"), convAlgorithms(m.plan(8, RunOptions.DEFAULT)));
         // The batch plan itself (lanes off) takes Winograd: 8 images make the map large enough.
-        String old = System.setProperty("mien.imageLanes", "off");
-        try {
-            Plan batch = new Model(withDepthwise(), VEC).plan(8, RunOptions.DEFAULT);
-            assertFalse(batch.imageLanes());
-            assertEquals(List.of("winograd", "depthwise"), convAlgorithms(batch));
-        } finally {
-            if (old == null) System.clearProperty("mien.imageLanes"); else System.setProperty("mien.imageLanes", old);
-        }
+        Plan batch = ImageLanesTest.planWithLanesOff(new Model(withDepthwise(), VEC), 8);
+        assertFalse(batch.imageLanes());
+        assertEquals(List.of("winograd", "depthwise"), convAlgorithms(batch));
         assertEquals(List.of("reference", "reference"), convAlgorithms(new Model(withDepthwise(), REF).plan(1, RunOptions.DEFAULT)));
     }
 

@@ -69,16 +69,23 @@ class ImageLanesTest {
                 assertArrayEquals(first.data(), s.runProfiled(nanos).output(y).data());
                 for (int i = 0; i < nanos.length; i++) assertTrue(nanos[i] > 0, "step " + s.plan().stepNames().get(i) + " was not timed");
                 // Only the batch's input and output live in the session's own buffers; the lanes hold one image each.
-                String old = System.setProperty("mien.imageLanes", "off");
                 try (Model batchOnly = Model.of(g, team)) {
-                    Plan whole = batchOnly.plan(5, RunOptions.DEFAULT);
+                    Plan whole = planWithLanesOff(batchOnly, 5);
                     assertFalse(whole.imageLanes());
                     assertTrue(s.plan().activationBytes() < whole.activationBytes(),
                             s.plan().activationBytes() + " bytes with lanes, " + whole.activationBytes() + " for the batch plan");
-                } finally {
-                    if (old == null) System.clearProperty("mien.imageLanes"); else System.setProperty("mien.imageLanes", old);
                 }
             }
+        }
+    }
+
+    /** {@code m}'s plan for {@code batch} made with {@code -Dmien.imageLanes=off} (the property restored afterwards). */
+    static Plan planWithLanesOff(Model m, int batch) {
+        String old = System.setProperty("mien.imageLanes", "off");
+        try {
+            return m.plan(batch, RunOptions.DEFAULT);
+        } finally {
+            if (old == null) System.clearProperty("mien.imageLanes"); else System.setProperty("mien.imageLanes", old);
         }
     }
 
@@ -107,12 +114,7 @@ class ImageLanesTest {
         }
         try (WorkerTeam team = new WorkerTeam(2); Model m = Model.of(g, team)) {
             assertFalse(m.plan(4, RunOptions.DEFAULT.withBatchCoupledAttention(true)).imageLanes(), "batch-coupled attention mixes images");
-            String old = System.setProperty("mien.imageLanes", "off");
-            try {
-                assertFalse(m.plan(3, RunOptions.DEFAULT).imageLanes(), "mien.imageLanes=off");
-            } finally {
-                if (old == null) System.clearProperty("mien.imageLanes"); else System.setProperty("mien.imageLanes", old);
-            }
+            assertFalse(planWithLanesOff(m, 3).imageLanes(), "mien.imageLanes=off");
         }
     }
 
