@@ -194,19 +194,20 @@ final class WinogradKernel {
      * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
     private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol, float[] tcolV) {
-        int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, c1 = cin, c2 = 2 * cin, c3 = 3 * cin;
+        int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride;
         int es = T * cin;   // stride between transformed elements
         // Two small passes per channel vector (columns of B^T d into a scratch, then the rows of
-        // (B^T d) B into v) rather than one body with all 16 inputs live: in one method of ~100
-        // vector operations C2 stopped intrinsifying some of them inside a whole network (its
-        // inlining budget), which boxed every vector and allocated ~8 MB per MA-Net run.
+        // (B^T d) B into v) rather than one body with all 16 inputs live: the one-body version (~100
+        // vector operations) was seen running with boxed vectors inside a whole MA-Net run (6-8 MB
+        // a run; that run also recompiled it on non-finite inputs), and small bodies stay well
+        // inside C2's inlining budget.
         FloatVector zero = FloatVector.zero(S), sum = zero;
         float tail = 0f;
         {
             for (int c = 0; c < full; c += VL) {
                 int q = p + c;
                 for (int j = 0; j < 4; j++) {
-                    // Column j of B^T d (rows d0..d3 of the window's column j), stored as row i of tcolV.
+                    // Column j of B^T d (from rows d0..d3 of the window's column j): element (i, j) at tcolV[(4i + j) * VL].
                     int qj = q + j * cin;
                     FloatVector d0 = FloatVector.fromArray(S, x, qj), d1 = FloatVector.fromArray(S, x, qj + r1),
                             d2 = FloatVector.fromArray(S, x, qj + r2), d3 = FloatVector.fromArray(S, x, qj + r3);
