@@ -4,6 +4,7 @@ import dev.mien.kernels.Activation;
 import dev.mien.kernels.ConvAlgorithm;
 import dev.mien.kernels.ConvShape;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -33,19 +34,25 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  */
 final class Depthwise3x3 {
     private Depthwise3x3() {}
+    static final boolean XNOEDGE = Boolean.getBoolean("x.noedge");
 
     /** Shapes this kernel takes: 3x3 with at least one whole channel vector (any stride and dilation). */
     static boolean runs(ConvShape s) { return s.kH() == 3 && s.kW() == 3 && s.inC() >= VL; }
 
     /**
      * The weights as this kernel reads them: [kh][kw][C] on the heap (no segment checks in the
-     * loop) followed by a fourth, zero kernel row that stands in for rows in the padding; null
-     * where the kernel is not 3x3 or has fewer channels than a vector.
+     * loop) followed by a fourth, zero kernel row that stands in for rows in the padding, and one
+     * last element, 1 where every tap is finite (see {@link #run}); null where the kernel is not
+     * 3x3 or has fewer channels than a vector.
      */
     static float[] taps(ConvShape s, MemorySegment w) {
         if (s.kH() != 3 || s.kW() != 3 || s.inC() < VL || !ConvAlgorithm.depthwise(s)) return null;
-        float[] t = new float[12 * s.inC()];
-        MemorySegment.copy(w, FLOAT, 0, t, 0, 9 * s.inC());
+        int c = s.inC();
+        float[] t = new float[12 * c + 1];
+        MemorySegment.copy(w, FLOAT, 0, t, 0, 9 * c);
+        boolean finite = true;
+        for (int i = 0; i < 9 * c; i++) finite &= Float.isFinite(t[i]);
+        t[12 * c] = finite ? 1f : 0f;
         return t;
     }
 
@@ -65,8 +72,8 @@ final class Depthwise3x3 {
                     Activation act, float alpha, float[] out, int outOff, int from, int to) {
         int c = s.inC(), oh = s.outH(), ow = s.outW(), ih = s.inH(), iw = s.inW();
         int rowStride = iw * c, full = c - c % VL, sh = s.strideH(), sw = s.strideW(), pl = s.padLeft();
-        int dh = s.dilH(), dw = s.dilW(), step = sw * c, dil = dw * c;
-        // Stride 1 and 2 without dilation share loaded columns between outputs; other shapes load per output.
+        int dh = s.dilH(), dw = s.dilW();
+        // Stride 1 and 2 without dilation carry loaded columns from one step to the next; other shapes load per output.
         int kind = dw == 1 && sw <= 2 ? sw : 0;
         // ReLU and ReLU6 are clamps fused into the store; other activations run over the finished row.
         float lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
@@ -76,200 +83,296 @@ final class Depthwise3x3 {
         boolean overlap = full < c && res != out;
         int last = c - VL;
         float[] zero = zeros(rowStride);
-        // Output columns [ox0, ox1) have all three input columns inside the image.
+        // Output columns [ox0, ox1) have all three input columns inside the image; the steps of four run there.
         int ox0 = Math.min(ow, (pl + sw - 1) / sw);
         int ox1 = Math.max(ox0, Math.min(ow, Math.floorDiv(iw - 1 - 2 * dw + pl, sw) + 1));
+        int quads = (ox1 - ox0) / 4, ox2 = ox0 + 4 * quads;
+        // With finite taps a column in the left or right padding can be read as zeros (0 x tap = 0),
+        // so stride 1 and 2 walk whole rows in one loop; the steps of four stop before the first
+        // column past the image (stride 1: a step's last new column is ox - pl + 5; stride 2: 2ox - pl + 8).
+        boolean whole = kind != 0 && w[12 * c] == 1f && pl <= 1;
+        int wholeQuads = !whole ? 0 : Math.max(0, Math.min(ow / 4, kind == 1 ? (iw - 6 + pl) / 4 + 1 : Math.floorDiv(iw - 9 + pl, 8) + 1));
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = inOff + n * ih * rowStride, y0 = oy * sh - s.padTop();
             int y1 = y0 + dh, y2 = y1 + dh;
             boolean h0 = y0 >= 0 && y0 < ih, h1 = y1 >= 0 && y1 < ih, h2 = y2 >= 0 && y2 < ih;
             float[] x0 = h0 ? x : zero, x1 = h1 ? x : zero, x2 = h2 ? x : zero;
+            // Where each kernel row's input row starts; a row in the padding takes the zero row and the zero row of weights.
             int p0 = h0 ? img + y0 * rowStride : 0, p1 = h1 ? img + y1 * rowStride : 0, p2 = h2 ? img + y2 * rowStride : 0;
-            // Each kernel row's first tap; a row in the padding takes the zero row of weights.
             int t0 = h0 ? 0 : 9 * c, t1 = h1 ? 3 * c : 9 * c, t2 = h2 ? 6 * c : 9 * c;
             int o = outOff + r * ow * c;
-            int ox = 0;
-            for (; ox < ox0; ox++) {
-                pixel(x0, p0, x1, p1, x2, p2, t0, t1, t2, ox * sw - pl, dw, iw, w, c, 0, full, bias, res, resOff, lo, hi, out, o + ox * c);
-                if (overlap) pixel(x0, p0, x1, p1, x2, p2, t0, t1, t2, ox * sw - pl, dw, iw, w, c, last, last + 1, bias, res, resOff, lo, hi, out, o + ox * c);
-            }
-            for (; ox + 4 <= ox1; ox += 4) {
-                int col = (ox * sw - pl) * c, oo = o + ox * c;
-                if (kind == 1) {
-                    quad1(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, w, c, 0, full, bias, res, resOff, lo, hi, out, oo);
-                    if (overlap) quad1(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, w, c, last, last + 1, bias, res, resOff, lo, hi, out, oo);
-                } else if (kind == 0) {
-                    quad(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, step, dil, w, c, 0, full, bias, res, resOff, lo, hi, out, oo);
-                    if (overlap) quad(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, step, dil, w, c, last, last + 1, bias, res, resOff, lo, hi, out, oo);
-                } else {
-                    quad2(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, w, c, 0, full, bias, res, resOff, lo, hi, out, oo);
-                    if (overlap) quad2(x0, p0 + col, x1, p1 + col, x2, p2 + col, t0, t1, t2, w, c, last, last + 1, bias, res, resOff, lo, hi, out, oo);
+            for (int pass = overlap ? 2 : 1, ch0 = 0, ch1 = full; pass > 0; pass--, ch0 = last, ch1 = last + 1) {
+                if (whole) {
+                    if (kind == 1) row1(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
+                    else row2(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
+                    continue;
                 }
-            }
-            for (; ox < ow; ox++) {
-                pixel(x0, p0, x1, p1, x2, p2, t0, t1, t2, ox * sw - pl, dw, iw, w, c, 0, full, bias, res, resOff, lo, hi, out, o + ox * c);
-                if (overlap) pixel(x0, p0, x1, p1, x2, p2, t0, t1, t2, ox * sw - pl, dw, iw, w, c, last, last + 1, bias, res, resOff, lo, hi, out, o + ox * c);
+                if (ox0 > 0) edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, 0, ox0, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
+                if (quads > 0) {
+                    int oo = o + ox0 * c, ix = ox0 * sw - pl;
+                    if (kind == 1) row1(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
+                    else if (kind == 2) row2(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
+                    else rowAny(x0, p0 + ix * c, x1, p1 + ix * c, x2, p2 + ix * c, t0, t1, t2, sw * c, dw * c, w, c, ch0, ch1, quads, bias, res, resOff, lo, hi, out, oo);
+                }
+                if (ox2 < ow) edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ox2, ow, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
             }
             if (full < c && !overlap)
-                for (ox = 0; ox < ow; ox++)
+                for (int ox = 0; ox < ow; ox++)
                     for (int ch = full; ch < c; ch++)
                         out[o + ox * c + ch] = scalar(x, img, y0, dh, ox * sw - pl, dw, ih, iw, w, c, ch, bias, res, resOff, lo, hi, o + ox * c);
             if (later) Activations.apply(act, alpha, out, o, ow * c);
         }
     }
 
-    // quad2 and quad keep the kernel rows a loop: written out, quad2 has ~100 vector operations,
-    // past what C2 inlines into one method (the rest stay calls that box vectors). quad1 is
-    // written out (fewer loads per row): measured 5-15% faster than its loop form on PAtt-Lite's
-    // 28x28x256 and 14x14x512 layers, and allocation-free.
+    // Each method below walks a row for one channel vector at a time, so the vector's nine taps
+    // and its bias are loaded once per row and stay in registers; the bias is where the sums
+    // start. The clamp is two compare-and-blends (a NaN compares false and passes through, as
+    // through Math.max/min): FloatVector.max/min are lowered to about five instructions each to
+    // give Java's NaN and -0.0 rules. The stride-1 and stride-2 loops are written out (no kernel
+    // row loop) and kept apart from the edge loop: one method holding all of them passes ~100
+    // vector operations, where C2 stops inlining the Vector API and boxes.
 
     /**
-     * Four output pixels at stride 1, channel vectors starting at [ch0, ch1): kernel row k reads
-     * input columns from xk[qk] and its taps from w[tk].
+     * Output pixels at stride 1 for channel vectors [ch0, ch1): {@code quads} steps of four, then
+     * {@code singles} one at a time. Kernel row k reads input row xk from index pk (column 0) and
+     * its taps from w[tk]; the first pixel's leftmost input column is {@code ix}. Each input
+     * column is loaded once per kernel row and carried in registers to the pixels that need it.
+     * The steps only load columns inside the image; the first two columns and those the single
+     * pixels load may lie in the padding and are then zeros, which the caller allows only with
+     * finite taps.
      */
-    private static void quad1(float[] x0, int q0, float[] x1, int q1, float[] x2, int q2, int t0, int t1, int t2,
-                              float[] w, int c, int ch0, int ch1, float[] bias, float[] res, int resOff, float lo, float hi,
-                              float[] out, int o) {
+    private static void row1(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
+                             float[] w, int c, int ch0, int ch1, int ix, int iw, int quads, int singles,
+                             float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi), zero = FloatVector.zero(S);
+        int c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
+        boolean in0 = ix >= 0 && ix < iw, in1 = ix + 1 >= 0 && ix + 1 < iw;
         for (int ch = ch0; ch < ch1; ch += VL) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, k0, k1, k2, v;
-            int p, t;
-            p = q0 + ch; t = t0 + ch;
-            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
-            v = FloatVector.fromArray(S, x0, p);         a0 = v.fma(k0, a0);
-            v = FloatVector.fromArray(S, x0, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
-            v = FloatVector.fromArray(S, x0, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
-            v = FloatVector.fromArray(S, x0, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
-            v = FloatVector.fromArray(S, x0, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
-            v = FloatVector.fromArray(S, x0, p + 5 * c); a3 = v.fma(k2, a3);
-            p = q1 + ch; t = t1 + ch;
-            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
-            v = FloatVector.fromArray(S, x1, p);         a0 = v.fma(k0, a0);
-            v = FloatVector.fromArray(S, x1, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
-            v = FloatVector.fromArray(S, x1, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
-            v = FloatVector.fromArray(S, x1, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
-            v = FloatVector.fromArray(S, x1, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
-            v = FloatVector.fromArray(S, x1, p + 5 * c); a3 = v.fma(k2, a3);
-            p = q2 + ch; t = t2 + ch;
-            k0 = FloatVector.fromArray(S, w, t); k1 = FloatVector.fromArray(S, w, t + c); k2 = FloatVector.fromArray(S, w, t + 2 * c);
-            v = FloatVector.fromArray(S, x2, p);         a0 = v.fma(k0, a0);
-            v = FloatVector.fromArray(S, x2, p + c);     a0 = v.fma(k1, a0); a1 = v.fma(k0, a1);
-            v = FloatVector.fromArray(S, x2, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k1, a1); a2 = v.fma(k0, a2);
-            v = FloatVector.fromArray(S, x2, p + 3 * c); a1 = v.fma(k2, a1); a2 = v.fma(k1, a2); a3 = v.fma(k0, a3);
-            v = FloatVector.fromArray(S, x2, p + 4 * c); a2 = v.fma(k2, a2); a3 = v.fma(k1, a3);
-            v = FloatVector.fromArray(S, x2, p + 5 * c); a3 = v.fma(k2, a3);
-            int d = o + ch;
-            if (bias != null) {
-                FloatVector b = FloatVector.fromArray(S, bias, ch);
-                a0 = a0.add(b); a1 = a1.add(b); a2 = a2.add(b); a3 = a3.add(b);
-            }
-            if (res != null) {
-                a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
-                a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
-                a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + 2 * c));
-                a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + 3 * c));
-            }
-            a0.max(lo).min(hi).intoArray(out, d);
-            a1.max(lo).min(hi).intoArray(out, d + c);
-            a2.max(lo).min(hi).intoArray(out, d + 2 * c);
-            a3.max(lo).min(hi).intoArray(out, d + 3 * c);
-        }
-    }
-
-    /** As {@link #quad1} at stride 2: output t reads input columns 2t, 2t+1, 2t+2. */
-    private static void quad2(float[] x0, int q0, float[] x1, int q1, float[] x2, int q2, int t0, int t1, int t2,
-                              float[] w, int c, int ch0, int ch1, float[] bias, float[] res, int resOff, float lo, float hi,
-                              float[] out, int o) {
-        for (int ch = ch0; ch < ch1; ch += VL) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int k = 0; k < 3; k++) {
-                float[] xr = k == 0 ? x0 : k == 1 ? x1 : x2;
-                int p = (k == 0 ? q0 : k == 1 ? q1 : q2) + ch, t = (k == 0 ? t0 : k == 1 ? t1 : t2) + ch;
-                FloatVector k0 = FloatVector.fromArray(S, w, t), k1 = FloatVector.fromArray(S, w, t + c),
-                        k2 = FloatVector.fromArray(S, w, t + 2 * c), v;
-                v = FloatVector.fromArray(S, xr, p);         a0 = v.fma(k0, a0);
-                v = FloatVector.fromArray(S, xr, p + c);     a0 = v.fma(k1, a0);
-                v = FloatVector.fromArray(S, xr, p + 2 * c); a0 = v.fma(k2, a0); a1 = v.fma(k0, a1);
-                v = FloatVector.fromArray(S, xr, p + 3 * c); a1 = v.fma(k1, a1);
-                v = FloatVector.fromArray(S, xr, p + 4 * c); a1 = v.fma(k2, a1); a2 = v.fma(k0, a2);
-                v = FloatVector.fromArray(S, xr, p + 5 * c); a2 = v.fma(k1, a2);
-                v = FloatVector.fromArray(S, xr, p + 6 * c); a2 = v.fma(k2, a2); a3 = v.fma(k0, a3);
-                v = FloatVector.fromArray(S, xr, p + 7 * c); a3 = v.fma(k1, a3);
-                v = FloatVector.fromArray(S, xr, p + 8 * c); a3 = v.fma(k2, a3);
-            }
-            int d = o + ch;
-            if (bias != null) {
-                FloatVector b = FloatVector.fromArray(S, bias, ch);
-                a0 = a0.add(b); a1 = a1.add(b); a2 = a2.add(b); a3 = a3.add(b);
-            }
-            if (res != null) {
-                a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
-                a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
-                a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + 2 * c));
-                a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + 3 * c));
-            }
-            a0.max(lo).min(hi).intoArray(out, d);
-            a1.max(lo).min(hi).intoArray(out, d + c);
-            a2.max(lo).min(hi).intoArray(out, d + 2 * c);
-            a3.max(lo).min(hi).intoArray(out, d + 3 * c);
-        }
-    }
-
-    /** As {@link #quad1} for any stride and dilation along W: output t's tap kw reads column t * step + kw * dil (no shared loads). */
-    private static void quad(float[] x0, int q0, float[] x1, int q1, float[] x2, int q2, int t0, int t1, int t2, int step, int dil,
-                             float[] w, int c, int ch0, int ch1, float[] bias, float[] res, int resOff, float lo, float hi,
-                             float[] out, int o) {
-        for (int ch = ch0; ch < ch1; ch += VL) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int k = 0; k < 3; k++) {
-                float[] xr = k == 0 ? x0 : k == 1 ? x1 : x2;
-                int p = (k == 0 ? q0 : k == 1 ? q1 : q2) + ch, t = (k == 0 ? t0 : k == 1 ? t1 : t2) + ch;
-                for (int kw = 0; kw < 3; kw++, p += dil, t += c) {
-                    FloatVector tap = FloatVector.fromArray(S, w, t);
-                    a0 = FloatVector.fromArray(S, xr, p).fma(tap, a0);
-                    a1 = FloatVector.fromArray(S, xr, p + step).fma(tap, a1);
-                    a2 = FloatVector.fromArray(S, xr, p + 2 * step).fma(tap, a2);
-                    a3 = FloatVector.fromArray(S, xr, p + 3 * step).fma(tap, a3);
+            FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
+            FloatVector k10 = FloatVector.fromArray(S, w, t1 + ch), k11 = FloatVector.fromArray(S, w, t1 + ch + c), k12 = FloatVector.fromArray(S, w, t1 + ch + c2);
+            FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
+            FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : zero;
+            int q0 = p0 + ix * c + ch, q1 = p1 + ix * c + ch, q2 = p2 + ix * c + ch, d = o + ch;
+            FloatVector u0 = in0 ? FloatVector.fromArray(S, x0, q0) : zero, v0 = in1 ? FloatVector.fromArray(S, x0, q0 + c) : zero;
+            FloatVector u1 = in0 ? FloatVector.fromArray(S, x1, q1) : zero, v1 = in1 ? FloatVector.fromArray(S, x1, q1 + c) : zero;
+            FloatVector u2 = in0 ? FloatVector.fromArray(S, x2, q2) : zero, v2 = in1 ? FloatVector.fromArray(S, x2, q2 + c) : zero;
+            q0 += c2; q1 += c2; q2 += c2;
+            for (int qd = 0; qd < quads; qd++, q0 += c4, q1 += c4, q2 += c4, d += c4) {
+                FloatVector a0, a1, a2, a3, e, f, g, h;
+                e = FloatVector.fromArray(S, x0, q0); f = FloatVector.fromArray(S, x0, q0 + c);
+                g = FloatVector.fromArray(S, x0, q0 + c2); h = FloatVector.fromArray(S, x0, q0 + c3);
+                a0 = u0.fma(k00, b); a0 = v0.fma(k01, a0); a0 = e.fma(k02, a0);
+                a1 = v0.fma(k00, b); a1 = e.fma(k01, a1); a1 = f.fma(k02, a1);
+                a2 = e.fma(k00, b); a2 = f.fma(k01, a2); a2 = g.fma(k02, a2);
+                a3 = f.fma(k00, b); a3 = g.fma(k01, a3); a3 = h.fma(k02, a3);
+                u0 = g; v0 = h;
+                e = FloatVector.fromArray(S, x1, q1); f = FloatVector.fromArray(S, x1, q1 + c);
+                g = FloatVector.fromArray(S, x1, q1 + c2); h = FloatVector.fromArray(S, x1, q1 + c3);
+                a0 = u1.fma(k10, a0); a0 = v1.fma(k11, a0); a0 = e.fma(k12, a0);
+                a1 = v1.fma(k10, a1); a1 = e.fma(k11, a1); a1 = f.fma(k12, a1);
+                a2 = e.fma(k10, a2); a2 = f.fma(k11, a2); a2 = g.fma(k12, a2);
+                a3 = f.fma(k10, a3); a3 = g.fma(k11, a3); a3 = h.fma(k12, a3);
+                u1 = g; v1 = h;
+                e = FloatVector.fromArray(S, x2, q2); f = FloatVector.fromArray(S, x2, q2 + c);
+                g = FloatVector.fromArray(S, x2, q2 + c2); h = FloatVector.fromArray(S, x2, q2 + c3);
+                a0 = u2.fma(k20, a0); a0 = v2.fma(k21, a0); a0 = e.fma(k22, a0);
+                a1 = v2.fma(k20, a1); a1 = e.fma(k21, a1); a1 = f.fma(k22, a1);
+                a2 = e.fma(k20, a2); a2 = f.fma(k21, a2); a2 = g.fma(k22, a2);
+                a3 = f.fma(k20, a3); a3 = g.fma(k21, a3); a3 = h.fma(k22, a3);
+                u2 = g; v2 = h;
+                if (res != null) {
+                    a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
+                    a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
+                    a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + c2));
+                    a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + c3));
                 }
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d + c);
+                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d + c2);
+                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d + c3);
             }
-            int d = o + ch;
-            if (bias != null) {
-                FloatVector b = FloatVector.fromArray(S, bias, ch);
-                a0 = a0.add(b); a1 = a1.add(b); a2 = a2.add(b); a3 = a3.add(b);
+            for (int sg = 0, xx = ix + 2 + 4 * quads; sg < singles; sg++, xx++, q0 += c, q1 += c, q2 += c, d += c) {
+                boolean in = xx >= 0 && xx < iw;
+                FloatVector e0 = in ? FloatVector.fromArray(S, x0, q0) : zero, e1 = in ? FloatVector.fromArray(S, x1, q1) : zero,
+                        e2 = in ? FloatVector.fromArray(S, x2, q2) : zero;
+                FloatVector a = u0.fma(k00, b);
+                a = v0.fma(k01, a); a = e0.fma(k02, a);
+                a = u1.fma(k10, a); a = v1.fma(k11, a); a = e1.fma(k12, a);
+                a = u2.fma(k20, a); a = v2.fma(k21, a); a = e2.fma(k22, a);
+                u0 = v0; v0 = e0; u1 = v1; v1 = e1; u2 = v2; v2 = e2;
+                if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
+                a = a.blend(vlo, a.lt(vlo));
+                a = a.blend(vhi, a.compare(VectorOperators.GT, vhi));
+                a.intoArray(out, d);
             }
-            if (res != null) {
-                a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
-                a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
-                a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + 2 * c));
-                a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + 3 * c));
-            }
-            a0.max(lo).min(hi).intoArray(out, d);
-            a1.max(lo).min(hi).intoArray(out, d + c);
-            a2.max(lo).min(hi).intoArray(out, d + 2 * c);
-            a3.max(lo).min(hi).intoArray(out, d + 3 * c);
         }
     }
 
     /**
-     * One output pixel whose leftmost input column is {@code ix}, channel vectors starting at
-     * [ch0, ch1); columns outside the image are skipped (the edges, and a row's last few pixels).
+     * As {@link #row1} at stride 2: output t of a step reads input columns 2t, 2t+1, 2t+2 (from
+     * the first one's {@code ix}), and the step's last column is the next step's first.
      */
-    private static void pixel(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
-                              int ix, int dw, int iw, float[] w, int c, int ch0, int ch1, float[] bias, float[] res, int resOff,
-                              float lo, float hi, float[] out, int o) {
+    private static void row2(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
+                             float[] w, int c, int ch0, int ch1, int ix, int iw, int quads, int singles,
+                             float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi), zero = FloatVector.zero(S);
+        int c2 = 2 * c, c3 = 3 * c, c8 = 8 * c;
+        boolean in0 = ix >= 0 && ix < iw;
         for (int ch = ch0; ch < ch1; ch += VL) {
-            FloatVector a = FloatVector.zero(S);
-            for (int kw = 0; kw < 3; kw++) {
-                int xx = ix + kw * dw;
-                if (xx < 0 || xx >= iw) continue;
-                int q = xx * c + ch, t = kw * c + ch;
-                a = FloatVector.fromArray(S, x0, p0 + q).fma(FloatVector.fromArray(S, w, t0 + t), a);
-                a = FloatVector.fromArray(S, x1, p1 + q).fma(FloatVector.fromArray(S, w, t1 + t), a);
-                a = FloatVector.fromArray(S, x2, p2 + q).fma(FloatVector.fromArray(S, w, t2 + t), a);
+            FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
+            FloatVector k10 = FloatVector.fromArray(S, w, t1 + ch), k11 = FloatVector.fromArray(S, w, t1 + ch + c), k12 = FloatVector.fromArray(S, w, t1 + ch + c2);
+            FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
+            FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : zero;
+            int q0 = p0 + ix * c + ch, q1 = p1 + ix * c + ch, q2 = p2 + ix * c + ch, d = o + ch;
+            FloatVector u0 = in0 ? FloatVector.fromArray(S, x0, q0) : zero, u1 = in0 ? FloatVector.fromArray(S, x1, q1) : zero,
+                    u2 = in0 ? FloatVector.fromArray(S, x2, q2) : zero;
+            for (int qd = 0; qd < quads; qd++, q0 += c8, q1 += c8, q2 += c8, d += 4 * c) {
+                FloatVector a0, a1, a2, a3, e, f;
+                e = FloatVector.fromArray(S, x0, q0 + c); f = FloatVector.fromArray(S, x0, q0 + c2);
+                a0 = u0.fma(k00, b); a0 = e.fma(k01, a0); a0 = f.fma(k02, a0); a1 = f.fma(k00, b);
+                e = FloatVector.fromArray(S, x0, q0 + c3); f = FloatVector.fromArray(S, x0, q0 + 4 * c);
+                a1 = e.fma(k01, a1); a1 = f.fma(k02, a1); a2 = f.fma(k00, b);
+                e = FloatVector.fromArray(S, x0, q0 + 5 * c); f = FloatVector.fromArray(S, x0, q0 + 6 * c);
+                a2 = e.fma(k01, a2); a2 = f.fma(k02, a2); a3 = f.fma(k00, b);
+                e = FloatVector.fromArray(S, x0, q0 + 7 * c); u0 = FloatVector.fromArray(S, x0, q0 + c8);
+                a3 = e.fma(k01, a3); a3 = u0.fma(k02, a3);
+                e = FloatVector.fromArray(S, x1, q1 + c); f = FloatVector.fromArray(S, x1, q1 + c2);
+                a0 = u1.fma(k10, a0); a0 = e.fma(k11, a0); a0 = f.fma(k12, a0); a1 = f.fma(k10, a1);
+                e = FloatVector.fromArray(S, x1, q1 + c3); f = FloatVector.fromArray(S, x1, q1 + 4 * c);
+                a1 = e.fma(k11, a1); a1 = f.fma(k12, a1); a2 = f.fma(k10, a2);
+                e = FloatVector.fromArray(S, x1, q1 + 5 * c); f = FloatVector.fromArray(S, x1, q1 + 6 * c);
+                a2 = e.fma(k11, a2); a2 = f.fma(k12, a2); a3 = f.fma(k10, a3);
+                e = FloatVector.fromArray(S, x1, q1 + 7 * c); u1 = FloatVector.fromArray(S, x1, q1 + c8);
+                a3 = e.fma(k11, a3); a3 = u1.fma(k12, a3);
+                e = FloatVector.fromArray(S, x2, q2 + c); f = FloatVector.fromArray(S, x2, q2 + c2);
+                a0 = u2.fma(k20, a0); a0 = e.fma(k21, a0); a0 = f.fma(k22, a0); a1 = f.fma(k20, a1);
+                e = FloatVector.fromArray(S, x2, q2 + c3); f = FloatVector.fromArray(S, x2, q2 + 4 * c);
+                a1 = e.fma(k21, a1); a1 = f.fma(k22, a1); a2 = f.fma(k20, a2);
+                e = FloatVector.fromArray(S, x2, q2 + 5 * c); f = FloatVector.fromArray(S, x2, q2 + 6 * c);
+                a2 = e.fma(k21, a2); a2 = f.fma(k22, a2); a3 = f.fma(k20, a3);
+                e = FloatVector.fromArray(S, x2, q2 + 7 * c); u2 = FloatVector.fromArray(S, x2, q2 + c8);
+                a3 = e.fma(k21, a3); a3 = u2.fma(k22, a3);
+                if (res != null) {
+                    a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
+                    a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
+                    a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + c2));
+                    a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + c3));
+                }
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d + c);
+                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d + c2);
+                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d + c3);
             }
-            if (bias != null) a = a.add(FloatVector.fromArray(S, bias, ch));
-            if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + o + ch));
-            a.max(lo).min(hi).intoArray(out, o + ch);
+            for (int sg = 0, xx = ix + 1 + 8 * quads; sg < singles; sg++, xx += 2, q0 += c2, q1 += c2, q2 += c2, d += c) {
+                boolean in = xx >= 0 && xx < iw, in2 = xx + 1 >= 0 && xx + 1 < iw;
+                FloatVector e0 = in ? FloatVector.fromArray(S, x0, q0 + c) : zero, e1 = in ? FloatVector.fromArray(S, x1, q1 + c) : zero,
+                        e2 = in ? FloatVector.fromArray(S, x2, q2 + c) : zero;
+                FloatVector a = u0.fma(k00, b);
+                a = e0.fma(k01, a); a = u1.fma(k10, a); a = e1.fma(k11, a); a = u2.fma(k20, a); a = e2.fma(k21, a);
+                u0 = in2 ? FloatVector.fromArray(S, x0, q0 + c2) : zero;
+                u1 = in2 ? FloatVector.fromArray(S, x1, q1 + c2) : zero;
+                u2 = in2 ? FloatVector.fromArray(S, x2, q2 + c2) : zero;
+                a = u0.fma(k02, a); a = u1.fma(k12, a); a = u2.fma(k22, a);
+                if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
+                a = a.blend(vlo, a.lt(vlo));
+                a = a.blend(vhi, a.compare(VectorOperators.GT, vhi));
+                a.intoArray(out, d);
+            }
+        }
+    }
+
+    /**
+     * As {@link #row1} for any stride and dilation along W: output t's tap kw reads column
+     * t * step + kw * dil (no loads shared between outputs).
+     */
+    private static void rowAny(float[] x0, int q0, float[] x1, int q1, float[] x2, int q2, int t0, int t1, int t2, int step, int dil,
+                               float[] w, int c, int ch0, int ch1, int quads, float[] bias, float[] res, int resOff, float lo, float hi,
+                               float[] out, int o) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        int c2 = 2 * c, c3 = 3 * c, s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, d2 = 2 * dil;
+        for (int ch = ch0; ch < ch1; ch += VL) {
+            FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
+            FloatVector k10 = FloatVector.fromArray(S, w, t1 + ch), k11 = FloatVector.fromArray(S, w, t1 + ch + c), k12 = FloatVector.fromArray(S, w, t1 + ch + c2);
+            FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
+            FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : FloatVector.zero(S);
+            int p0 = q0 + ch, p1 = q1 + ch, p2 = q2 + ch, d = o + ch;
+            for (int qd = 0; qd < quads; qd++, p0 += s4, p1 += s4, p2 += s4, d += 4 * c) {
+                FloatVector a0 = b, a1 = b, a2 = b, a3 = b;
+                for (int k = 0; k < 3; k++) {
+                    float[] xr = k == 0 ? x0 : k == 1 ? x1 : x2;
+                    int p = k == 0 ? p0 : k == 1 ? p1 : p2;
+                    FloatVector j0 = k == 0 ? k00 : k == 1 ? k10 : k20, j1 = k == 0 ? k01 : k == 1 ? k11 : k21, j2 = k == 0 ? k02 : k == 1 ? k12 : k22;
+                    a0 = FloatVector.fromArray(S, xr, p).fma(j0, a0);
+                    a1 = FloatVector.fromArray(S, xr, p + step).fma(j0, a1);
+                    a2 = FloatVector.fromArray(S, xr, p + s2).fma(j0, a2);
+                    a3 = FloatVector.fromArray(S, xr, p + s3).fma(j0, a3);
+                    a0 = FloatVector.fromArray(S, xr, p + dil).fma(j1, a0);
+                    a1 = FloatVector.fromArray(S, xr, p + step + dil).fma(j1, a1);
+                    a2 = FloatVector.fromArray(S, xr, p + s2 + dil).fma(j1, a2);
+                    a3 = FloatVector.fromArray(S, xr, p + s3 + dil).fma(j1, a3);
+                    a0 = FloatVector.fromArray(S, xr, p + d2).fma(j2, a0);
+                    a1 = FloatVector.fromArray(S, xr, p + step + d2).fma(j2, a1);
+                    a2 = FloatVector.fromArray(S, xr, p + s2 + d2).fma(j2, a2);
+                    a3 = FloatVector.fromArray(S, xr, p + s3 + d2).fma(j2, a3);
+                }
+                if (res != null) {
+                    a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
+                    a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
+                    a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + c2));
+                    a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + c3));
+                }
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d + c);
+                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d + c2);
+                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d + c3);
+            }
+        }
+    }
+
+    /**
+     * Output pixels [oxFrom, oxTo) one at a time (channel vectors [ch0, ch1)), with input columns
+     * outside the image skipped rather than read as zeros (a zero times an infinite tap would be
+     * NaN): the edges, and the last pixels of a row that do not fill a step of four.
+     */
+    private static void edges(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
+                              float[] w, int c, int ch0, int ch1, int oxFrom, int oxTo, int sw, int pl, int dw, int iw,
+                              float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        int c2 = 2 * c;
+        for (int ch = ch0; ch < ch1; ch += VL) {
+            FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
+            FloatVector k10 = FloatVector.fromArray(S, w, t1 + ch), k11 = FloatVector.fromArray(S, w, t1 + ch + c), k12 = FloatVector.fromArray(S, w, t1 + ch + c2);
+            FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
+            FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : FloatVector.zero(S);
+            for (int ox = oxFrom; ox < oxTo; ox++) {
+                FloatVector a = b;
+                int ix = ox * sw - pl, d = o + ox * c + ch;
+                if (ix >= 0 && ix < iw) {
+                    int q = ix * c + ch;
+                    a = FloatVector.fromArray(S, x0, p0 + q).fma(k00, a);
+                    a = FloatVector.fromArray(S, x1, p1 + q).fma(k10, a);
+                    a = FloatVector.fromArray(S, x2, p2 + q).fma(k20, a);
+                }
+                ix += dw;
+                if (ix >= 0 && ix < iw) {
+                    int q = ix * c + ch;
+                    a = FloatVector.fromArray(S, x0, p0 + q).fma(k01, a);
+                    a = FloatVector.fromArray(S, x1, p1 + q).fma(k11, a);
+                    a = FloatVector.fromArray(S, x2, p2 + q).fma(k21, a);
+                }
+                ix += dw;
+                if (ix >= 0 && ix < iw) {
+                    int q = ix * c + ch;
+                    a = FloatVector.fromArray(S, x0, p0 + q).fma(k02, a);
+                    a = FloatVector.fromArray(S, x1, p1 + q).fma(k12, a);
+                    a = FloatVector.fromArray(S, x2, p2 + q).fma(k22, a);
+                }
+                if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
+                a = a.blend(vlo, a.lt(vlo));
+                a = a.blend(vhi, a.compare(VectorOperators.GT, vhi));
+                a.intoArray(out, d);
+            }
         }
     }
 
