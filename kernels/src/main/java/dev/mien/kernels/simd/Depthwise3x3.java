@@ -67,6 +67,16 @@ final class Depthwise3x3 {
         return z;
     }
 
+    /** Whether the n values of x from p on are all finite. */
+    private static boolean finite(float[] x, int p, int n) {
+        FloatVector inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        int i = 0;
+        for (; i + VL <= n; i += VL)
+            if (FloatVector.fromArray(S, x, p + i).abs().compare(VectorOperators.LT, inf).not().anyTrue()) return false;
+        for (; i < n; i++) if (!Float.isFinite(x[p + i])) return false;
+        return true;
+    }
+
     /** Output rows [from, to) of the batch (row = n * outH + oy). */
     static void run(ConvShape s, float[] x, int inOff, float[] w, float[] bias, float[] res, int resOff,
                     Activation act, float alpha, float[] out, int outOff, int from, int to) {
@@ -91,7 +101,7 @@ final class Depthwise3x3 {
         // so stride 1 and 2 walk whole rows in one loop; the steps of four stop before the first
         // column past the image (stride 1: a step's last new column is ox - pl + 5; stride 2: 2ox - pl + 8).
         boolean whole = kind != 0 && w[12 * c] == 1f && pl <= 1;
-        int wholeQuads = !whole ? 0 : Math.max(0, Math.min(ow / 4, kind == 1 ? (iw - 6 + pl) / 4 + 1 : Math.floorDiv(iw - 9 + pl, 8) + 1));
+        int wholeQuads = !whole ? 0 : Math.max(0, Math.min(ow / 4, kind == 1 ? Math.floorDiv(iw - 6 + pl, 4) + 1 : Math.floorDiv(iw - 9 + pl, 8) + 1));
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = inOff + n * ih * rowStride, y0 = oy * sh - s.padTop();
@@ -102,17 +112,31 @@ final class Depthwise3x3 {
             int p0 = h0 ? img + y0 * rowStride : 0, p1 = h1 ? img + y1 * rowStride : 0, p2 = h2 ? img + y2 * rowStride : 0;
             int t0 = h0 ? 0 : 9 * c, t1 = h1 ? 3 * c : 9 * c, t2 = h2 ? 6 * c : 9 * c;
             int o = outOff + r * ow * c;
+            // Stride 1 and 2 read all three kernel rows from x. A row in the padding is then some
+            // image row of the window times the zero taps, which gives zeros if that row is finite;
+            // otherwise (or with no image row in the window) the row takes the checked loop.
+            int q0 = p0, q1 = p1, q2 = p2, real = h1 ? p1 : h0 ? p0 : p2;
+            boolean one = kind != 0 && (h0 || h1 || h2) && (h0 && h1 && h2 || finite(x, real, rowStride));
+            if (one) {
+                if (!h0) q0 = real;
+                if (!h1) q1 = real;
+                if (!h2) q2 = real;
+            }
             for (int pass = overlap ? 2 : 1, ch0 = 0, ch1 = full; pass > 0; pass--, ch0 = last, ch1 = last + 1) {
-                if (whole) {
-                    if (kind == 1) row1(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
-                    else row2(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
+                if (one && whole) {
+                    if (kind == 1) row1(x, q0, q1, q2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
+                    else row2(x, q0, q1, q2, t0, t1, t2, w, c, ch0, ch1, -pl, iw, wholeQuads, ow - 4 * wholeQuads, bias, res, resOff, lo, hi, out, o);
+                    continue;
+                }
+                if (kind != 0 && !one) {
+                    edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, 0, ow, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
                     continue;
                 }
                 if (ox0 > 0) edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, 0, ox0, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
                 if (quads > 0) {
                     int oo = o + ox0 * c, ix = ox0 * sw - pl;
-                    if (kind == 1) row1(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
-                    else if (kind == 2) row2(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
+                    if (kind == 1) row1(x, q0, q1, q2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
+                    else if (kind == 2) row2(x, q0, q1, q2, t0, t1, t2, w, c, ch0, ch1, ix, iw, quads, 0, bias, res, resOff, lo, hi, out, oo);
                     else rowAny(x0, p0 + ix * c, x1, p1 + ix * c, x2, p2 + ix * c, t0, t1, t2, sw * c, dw * c, w, c, ch0, ch1, quads, bias, res, resOff, lo, hi, out, oo);
                 }
                 if (ox2 < ow) edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ox2, ow, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
@@ -142,11 +166,11 @@ final class Depthwise3x3 {
      * pixels load may lie in the padding and are then zeros, which the caller allows only with
      * finite taps.
      */
-    private static void row1(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
+    private static void row1(float[] x, int p0, int p1, int p2, int t0, int t1, int t2,
                              float[] w, int c, int ch0, int ch1, int ix, int iw, int quads, int singles,
                              float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
         FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi), zero = FloatVector.zero(S);
-        int c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
+        int c2 = 2 * c;
         boolean in0 = ix >= 0 && ix < iw, in1 = ix + 1 >= 0 && ix + 1 < iw;
         for (int ch = ch0; ch < ch1; ch += VL) {
             FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
@@ -154,48 +178,49 @@ final class Depthwise3x3 {
             FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
             FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : zero;
             int q0 = p0 + ix * c + ch, q1 = p1 + ix * c + ch, q2 = p2 + ix * c + ch, d = o + ch;
-            FloatVector u0 = in0 ? FloatVector.fromArray(S, x0, q0) : zero, v0 = in1 ? FloatVector.fromArray(S, x0, q0 + c) : zero;
-            FloatVector u1 = in0 ? FloatVector.fromArray(S, x1, q1) : zero, v1 = in1 ? FloatVector.fromArray(S, x1, q1 + c) : zero;
-            FloatVector u2 = in0 ? FloatVector.fromArray(S, x2, q2) : zero, v2 = in1 ? FloatVector.fromArray(S, x2, q2 + c) : zero;
+            FloatVector u0 = in0 ? FloatVector.fromArray(S, x, q0) : zero, v0 = in1 ? FloatVector.fromArray(S, x, q0 + c) : zero;
+            FloatVector u1 = in0 ? FloatVector.fromArray(S, x, q1) : zero, v1 = in1 ? FloatVector.fromArray(S, x, q1 + c) : zero;
+            FloatVector u2 = in0 ? FloatVector.fromArray(S, x, q2) : zero, v2 = in1 ? FloatVector.fromArray(S, x, q2 + c) : zero;
             q0 += c2; q1 += c2; q2 += c2;
-            for (int qd = 0; qd < quads; qd++, q0 += c4, q1 += c4, q2 += c4, d += c4) {
+            for (int qd = 0; qd < quads; qd++) {
                 FloatVector a0, a1, a2, a3, e, f, g, h;
-                e = FloatVector.fromArray(S, x0, q0); f = FloatVector.fromArray(S, x0, q0 + c);
-                g = FloatVector.fromArray(S, x0, q0 + c2); h = FloatVector.fromArray(S, x0, q0 + c3);
+                e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0); q0 += c;
+                g = FloatVector.fromArray(S, x, q0); q0 += c; h = FloatVector.fromArray(S, x, q0); q0 += c;
                 a0 = u0.fma(k00, b); a0 = v0.fma(k01, a0); a0 = e.fma(k02, a0);
                 a1 = v0.fma(k00, b); a1 = e.fma(k01, a1); a1 = f.fma(k02, a1);
                 a2 = e.fma(k00, b); a2 = f.fma(k01, a2); a2 = g.fma(k02, a2);
                 a3 = f.fma(k00, b); a3 = g.fma(k01, a3); a3 = h.fma(k02, a3);
                 u0 = g; v0 = h;
-                e = FloatVector.fromArray(S, x1, q1); f = FloatVector.fromArray(S, x1, q1 + c);
-                g = FloatVector.fromArray(S, x1, q1 + c2); h = FloatVector.fromArray(S, x1, q1 + c3);
+                e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1); q1 += c;
+                g = FloatVector.fromArray(S, x, q1); q1 += c; h = FloatVector.fromArray(S, x, q1); q1 += c;
                 a0 = u1.fma(k10, a0); a0 = v1.fma(k11, a0); a0 = e.fma(k12, a0);
                 a1 = v1.fma(k10, a1); a1 = e.fma(k11, a1); a1 = f.fma(k12, a1);
                 a2 = e.fma(k10, a2); a2 = f.fma(k11, a2); a2 = g.fma(k12, a2);
                 a3 = f.fma(k10, a3); a3 = g.fma(k11, a3); a3 = h.fma(k12, a3);
                 u1 = g; v1 = h;
-                e = FloatVector.fromArray(S, x2, q2); f = FloatVector.fromArray(S, x2, q2 + c);
-                g = FloatVector.fromArray(S, x2, q2 + c2); h = FloatVector.fromArray(S, x2, q2 + c3);
+                e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2); q2 += c;
+                g = FloatVector.fromArray(S, x, q2); q2 += c; h = FloatVector.fromArray(S, x, q2); q2 += c;
                 a0 = u2.fma(k20, a0); a0 = v2.fma(k21, a0); a0 = e.fma(k22, a0);
                 a1 = v2.fma(k20, a1); a1 = e.fma(k21, a1); a1 = f.fma(k22, a1);
                 a2 = e.fma(k20, a2); a2 = f.fma(k21, a2); a2 = g.fma(k22, a2);
                 a3 = f.fma(k20, a3); a3 = g.fma(k21, a3); a3 = h.fma(k22, a3);
                 u2 = g; v2 = h;
                 if (res != null) {
-                    a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
-                    a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
-                    a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + c2));
-                    a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + c3));
+                    int rr = resOff + d;
+                    a0 = a0.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a1 = a1.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a2 = a2.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a3 = a3.add(FloatVector.fromArray(S, res, rr));
                 }
-                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
-                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d + c);
-                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d + c2);
-                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d + c3);
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d); d += c;
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d); d += c;
+                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d); d += c;
+                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d); d += c;
             }
             for (int sg = 0, xx = ix + 2 + 4 * quads; sg < singles; sg++, xx++, q0 += c, q1 += c, q2 += c, d += c) {
                 boolean in = xx >= 0 && xx < iw;
-                FloatVector e0 = in ? FloatVector.fromArray(S, x0, q0) : zero, e1 = in ? FloatVector.fromArray(S, x1, q1) : zero,
-                        e2 = in ? FloatVector.fromArray(S, x2, q2) : zero;
+                FloatVector e0 = in ? FloatVector.fromArray(S, x, q0) : zero, e1 = in ? FloatVector.fromArray(S, x, q1) : zero,
+                        e2 = in ? FloatVector.fromArray(S, x, q2) : zero;
                 FloatVector a = u0.fma(k00, b);
                 a = v0.fma(k01, a); a = e0.fma(k02, a);
                 a = u1.fma(k10, a); a = v1.fma(k11, a); a = e1.fma(k12, a);
@@ -213,11 +238,11 @@ final class Depthwise3x3 {
      * As {@link #row1} at stride 2: output t of a step reads input columns 2t, 2t+1, 2t+2 (from
      * the first one's {@code ix}), and the step's last column is the next step's first.
      */
-    private static void row2(float[] x0, int p0, float[] x1, int p1, float[] x2, int p2, int t0, int t1, int t2,
+    private static void row2(float[] x, int p0, int p1, int p2, int t0, int t1, int t2,
                              float[] w, int c, int ch0, int ch1, int ix, int iw, int quads, int singles,
                              float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
         FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi), zero = FloatVector.zero(S);
-        int c2 = 2 * c, c3 = 3 * c, c8 = 8 * c;
+        int c2 = 2 * c;
         boolean in0 = ix >= 0 && ix < iw;
         for (int ch = ch0; ch < ch1; ch += VL) {
             FloatVector k00 = FloatVector.fromArray(S, w, t0 + ch), k01 = FloatVector.fromArray(S, w, t0 + ch + c), k02 = FloatVector.fromArray(S, w, t0 + ch + c2);
@@ -225,54 +250,55 @@ final class Depthwise3x3 {
             FloatVector k20 = FloatVector.fromArray(S, w, t2 + ch), k21 = FloatVector.fromArray(S, w, t2 + ch + c), k22 = FloatVector.fromArray(S, w, t2 + ch + c2);
             FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : zero;
             int q0 = p0 + ix * c + ch, q1 = p1 + ix * c + ch, q2 = p2 + ix * c + ch, d = o + ch;
-            FloatVector u0 = in0 ? FloatVector.fromArray(S, x0, q0) : zero, u1 = in0 ? FloatVector.fromArray(S, x1, q1) : zero,
-                    u2 = in0 ? FloatVector.fromArray(S, x2, q2) : zero;
-            for (int qd = 0; qd < quads; qd++, q0 += c8, q1 += c8, q2 += c8, d += 4 * c) {
+            FloatVector u0 = in0 ? FloatVector.fromArray(S, x, q0) : zero, u1 = in0 ? FloatVector.fromArray(S, x, q1) : zero,
+                    u2 = in0 ? FloatVector.fromArray(S, x, q2) : zero;
+            for (int qd = 0; qd < quads; qd++) {
                 FloatVector a0, a1, a2, a3, e, f;
-                e = FloatVector.fromArray(S, x0, q0 + c); f = FloatVector.fromArray(S, x0, q0 + c2);
+                q0 += c; e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0);
                 a0 = u0.fma(k00, b); a0 = e.fma(k01, a0); a0 = f.fma(k02, a0); a1 = f.fma(k00, b);
-                e = FloatVector.fromArray(S, x0, q0 + c3); f = FloatVector.fromArray(S, x0, q0 + 4 * c);
+                q0 += c; e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0);
                 a1 = e.fma(k01, a1); a1 = f.fma(k02, a1); a2 = f.fma(k00, b);
-                e = FloatVector.fromArray(S, x0, q0 + 5 * c); f = FloatVector.fromArray(S, x0, q0 + 6 * c);
+                q0 += c; e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0);
                 a2 = e.fma(k01, a2); a2 = f.fma(k02, a2); a3 = f.fma(k00, b);
-                e = FloatVector.fromArray(S, x0, q0 + 7 * c); u0 = FloatVector.fromArray(S, x0, q0 + c8);
+                q0 += c; e = FloatVector.fromArray(S, x, q0); q0 += c; u0 = FloatVector.fromArray(S, x, q0);
                 a3 = e.fma(k01, a3); a3 = u0.fma(k02, a3);
-                e = FloatVector.fromArray(S, x1, q1 + c); f = FloatVector.fromArray(S, x1, q1 + c2);
+                q1 += c; e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1);
                 a0 = u1.fma(k10, a0); a0 = e.fma(k11, a0); a0 = f.fma(k12, a0); a1 = f.fma(k10, a1);
-                e = FloatVector.fromArray(S, x1, q1 + c3); f = FloatVector.fromArray(S, x1, q1 + 4 * c);
+                q1 += c; e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1);
                 a1 = e.fma(k11, a1); a1 = f.fma(k12, a1); a2 = f.fma(k10, a2);
-                e = FloatVector.fromArray(S, x1, q1 + 5 * c); f = FloatVector.fromArray(S, x1, q1 + 6 * c);
+                q1 += c; e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1);
                 a2 = e.fma(k11, a2); a2 = f.fma(k12, a2); a3 = f.fma(k10, a3);
-                e = FloatVector.fromArray(S, x1, q1 + 7 * c); u1 = FloatVector.fromArray(S, x1, q1 + c8);
+                q1 += c; e = FloatVector.fromArray(S, x, q1); q1 += c; u1 = FloatVector.fromArray(S, x, q1);
                 a3 = e.fma(k11, a3); a3 = u1.fma(k12, a3);
-                e = FloatVector.fromArray(S, x2, q2 + c); f = FloatVector.fromArray(S, x2, q2 + c2);
+                q2 += c; e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2);
                 a0 = u2.fma(k20, a0); a0 = e.fma(k21, a0); a0 = f.fma(k22, a0); a1 = f.fma(k20, a1);
-                e = FloatVector.fromArray(S, x2, q2 + c3); f = FloatVector.fromArray(S, x2, q2 + 4 * c);
+                q2 += c; e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2);
                 a1 = e.fma(k21, a1); a1 = f.fma(k22, a1); a2 = f.fma(k20, a2);
-                e = FloatVector.fromArray(S, x2, q2 + 5 * c); f = FloatVector.fromArray(S, x2, q2 + 6 * c);
+                q2 += c; e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2);
                 a2 = e.fma(k21, a2); a2 = f.fma(k22, a2); a3 = f.fma(k20, a3);
-                e = FloatVector.fromArray(S, x2, q2 + 7 * c); u2 = FloatVector.fromArray(S, x2, q2 + c8);
+                q2 += c; e = FloatVector.fromArray(S, x, q2); q2 += c; u2 = FloatVector.fromArray(S, x, q2);
                 a3 = e.fma(k21, a3); a3 = u2.fma(k22, a3);
                 if (res != null) {
-                    a0 = a0.add(FloatVector.fromArray(S, res, resOff + d));
-                    a1 = a1.add(FloatVector.fromArray(S, res, resOff + d + c));
-                    a2 = a2.add(FloatVector.fromArray(S, res, resOff + d + c2));
-                    a3 = a3.add(FloatVector.fromArray(S, res, resOff + d + c3));
+                    int rr = resOff + d;
+                    a0 = a0.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a1 = a1.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a2 = a2.add(FloatVector.fromArray(S, res, rr)); rr += c;
+                    a3 = a3.add(FloatVector.fromArray(S, res, rr));
                 }
-                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
-                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d + c);
-                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d + c2);
-                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d + c3);
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d); d += c;
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d); d += c;
+                a2 = a2.blend(vlo, a2.lt(vlo)); a2 = a2.blend(vhi, a2.compare(VectorOperators.GT, vhi)); a2.intoArray(out, d); d += c;
+                a3 = a3.blend(vlo, a3.lt(vlo)); a3 = a3.blend(vhi, a3.compare(VectorOperators.GT, vhi)); a3.intoArray(out, d); d += c;
             }
             for (int sg = 0, xx = ix + 1 + 8 * quads; sg < singles; sg++, xx += 2, q0 += c2, q1 += c2, q2 += c2, d += c) {
                 boolean in = xx >= 0 && xx < iw, in2 = xx + 1 >= 0 && xx + 1 < iw;
-                FloatVector e0 = in ? FloatVector.fromArray(S, x0, q0 + c) : zero, e1 = in ? FloatVector.fromArray(S, x1, q1 + c) : zero,
-                        e2 = in ? FloatVector.fromArray(S, x2, q2 + c) : zero;
+                FloatVector e0 = in ? FloatVector.fromArray(S, x, q0 + c) : zero, e1 = in ? FloatVector.fromArray(S, x, q1 + c) : zero,
+                        e2 = in ? FloatVector.fromArray(S, x, q2 + c) : zero;
                 FloatVector a = u0.fma(k00, b);
                 a = e0.fma(k01, a); a = u1.fma(k10, a); a = e1.fma(k11, a); a = u2.fma(k20, a); a = e2.fma(k21, a);
-                u0 = in2 ? FloatVector.fromArray(S, x0, q0 + c2) : zero;
-                u1 = in2 ? FloatVector.fromArray(S, x1, q1 + c2) : zero;
-                u2 = in2 ? FloatVector.fromArray(S, x2, q2 + c2) : zero;
+                u0 = in2 ? FloatVector.fromArray(S, x, q0 + c2) : zero;
+                u1 = in2 ? FloatVector.fromArray(S, x, q1 + c2) : zero;
+                u2 = in2 ? FloatVector.fromArray(S, x, q2 + c2) : zero;
                 a = u0.fma(k02, a); a = u1.fma(k12, a); a = u2.fma(k22, a);
                 if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
                 a = a.blend(vlo, a.lt(vlo));
