@@ -88,7 +88,6 @@ final class Depthwise3x3 {
         // ReLU and ReLU6 are clamps fused into the store; other activations run over the finished row.
         float lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
         float hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
-        boolean later = act != Activation.NONE && act != Activation.RELU && act != Activation.RELU6;
         // A partial last vector is recomputed as the whole vector ending at c (unless that would add an in-place residual twice).
         boolean overlap = full < c && res != out;
         int last = c - VL;
@@ -102,9 +101,28 @@ final class Depthwise3x3 {
         // column past the image (stride 1: a step's last new column is ox - pl + 5; stride 2: 2ox - pl + 8).
         boolean whole = kind != 0 && w[12 * c] == 1f && pl <= 1;
         int wholeQuads = !whole ? 0 : Math.max(0, Math.min(ow / 4, kind == 1 ? Math.floorDiv(iw - 6 + pl, 4) + 1 : Math.floorDiv(iw - 9 + pl, 8) + 1));
+        // Two output rows at stride 1 share two of their input rows: with all four inside the
+        // image they are computed together, in steps of two pixels (row1x2).
+        boolean pairs = whole && kind == 1 && sh == 1 && dh == 1;
+        int pairSteps = pairs ? Math.max(0, Math.min(ow / 2, Math.floorDiv(iw - 4 + pl, 2) + 1)) : 0, rest = ow - 2 * pairSteps;
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = inOff + n * ih * rowStride, y0 = oy * sh - s.padTop();
+            if (pairs && r + 1 < to && oy + 1 < oh && y0 >= 0 && y0 + 3 < ih) {
+                int a = img + y0 * rowStride, b = a + rowStride, o = outOff + r * ow * c;
+                for (int pass = overlap ? 2 : 1, ch0 = 0, ch1 = full; pass > 0; pass--, ch0 = last, ch1 = last + 1) {
+                    row1x2(x, a, rowStride, w, c, ch0, ch1, -pl, iw, pairSteps, ow * c, bias, res, resOff, lo, hi, out, o);
+                    if (rest > 0) {
+                        int ix = 2 * pairSteps - pl, oo = o + 2 * pairSteps * c;
+                        row1(x, a, b, b + rowStride, 0, 3 * c, 6 * c, w, c, ch0, ch1, ix, iw, 0, rest, bias, res, resOff, lo, hi, out, oo);
+                        row1(x, b, b + rowStride, b + 2 * rowStride, 0, 3 * c, 6 * c, w, c, ch0, ch1, ix, iw, 0, rest, bias, res, resOff, lo, hi, out, oo + ow * c);
+                    }
+                }
+                finish(s, x, img, y0, w, bias, res, resOff, act, alpha, lo, hi, out, o, full, overlap);
+                finish(s, x, img, y0 + 1, w, bias, res, resOff, act, alpha, lo, hi, out, o + ow * c, full, overlap);
+                r++;
+                continue;
+            }
             int y1 = y0 + dh, y2 = y1 + dh;
             boolean h0 = y0 >= 0 && y0 < ih, h1 = y1 >= 0 && y1 < ih, h2 = y2 >= 0 && y2 < ih;
             float[] x0 = h0 ? x : zero, x1 = h1 ? x : zero, x2 = h2 ? x : zero;
@@ -141,12 +159,23 @@ final class Depthwise3x3 {
                 }
                 if (ox2 < ow) edges(x0, p0, x1, p1, x2, p2, t0, t1, t2, w, c, ch0, ch1, ox2, ow, sw, pl, dw, iw, bias, res, resOff, lo, hi, out, o);
             }
-            if (full < c && !overlap)
-                for (int ox = 0; ox < ow; ox++)
-                    for (int ch = full; ch < c; ch++)
-                        out[o + ox * c + ch] = scalar(x, img, y0, dh, ox * sw - pl, dw, ih, iw, w, c, ch, bias, res, resOff, lo, hi, o + ox * c);
-            if (later) Activations.apply(act, alpha, out, o, ow * c);
+            finish(s, x, img, y0, w, bias, res, resOff, act, alpha, lo, hi, out, o, full, overlap);
         }
+    }
+
+    /**
+     * The end of output row o (first input row y0): the channel tail in scalar code where it was
+     * not recomputed as an overlapping vector, then an activation that is not a clamp.
+     */
+    private static void finish(ConvShape s, float[] x, int img, int y0, float[] w, float[] bias, float[] res, int resOff,
+                               Activation act, float alpha, float lo, float hi, float[] out, int o, int full, boolean overlap) {
+        int c = s.inC(), ow = s.outW();
+        if (full < c && !overlap)
+            for (int ox = 0; ox < ow; ox++)
+                for (int ch = full; ch < c; ch++)
+                    out[o + ox * c + ch] = scalar(x, img, y0, s.dilH(), ox * s.strideW() - s.padLeft(), s.dilW(), s.inH(), s.inW(), w, c, ch,
+                            bias, res, resOff, lo, hi, o + ox * c);
+        if (act != Activation.NONE && act != Activation.RELU && act != Activation.RELU6) Activations.apply(act, alpha, out, o, ow * c);
     }
 
     // Each method below walks a row for one channel vector at a time, so the vector's nine taps
@@ -230,6 +259,68 @@ final class Depthwise3x3 {
                 a = a.blend(vlo, a.lt(vlo));
                 a = a.blend(vhi, a.compare(VectorOperators.GT, vhi));
                 a.intoArray(out, d);
+            }
+        }
+    }
+
+    /**
+     * Two neighbouring output rows at stride 1 (channel vectors [ch0, ch1)) in {@code steps}
+     * steps of two pixels: the four input rows start at x[p], x[p + rs], ...; the second output
+     * row starts {@code down} after the first. Each input column is loaded once for both rows
+     * (two loads per output instead of three); columns left of the image are zeros (finite taps),
+     * and the steps stop before the first column right of it.
+     */
+    private static void row1x2(float[] x, int p, int rs, float[] w, int c, int ch0, int ch1, int ix, int iw, int steps, int down,
+                               float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi), zero = FloatVector.zero(S);
+        int c2 = 2 * c;
+        boolean in0 = ix >= 0 && ix < iw, in1 = ix + 1 >= 0 && ix + 1 < iw;
+        for (int ch = ch0; ch < ch1; ch += VL) {
+            FloatVector k00 = FloatVector.fromArray(S, w, ch), k01 = FloatVector.fromArray(S, w, ch + c), k02 = FloatVector.fromArray(S, w, ch + c2);
+            FloatVector k10 = FloatVector.fromArray(S, w, ch + 3 * c), k11 = FloatVector.fromArray(S, w, ch + 4 * c), k12 = FloatVector.fromArray(S, w, ch + 5 * c);
+            FloatVector k20 = FloatVector.fromArray(S, w, ch + 6 * c), k21 = FloatVector.fromArray(S, w, ch + 7 * c), k22 = FloatVector.fromArray(S, w, ch + 8 * c);
+            FloatVector b = bias != null ? FloatVector.fromArray(S, bias, ch) : zero;
+            int q0 = p + ix * c + ch, q1 = q0 + rs, q2 = q1 + rs, q3 = q2 + rs, d = o + ch;
+            FloatVector u0 = in0 ? FloatVector.fromArray(S, x, q0) : zero, v0 = in1 ? FloatVector.fromArray(S, x, q0 + c) : zero;
+            FloatVector u1 = in0 ? FloatVector.fromArray(S, x, q1) : zero, v1 = in1 ? FloatVector.fromArray(S, x, q1 + c) : zero;
+            FloatVector u2 = in0 ? FloatVector.fromArray(S, x, q2) : zero, v2 = in1 ? FloatVector.fromArray(S, x, q2 + c) : zero;
+            FloatVector u3 = in0 ? FloatVector.fromArray(S, x, q3) : zero, v3 = in1 ? FloatVector.fromArray(S, x, q3 + c) : zero;
+            q0 += c2; q1 += c2; q2 += c2; q3 += c2;
+            for (int st = 0; st < steps; st++) {
+                FloatVector a0, a1, b0, b1, e, f;
+                e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0); q0 += c;
+                a0 = u0.fma(k00, b); a0 = v0.fma(k01, a0); a0 = e.fma(k02, a0);
+                a1 = v0.fma(k00, b); a1 = e.fma(k01, a1); a1 = f.fma(k02, a1);
+                u0 = e; v0 = f;
+                e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1); q1 += c;
+                a0 = u1.fma(k10, a0); a0 = v1.fma(k11, a0); a0 = e.fma(k12, a0);
+                a1 = v1.fma(k10, a1); a1 = e.fma(k11, a1); a1 = f.fma(k12, a1);
+                b0 = u1.fma(k00, b); b0 = v1.fma(k01, b0); b0 = e.fma(k02, b0);
+                b1 = v1.fma(k00, b); b1 = e.fma(k01, b1); b1 = f.fma(k02, b1);
+                u1 = e; v1 = f;
+                e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2); q2 += c;
+                a0 = u2.fma(k20, a0); a0 = v2.fma(k21, a0); a0 = e.fma(k22, a0);
+                a1 = v2.fma(k20, a1); a1 = e.fma(k21, a1); a1 = f.fma(k22, a1);
+                b0 = u2.fma(k10, b0); b0 = v2.fma(k11, b0); b0 = e.fma(k12, b0);
+                b1 = v2.fma(k10, b1); b1 = e.fma(k11, b1); b1 = f.fma(k12, b1);
+                u2 = e; v2 = f;
+                e = FloatVector.fromArray(S, x, q3); q3 += c; f = FloatVector.fromArray(S, x, q3); q3 += c;
+                b0 = u3.fma(k20, b0); b0 = v3.fma(k21, b0); b0 = e.fma(k22, b0);
+                b1 = v3.fma(k20, b1); b1 = e.fma(k21, b1); b1 = f.fma(k22, b1);
+                u3 = e; v3 = f;
+                if (res != null) {
+                    int rr = resOff + d;
+                    a0 = a0.add(FloatVector.fromArray(S, res, rr));
+                    a1 = a1.add(FloatVector.fromArray(S, res, rr + c));
+                    b0 = b0.add(FloatVector.fromArray(S, res, rr + down));
+                    b1 = b1.add(FloatVector.fromArray(S, res, rr + down + c));
+                }
+                a0 = a0.blend(vlo, a0.lt(vlo)); a0 = a0.blend(vhi, a0.compare(VectorOperators.GT, vhi)); a0.intoArray(out, d);
+                b0 = b0.blend(vlo, b0.lt(vlo)); b0 = b0.blend(vhi, b0.compare(VectorOperators.GT, vhi)); b0.intoArray(out, d + down);
+                d += c;
+                a1 = a1.blend(vlo, a1.lt(vlo)); a1 = a1.blend(vhi, a1.compare(VectorOperators.GT, vhi)); a1.intoArray(out, d);
+                b1 = b1.blend(vlo, b1.lt(vlo)); b1 = b1.blend(vhi, b1.compare(VectorOperators.GT, vhi)); b1.intoArray(out, d + down);
+                d += c;
             }
         }
     }
