@@ -111,6 +111,67 @@ class DepthwiseConvTest {
         }
     }
 
+    /**
+     * Stride 1 and 2 with left padding 0 or 1 take the whole-row loops (steps of four, then single
+     * pixels whose right columns may lie in the padding) and, at stride 1, the two-row loop where
+     * four input rows are inside the image. Every width from 1 to 21 (no step, one step, steps and
+     * single pixels), heights that give odd and even row counts, batch 2, and 3 threads that split
+     * the rows at odd places; channel counts with a partial vector and with a residual.
+     */
+    @Test
+    void wholeRowAndRowPairLoopsMatchTheReference() {
+        int vl = ConvKernel.VL, cases = 0;
+        for (int stride = 1; stride <= 2; stride++)
+            for (int pl = 0; pl <= 1; pl++)
+                for (int w = 1; w <= 21; w++) {
+                    int c = switch (w % 4) { case 0 -> vl; case 1 -> 2 * vl; case 2 -> 66; default -> vl + 5; };
+                    int h = 1 + (w * 7 + stride) % 9, pr = Math.max(1 - pl, 3 - w - pl), pb = Math.max(1, 3 - h - 1);
+                    ConvShape s = new ConvShape(2, h, w, c, c, 3, 3, stride, stride, 1, 1, 1, pl, pb, pr, c);
+                    assertTrue(Depthwise3x3.runs(s), s.toString());
+                    float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(c);
+                    float[] res = w % 3 == 0 ? random((int) s.outputSize()) : null;
+                    Activation act = w % 2 == 0 ? Activation.RELU6 : Activation.NONE;
+                    float[] exp = new float[(int) s.outputSize()];
+                    REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, 0f, exp, 0);
+                    for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                        float[] got = new float[exp.length];
+                        v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, res, 0, act, 0f, got, 0);
+                        assertClose(exp, got, 1e-4, "depthwise " + v.threads() + "t " + s + " " + act);
+                        cases++;
+                    }
+                }
+        assertEquals(2 * 2 * 21 * 2, cases);
+    }
+
+    /**
+     * NaN and infinities in the first and last image rows and columns: the kernel reads a padding
+     * row as an image row times zero taps only where that row is finite, and reads padding columns
+     * as zeros only where every tap is finite, so neither may turn into NaN where the reference
+     * skips the padding. Stride 1 (single rows and row pairs) and 2, with finite and infinite taps.
+     */
+    @Test
+    void nonFiniteValuesAtTheImageEdgesComeOutAsTheReferences() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        int c = ConvKernel.VL + 2;
+        for (int stride = 1; stride <= 2; stride++)
+            for (int k = 0; k < 12; k++) {
+                ConvShape s = new ConvShape(1, 8 + k % 3, 13 + k % 4, c, c, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1, c);
+                float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(c);
+                int ih = s.inH(), iw = s.inW();
+                int row = switch (k % 4) { case 0 -> 0; case 1 -> ih - 1; default -> rnd.nextInt(ih); };
+                int col = switch (k % 4) { case 2 -> 0; case 3 -> iw - 1; default -> rnd.nextInt(iw); };
+                x[(row * iw + col) * c + rnd.nextInt(c)] = specials[k % 3];
+                if (k >= 6) wt[rnd.nextInt(wt.length)] = specials[(k + 1) % 3];
+                float[] exp = new float[(int) s.outputSize()];
+                REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, exp, 0);
+                for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                    float[] got = new float[exp.length];
+                    v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, null, 0, Activation.RELU6, 0f, got, 0);
+                    assertClose(exp, got, 1e-4, "non-finite at row " + row + " column " + col + (k >= 6 ? " and in a tap " : " ") + v.threads() + "t " + s);
+                }
+            }
+    }
+
     private float[] random(int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
