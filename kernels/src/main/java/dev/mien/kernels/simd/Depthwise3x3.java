@@ -104,7 +104,8 @@ final class Depthwise3x3 {
         // Two output rows at stride 1 share two of their input rows: with all four inside the
         // image they are computed together, in steps of two pixels (row1x2).
         boolean pairs = whole && kind == 1 && sh == 1 && dh == 1;
-        int pairSteps = pairs ? Math.max(0, Math.min(ow / 2, Math.floorDiv(iw - 4 + pl, 2) + 1)) : 0, rest = ow - 2 * pairSteps;
+        // A step's first new column (ox - pl + 2) is inside the image; its second may be the first column of the right padding.
+        int pairSteps = pairs ? Math.max(0, Math.min(ow / 2, Math.floorDiv(iw + pl - 1, 2))) : 0, rest = ow - 2 * pairSteps;
         for (int r = from; r < to; r++) {
             int n = r / oh, oy = r % oh;
             int img = inOff + n * ih * rowStride, y0 = oy * sh - s.padTop();
@@ -267,8 +268,8 @@ final class Depthwise3x3 {
      * Two neighbouring output rows at stride 1 (channel vectors [ch0, ch1)) in {@code steps}
      * steps of two pixels: the four input rows start at x[p], x[p + rs], ...; the second output
      * row starts {@code down} after the first. Each input column is loaded once for both rows
-     * (two loads per output instead of three); columns left of the image are zeros (finite taps),
-     * and the steps stop before the first column right of it.
+     * (two loads per output instead of three); columns in the padding are zeros (finite taps):
+     * the first two, and the last step's second new column.
      */
     private static void row1x2(float[] x, int p, int rs, float[] w, int c, int ch0, int ch1, int ix, int iw, int steps, int down,
                                float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o) {
@@ -286,25 +287,26 @@ final class Depthwise3x3 {
             FloatVector u2 = in0 ? FloatVector.fromArray(S, x, q2) : zero, v2 = in1 ? FloatVector.fromArray(S, x, q2 + c) : zero;
             FloatVector u3 = in0 ? FloatVector.fromArray(S, x, q3) : zero, v3 = in1 ? FloatVector.fromArray(S, x, q3 + c) : zero;
             q0 += c2; q1 += c2; q2 += c2; q3 += c2;
-            for (int st = 0; st < steps; st++) {
+            for (int st = 0, xx = ix + 3; st < steps; st++, xx += 2) {
+                boolean fin = xx < iw;
                 FloatVector a0, a1, b0, b1, e, f;
-                e = FloatVector.fromArray(S, x, q0); q0 += c; f = FloatVector.fromArray(S, x, q0); q0 += c;
+                e = FloatVector.fromArray(S, x, q0); q0 += c; f = fin ? FloatVector.fromArray(S, x, q0) : zero; q0 += c;
                 a0 = u0.fma(k00, b); a0 = v0.fma(k01, a0); a0 = e.fma(k02, a0);
                 a1 = v0.fma(k00, b); a1 = e.fma(k01, a1); a1 = f.fma(k02, a1);
                 u0 = e; v0 = f;
-                e = FloatVector.fromArray(S, x, q1); q1 += c; f = FloatVector.fromArray(S, x, q1); q1 += c;
+                e = FloatVector.fromArray(S, x, q1); q1 += c; f = fin ? FloatVector.fromArray(S, x, q1) : zero; q1 += c;
                 a0 = u1.fma(k10, a0); a0 = v1.fma(k11, a0); a0 = e.fma(k12, a0);
                 a1 = v1.fma(k10, a1); a1 = e.fma(k11, a1); a1 = f.fma(k12, a1);
                 b0 = u1.fma(k00, b); b0 = v1.fma(k01, b0); b0 = e.fma(k02, b0);
                 b1 = v1.fma(k00, b); b1 = e.fma(k01, b1); b1 = f.fma(k02, b1);
                 u1 = e; v1 = f;
-                e = FloatVector.fromArray(S, x, q2); q2 += c; f = FloatVector.fromArray(S, x, q2); q2 += c;
+                e = FloatVector.fromArray(S, x, q2); q2 += c; f = fin ? FloatVector.fromArray(S, x, q2) : zero; q2 += c;
                 a0 = u2.fma(k20, a0); a0 = v2.fma(k21, a0); a0 = e.fma(k22, a0);
                 a1 = v2.fma(k20, a1); a1 = e.fma(k21, a1); a1 = f.fma(k22, a1);
                 b0 = u2.fma(k10, b0); b0 = v2.fma(k11, b0); b0 = e.fma(k12, b0);
                 b1 = v2.fma(k10, b1); b1 = e.fma(k11, b1); b1 = f.fma(k12, b1);
                 u2 = e; v2 = f;
-                e = FloatVector.fromArray(S, x, q3); q3 += c; f = FloatVector.fromArray(S, x, q3); q3 += c;
+                e = FloatVector.fromArray(S, x, q3); q3 += c; f = fin ? FloatVector.fromArray(S, x, q3) : zero; q3 += c;
                 b0 = u3.fma(k20, b0); b0 = v3.fma(k21, b0); b0 = e.fma(k22, b0);
                 b1 = v3.fma(k20, b1); b1 = e.fma(k21, b1); b1 = f.fma(k22, b1);
                 u3 = e; v3 = f;
