@@ -17,15 +17,23 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * 3x3 depthwise convolution (every depthwise layer of PAtt-Lite's MobileNet and LANMSFF's
  * separable and dilated blocks), NHWC, vectorised along the channels.
  *
- * <p>Depthwise layers do 9 multiply-adds per loaded output value, so they are bound by loads
- * and memory, not by the FMA units. Four neighbouring output pixels are computed together so
- * that each loaded input column serves every output whose window covers it (undilated: 6
- * columns per kernel row for 4 outputs at stride 1 instead of 12, 9 instead of 12 at stride 2;
- * dilated or wider strides load per output), and the epilogue (bias, residual, ReLU/ReLU6
- * clamp) is applied in registers as the sums are stored: the output is written once. A kernel row that falls into the top or bottom padding
- * reads a zero row with zero weights, so the interior loop has no row cases; pixels whose
- * window crosses the left or right edge (and the last few of a row) take a one-pixel loop that
- * checks columns.
+ * <p>Depthwise layers do 9 multiply-adds per loaded output value, so loads, not FMAs, set the
+ * pace. Each row is walked one channel vector at a time: the vector's nine taps and its bias
+ * stay in registers for the whole row (the bias is where the sums start), and at stride 1 and
+ * 2 each input column is loaded once per kernel row and carried in registers to the next
+ * outputs that need it. At stride 1, two output rows whose four input rows are inside the image
+ * are computed together, so the two rows they share are loaded once: two loads per output
+ * instead of three. The epilogue (residual, ReLU/ReLU6 clamp) is applied in registers as the
+ * sums are stored: the output is written once. Loads walk their index by one channel stride per
+ * column (no per-load offsets for C2 to keep in registers or spill).
+ *
+ * <p>Padding. With finite taps (checked once, when the weights are packed) a column in the
+ * left or right padding is read as a zero vector (0 x tap = 0), so stride-1 and stride-2 rows
+ * run as one loop from the first pixel to the last; a kernel row in the top or bottom padding
+ * reads an image row of the same window times a zero row of taps, if that image row is finite.
+ * Otherwise a zero would meet an infinite tap, or a zero tap an infinite input, and give NaN
+ * where the reference skips the padding: those rows and columns take a one-pixel loop that
+ * checks columns and reads a real zero row. Dilated and wider-strided shapes load per output.
  *
  * <p>A channel count that is not a multiple of the vector length (LANMSFF's 66) ends with one
  * whole vector overlapping the previous one, recomputing a few channels to the same values,
@@ -34,7 +42,6 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  */
 final class Depthwise3x3 {
     private Depthwise3x3() {}
-    static final boolean XNOEDGE = Boolean.getBoolean("x.noedge");
 
     /** Shapes this kernel takes: 3x3 with at least one whole channel vector (any stride and dilation). */
     static boolean runs(ConvShape s) { return s.kH() == 3 && s.kW() == 3 && s.inC() >= VL; }
@@ -179,17 +186,16 @@ final class Depthwise3x3 {
         if (act != Activation.NONE && act != Activation.RELU && act != Activation.RELU6) Activations.apply(act, alpha, out, o, ow * c);
     }
 
-    // Each method below walks a row for one channel vector at a time, so the vector's nine taps
-    // and its bias are loaded once per row and stay in registers; the bias is where the sums
-    // start. The clamp is two compare-and-blends (a NaN compares false and passes through, as
-    // through Math.max/min): FloatVector.max/min are lowered to about five instructions each to
-    // give Java's NaN and -0.0 rules. The stride-1 and stride-2 loops are written out (no kernel
-    // row loop) and kept apart from the edge loop: one method holding all of them passes ~100
-    // vector operations, where C2 stops inlining the Vector API and boxes.
+    // The clamp is two compare-and-blends: a NaN compares false and passes through, as through
+    // Math.max/min, and only the sign of a zero may differ from them (-0.0 stays -0.0).
+    // FloatVector.max/min were lowered to five instructions each (vpmovd2m, two blends, vmaxps,
+    // a NaN fix-up) to give Java's rules. The stride-1, two-row and stride-2 loops are written out
+    // (no kernel-row loop) in separate methods: a method of ~100 vector operations is where C2
+    // was seen to stop inlining the Vector API and box.
 
     /**
      * Output pixels at stride 1 for channel vectors [ch0, ch1): {@code quads} steps of four, then
-     * {@code singles} one at a time. Kernel row k reads input row xk from index pk (column 0) and
+     * {@code singles} one at a time. Kernel row k reads its input row from x[pk] (column 0) and
      * its taps from w[tk]; the first pixel's leftmost input column is {@code ix}. Each input
      * column is loaded once per kernel row and carried in registers to the pixels that need it.
      * The steps only load columns inside the image; the first two columns and those the single
