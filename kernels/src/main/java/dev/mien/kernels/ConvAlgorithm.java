@@ -12,13 +12,14 @@ import java.util.Locale;
 public enum ConvAlgorithm {
     /** The scalar backend's plain loops. */
     REFERENCE,
-    /** Register-blocked tiles of 8 output pixels x 32 channels, tiles spread over the team. */
+    /** Register-blocked tiles of 8 output pixels x 32 channels, tiles spread over the team (1x1 convolutions and dense layers). */
     DIRECT,
     /** As {@link #DIRECT}, all on the calling thread: too little work to be worth waking the team. */
     INLINE,
     /**
      * One work item per 32-channel block covering every pixel tile, the block's weights walked
      * once in L1-sized slices: small maps with long reductions (MA-Net's 7x7 and 14x14 layers).
+     * Runs on the planar-rows copy of {@link #ROWS}.
      */
     SLICED,
     /** One input channel per output channel, vectorised along channels. */
@@ -39,7 +40,15 @@ public enum ConvAlgorithm {
      * {@link #STEM_PIXELS} pixels along an output row times a 32-channel block, the reduction
      * along each kernel row's short contiguous run (MA-Net's 7x7 and PAtt-Lite's 3x3 on RGB).
      */
-    STEM;
+    STEM,
+    /**
+     * As {@link #DIRECT}, on a planar-rows copy of the input (each padded row stored channel by
+     * channel): a tile's pixels then read one base index plus constant displacements, which
+     * keeps the micro-kernel's loop at its FMAs instead of per-pixel address arithmetic (see
+     * the vector backend's RowTileKernel). The copy costs a pass over the input, which only
+     * convolutions with several taps repay; {@link #SLICED} runs on the same copy.
+     */
+    ROWS;
 
     /** Below this many multiply-adds a convolution runs on the calling thread. */
     public static final long INLINE_MACS = 1 << 18;
@@ -79,7 +88,9 @@ public enum ConvAlgorithm {
         long tiles = (long) s.n() * ((s.outH() * s.outW() + TILE - 1) / TILE);
         if (slicedRuns(s, channelBlock) && tiles <= MAX_SLICED_TILES
                 && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION) return SLICED;
-        return DIRECT;
+        // Several taps repay the planar copy (LANMSFF's 3x3 layers 1.2x at one thread, MA-Net's
+        // 56x56 stride-2 3x3 1.1x at two, inside the networks); a 1x1 does not (0.5-0.9x).
+        return s.kH() * s.kW() > 1 ? ROWS : DIRECT;
     }
 
     /** Shapes the Winograd kernel computes: 3x3, stride 1, no dilation, one group. */

@@ -60,7 +60,7 @@ class ConvAlgorithmPlanTest {
         Tensor x = new GraphBuilder(2).random(1, 7, 7, 160);
         float[] exp = new Model(g, REF).run(Map.of("x", x)).get(g.outputs().get(0)).data();
         Model m = new Model(g, VEC);
-        for (ConvAlgorithm a : List.of(ConvAlgorithm.DIRECT, ConvAlgorithm.INLINE, ConvAlgorithm.SLICED, ConvAlgorithm.WINOGRAD)) {
+        for (ConvAlgorithm a : List.of(ConvAlgorithm.DIRECT, ConvAlgorithm.INLINE, ConvAlgorithm.SLICED, ConvAlgorithm.WINOGRAD, ConvAlgorithm.ROWS)) {
             RunOptions o = RunOptions.DEFAULT.withConvAlgorithm(a);
             assertEquals(List.of(a.label(), a.label()), convAlgorithms(m.plan(1, o)));
             float[] got = m.run(Map.of("x", x), o).get(g.outputs().get(0)).data();

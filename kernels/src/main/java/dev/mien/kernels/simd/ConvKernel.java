@@ -92,42 +92,22 @@ final class ConvKernel {
     /** Tiles of TW output pixels per image: pixels are flattened over (oy, ox), so narrow maps fill tiles too. */
     static int tilesPerImage(ConvShape s) { return (s.outH() * s.outW() + TW - 1) / TW; }
 
-    /**
-     * Small maps with long reductions (MA-Net's 7x7 and 14x14 layers from 128 channels up, batch 1) are
-     * run block by block: each block's weights are walked once in L1-sized slices of the
-     * reduction, and every pixel tile of the call consumes a slice before the next one is read.
-     * Otherwise each tile would stream the block's weights (up to 590 KB) from L2 again, and the
-     * first tile from memory.
-     */
-    static final int SLICE = 256;               // reduction steps per slice: 32 KB of weights
-    // No software read-ahead of the next slice: with heap float[] weights, one float read per
-    // step into the next slice made a cold 7x7x512 convolution ~15% faster, but read through a
-    // MemorySegment (bounds and liveness checks in the innermost loop) the same touch made the
-    // 52 sliced MA-Net layers ~20% slower (bench A/B: MA-Net batch 1, 2 threads, 40.5 -> 33.8 ms
-    // median without it). The hardware prefetcher streams the contiguous slice well enough.
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * Work items of one call: every (group, channel block), times every pixel tile of every image
-     * unless sliced. {@code s} is the call's shape (batch and image size); the packed weights are
-     * shared by every plan of a model and only fix the kernel and channels.
+     * Work items of one call: every (group, channel block), times every pixel tile of every image.
+     * {@code s} is the call's shape (batch and image size); the packed weights are shared by every
+     * plan of a model and only fix the kernel and channels.
      */
-    static int items(ConvShape s, Packed pk, boolean sliced) {
-        return s.groups() * pk.blocks() * (sliced ? 1 : s.n() * tilesPerImage(s));
+    static int items(ConvShape s, Packed pk) {
+        return s.groups() * pk.blocks() * s.n() * tilesPerImage(s);
     }
 
-    /**
-     * Computes items [from, to): item = (group*blocks + block) * tiles + tile, so neighbours share
-     * weights; on the sliced path item = group*blocks + block, every tile of the block at once.
-     */
-    static void run(ConvShape s, Packed pk, boolean sliced, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
+    /** Computes items [from, to): item = (group*blocks + block) * tiles + tile, so neighbours share weights. */
+    static void run(ConvShape s, Packed pk, PaddedInput in, float[] bias, float[] res, int resOff, Activation act, float alpha,
                     float[] out, int outOff, int from, int to, Job j) {
         int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg;
         j.bind(s, pk, in);
-        if (sliced) {
-            for (int gb = from; gb < to; gb++) slicedBlock(j, gb / pk.blocks(), gb % pk.blocks(), bias, res, resOff, act, alpha, out, outOff);
-            return;
-        }
         j.acc(TW * CB);
         for (int item = from; item < to; item++) {
             int gb = item / tiles, t = item % tiles;
@@ -136,37 +116,6 @@ final class ConvKernel {
             int count = j.place(g, b, n, p0);
             compute(j, count);
             finish(j, 0, g, b, n, p0, count, bias, res, resOff, act, alpha, out, outOff);
-        }
-    }
-
-    /** Every tile of one block, the reduction walked in slices that stay in L1 across tiles. */
-    private static void slicedBlock(Job j, int g, int b, float[] bias, float[] res, int resOff,
-                                    Activation act, float alpha, float[] out, int outOff) {
-        ConvShape s = j.s;
-        int tilesImg = tilesPerImage(s), tiles = s.n() * tilesImg, pixels = s.outH() * s.outW();
-        float[] acc = j.acc(tiles * TW * CB);
-        java.util.Arrays.fill(acc, 0, tiles * TW * CB, 0f);
-        int[] qAll = j.qAll(tiles * TW);
-        for (int t = 0; t < tiles; t++) {
-            j.place(g, b, t / tilesImg, (t % tilesImg) * TW);
-            System.arraycopy(j.q, 0, qAll, t * TW, TW);
-        }
-        for (int kh = 0; kh < s.kH(); kh++) {
-            j.kh0 = kh;
-            for (int c0 = 0; c0 < j.cig; c0 += SLICE) {
-                j.c0 = c0;
-                j.c1 = Math.min(j.cig, c0 + SLICE);
-                for (int t = 0; t < tiles; t++) {
-                    System.arraycopy(qAll, t * TW, j.q, 0, TW);
-                    j.accOff = t * TW * CB;
-                    if (pixels - (t % tilesImg) * TW <= TW / 2) slice4x2(j);
-                    else slice8x2(j);
-                }
-            }
-        }
-        for (int t = 0; t < tiles; t++) {
-            int p0 = (t % tilesImg) * TW;
-            finish(j, t * TW * CB, g, b, t / tilesImg, p0, Math.min(TW, pixels - p0), bias, res, resOff, act, alpha, out, outOff);
         }
     }
 
@@ -182,11 +131,10 @@ final class ConvKernel {
         float[] x;
         int xBase, xH, inRowStride, blocks;
         int cig;                                // reduction length of one kernel row after flattening (see bind)
-        int wBase, kh0, c0, c1, accOff, valid;   // kh0, c0..c1, accOff: the sliced path's current slice
+        int wBase, valid;
         boolean oneRow;
         final int[] q = new int[TW];
         float[] acc = new float[TW * CB];
-        private int[] qAll = new int[TW];
 
         void bind(ConvShape shape, Packed pk, PaddedInput in) {
             s = shape;
@@ -204,11 +152,6 @@ final class ConvKernel {
         float[] acc(int n) {
             if (acc.length < n) acc = new float[n];
             return acc;
-        }
-
-        int[] qAll(int n) {
-            if (qAll.length < n) qAll = new int[n];
-            return qAll;
         }
 
         /** Sets up the tile of image n starting at flattened output pixel p0; returns its pixel count. */
@@ -430,73 +373,5 @@ final class ConvKernel {
         a5.intoArray(r, 5 * CB);
         a6.intoArray(r, 6 * CB);
         a7.intoArray(r, 7 * CB);
-    }
-
-    // The sliced path's kernels: they add one slice of one kernel row (a contiguous run of the
-    // flattened kW x Cin reduction) to sums kept in the job's buffer at accOff. Separate from the
-    // kernels above on purpose: giving those a range and a loaded initial sum made C2 compile
-    // them measurably slower for the large maps.
-
-    private static void slice8x2(Job j) {
-        MemorySegment w = j.w;
-        float[] x = j.x, r = j.acc;
-        int[] q = j.q;
-        int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
-        int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k, q4 = q[4] + k, q5 = q[5] + k, q6 = q[6] + k, q7 = q[7] + k;
-        FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
-                a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB),
-                a4 = FloatVector.fromArray(S, r, ro + 4 * CB), a5 = FloatVector.fromArray(S, r, ro + 5 * CB),
-                a6 = FloatVector.fromArray(S, r, ro + 6 * CB), a7 = FloatVector.fromArray(S, r, ro + 7 * CB);
-        FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
-                b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL),
-                b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL),
-                b6 = FloatVector.fromArray(S, r, ro + 6 * CB + VL), b7 = FloatVector.fromArray(S, r, ro + 7 * CB + VL);
-        int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
-        for (int c = 0; c < c1; c++, wk += CB) {
-            FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
-            FloatVector v;
-            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
-            v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
-            v = FloatVector.broadcast(S, x[q7 + c]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
-        }
-        a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
-        a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
-        a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
-        a3.intoArray(r, ro + 3 * CB); b3.intoArray(r, ro + 3 * CB + VL);
-        a4.intoArray(r, ro + 4 * CB); b4.intoArray(r, ro + 4 * CB + VL);
-        a5.intoArray(r, ro + 5 * CB); b5.intoArray(r, ro + 5 * CB + VL);
-        a6.intoArray(r, ro + 6 * CB); b6.intoArray(r, ro + 6 * CB + VL);
-        a7.intoArray(r, ro + 7 * CB); b7.intoArray(r, ro + 7 * CB + VL);
-    }
-
-    /** As {@link #slice8x2} for at most 4 pixels. */
-    private static void slice4x2(Job j) {
-        MemorySegment w = j.w;
-        float[] x = j.x, r = j.acc;
-        int[] q = j.q;
-        int k = j.kh0 * j.s.dilH() * j.inRowStride + j.c0, c1 = j.c1 - j.c0, ro = j.accOff;
-        int q0 = q[0] + k, q1 = q[1] + k, q2 = q[2] + k, q3 = q[3] + k;
-        FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
-                a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB);
-        FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
-                b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL);
-        int wk = j.wBase + (j.kh0 * j.cig + j.c0) * CB;
-        for (int c = 0; c < c1; c++, wk += CB) {
-            FloatVector w0 = FloatVector.fromMemorySegment(S, w, 4L * wk, LE), w1 = FloatVector.fromMemorySegment(S, w, 4L * (wk + VL), LE);
-            FloatVector v;
-            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-        }
-        a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
-        a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
-        a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
-        a3.intoArray(r, ro + 3 * CB); b3.intoArray(r, ro + 3 * CB + VL);
     }
 }

@@ -18,6 +18,7 @@ final class Tasks {
     final Pool pool = new Pool();
     final Activate activate = new Activate();
     final Binary binary = new Binary();
+    final Planarize planarize = new Planarize();
 
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
@@ -25,7 +26,7 @@ final class Tasks {
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
         float[] taps;
-        boolean sliced, stem;
+        boolean sliced, stem, rows;
         /** Pixels per chunk of a pointwise call; 0 for the other kernels. */
         int pointwiseChunk;
         int resDelta, outOff, inOff;
@@ -74,9 +75,17 @@ final class Tasks {
             this.pk = pk;
             this.sliced = sliced;
             this.stem = false;
+            this.rows = false;
             this.dw = null;
             this.wino = null;
             this.pointwiseChunk = 0;
+        }
+
+        /** A direct (or sliced) convolution on the planar-rows copy {@code x} of the input ({@link RowTileKernel}). */
+        void rows(ConvKernel.Packed pk, boolean sliced, float[] planar) {
+            direct(pk, sliced);
+            this.rows = true;
+            this.x = planar;
         }
 
         /** A stem convolution over {@link #input}, set by the caller. */
@@ -106,8 +115,9 @@ final class Tasks {
                 if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
                     nonFinite = true;
             }
+            else if (rows) RowTileKernel.run(s, pk, sliced, x, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).rows);
             else if (stem) StemKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
-            else ConvKernel.run(s, pk, sliced, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
+            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
         /** Drops the references to the call's arrays (they belong to the caller's buffers). */
@@ -119,7 +129,27 @@ final class Tasks {
             pk = null;
             wino = null;
             stem = false;
+            rows = false;
         }
+    }
+
+    /** The planar-rows copy of a convolution's input, padded row by padded row ({@link PlanarRows}). */
+    static final class Planarize implements WorkerTeam.Range {
+        ConvShape s;
+        float[] in, to;
+        int inOff;
+
+        Planarize set(ConvShape s, float[] in, int inOff, float[] to) {
+            this.s = s;
+            this.in = in;
+            this.inOff = inOff;
+            this.to = to;
+            return this;
+        }
+
+        @Override public void run(int from, int until, WorkerTeam.Slot slot) { PlanarRows.copy(s, in, inOff, to, from, until); }
+
+        void release() { in = to = null; }
     }
 
 

@@ -12,6 +12,7 @@ final class ThreadState {
     private static final int MAX_RANK = 8;
 
     final ConvKernel.Job job = new ConvKernel.Job();
+    final RowTileKernel.Job rows = new RowTileKernel.Job();
     final PointwiseKernel.Job pointwise = new PointwiseKernel.Job();
     final WinogradKernel.Buffers winograd = new WinogradKernel.Buffers();
     final int[][] broadcast = new int[3][MAX_RANK];

@@ -120,7 +120,7 @@ public final class VectorBackend implements Backend {
                     : ConvAlgorithm.stemRuns(s, ConvKernel.CB) ? null
                     : "'stem' needs one group, no dilation along W, output channels a multiple of " + ConvKernel.CB
                       + " and maps at least " + ConvAlgorithm.STEM_PIXELS + " wide, not " + describe(s) + ", " + s.outW() + " wide";
-            case DIRECT, INLINE, SLICED -> {
+            case DIRECT, INLINE, SLICED, ROWS -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
                     yield "'sliced' needs one group, no dilation along W and output channels a multiple of " + ConvKernel.CB + ", not " + describe(s);
@@ -174,7 +174,10 @@ public final class VectorBackend implements Backend {
                 t.release();
                 return;
             }
-            boolean sliced = a == ConvAlgorithm.SLICED;
+            if (a == ConvAlgorithm.SLICED || a == ConvAlgorithm.ROWS) {
+                rows(ws, s, pk, a == ConvAlgorithm.SLICED, in, inOff);
+                return;
+            }
             ConvKernel.pad(s, in, inOff, ws.scratch, t.input);
             if (a == ConvAlgorithm.STEM) {
                 t.stem(pk);
@@ -182,10 +185,22 @@ public final class VectorBackend implements Backend {
                 t.release();
                 return;
             }
-            t.direct(pk, sliced);
+            t.direct(pk, false);
             // INLINE: tiny convolutions (attention gates) cost less than waking the team.
-            pool.parallelFor(ConvKernel.items(s, pk, sliced), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
+            pool.parallelFor(ConvKernel.items(s, pk), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
         }
+        t.release();
+    }
+
+    /** A convolution through {@link RowTileKernel}: the planar-rows copy (split over the team), then the tiles or blocks. */
+    private void rows(Workspace ws, ConvShape s, ConvKernel.Packed pk, boolean sliced, float[] in, int inOff) {
+        float[] planar = ws.scratch.padded(PlanarRows.planarSize(s));
+        Tasks.Planarize copy = ws.tasks.planarize.set(s, in, inOff, planar);
+        pool.parallelFor(PlanarRows.planarRows(s), 1, copy, ws.slot);
+        copy.release();
+        Tasks.Conv t = ws.tasks.conv;
+        t.rows(pk, sliced, planar);
+        pool.parallelFor(RowTileKernel.items(s, pk, sliced), 1, t, ws.slot);
         t.release();
     }
 
@@ -287,9 +302,13 @@ public final class VectorBackend implements Backend {
         DensePacked.Call c = dp.call(rows);
         ConvShape s = c.shape();
         t.args(s, bias, null, 0, act, alpha, y, yOff);
+        if (c.sliced()) {
+            rows(ws, s, dp.conv, true, x, xOff);
+            return;
+        }
         t.input.set(x, xOff, 1, rows);
-        t.direct(dp.conv, c.sliced());
-        pool.parallelFor(ConvKernel.items(s, dp.conv, c.sliced()), s.macs() < ConvAlgorithm.INLINE_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
+        t.direct(dp.conv, false);
+        pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < ConvAlgorithm.INLINE_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         t.release();
     }
 

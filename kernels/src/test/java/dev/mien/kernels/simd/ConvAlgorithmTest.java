@@ -33,9 +33,9 @@ class ConvAlgorithmTest {
     @Test
     void realLayersTakeTheirPath() {
         VectorBackend v = V2;
-        // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 direct; layer1's 56x56x64 direct.
+        // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 tiles on the planar copy.
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 512, 512, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
         // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd; 7x7 maps at batch 1, stride 2,
         // few channels and 512 channels do not.
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));
@@ -45,13 +45,16 @@ class ConvAlgorithmTest {
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 14, 64, 64, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 256, 256, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(8, 7, 256, 256, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
-        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
+        assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
+        assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
+        // 1x1 convolutions do not repay the planar copy: the pointwise kernel or the direct one.
+        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 14, 512, 512, 1, 1, 0, 1)));
         // PAtt-Lite's depthwise layers; a CBAM-like 7x7x2 -> 1 gate runs inline.
         assertEquals(ConvAlgorithm.DEPTHWISE, v.convAlgorithm(conv(1, 112, 64, 64, 3, 2, 1, 64)));
         assertEquals(ConvAlgorithm.INLINE, v.convAlgorithm(conv(1, 7, 2, 1, 7, 1, 3, 1)));
         // One thread has no team to spare: no inline distinction.
-        assertEquals(ConvAlgorithm.DIRECT, V1.convAlgorithm(conv(1, 7, 2, 1, 7, 1, 3, 1)));
+        assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(conv(1, 7, 2, 1, 7, 1, 3, 1)));
         assertEquals(ConvAlgorithm.REFERENCE, REF.convAlgorithm(conv(1, 7, 512, 512, 3, 1, 1, 1)));
     }
 

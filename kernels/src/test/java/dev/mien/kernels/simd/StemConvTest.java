@@ -110,12 +110,12 @@ class StemConvTest {
             assertEquals(ConvAlgorithm.STEM, v.convAlgorithm(manet));
             assertEquals(ConvAlgorithm.STEM, v.convAlgorithm(patt));
             // LANMSFF's grayscale 3x3 -> 66: not whole 32-channel blocks.
-            assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(new ConvShape(1, 64, 64, 1, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
-            // Many input channels: the direct kernel.
-            assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(new ConvShape(1, 56, 56, 64, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)));
+            assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(new ConvShape(1, 64, 64, 1, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+            // Many input channels: the tiles on the planar copy.
+            assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(new ConvShape(1, 56, 56, 64, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)));
         }
         // A CBAM-like 7x7x2 -> 1 gate: one output channel, a 7-wide map.
-        assertEquals(ConvAlgorithm.DIRECT, V1.convAlgorithm(new ConvShape(1, 7, 7, 2, 1, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 1)));
+        assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(new ConvShape(1, 7, 7, 2, 1, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 1)));
         // Forced onto shapes it cannot take: refused with the reason.
         ConvShape narrow = new ConvShape(1, 5, 5, 3, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         assertTrue(V1.refusal(narrow, ConvAlgorithm.STEM).contains("wide"));

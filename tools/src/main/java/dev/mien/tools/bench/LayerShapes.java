@@ -30,6 +30,12 @@ public final class LayerShapes {
         conv("manet.downsample4", 14, 14, 256, 512, 1, 2, 1, 0, 1);
         conv("manet.patch.pw", 7, 7, 256, 512, 1, 1, 1, 0, 1);
         conv("manet.cbam.spatial", 7, 7, 2, 1, 7, 1, 1, 3, 1);
+        conv("manet.layer2_0.conv1", 56, 56, 64, 128, 3, 2, 1, 1, 1);
+        conv("manet.layer3_0.conv1", 28, 28, 128, 256, 3, 2, 1, 1, 1);
+        conv("manet.patch.conv1", 14, 14, 128, 256, 3, 2, 1, 1, 1);
+        conv("manet.layer4_0.conv1", 14, 14, 256, 512, 3, 2, 1, 1, 1);
+        conv("manet.patch.layer4", 7, 7, 256, 512, 3, 1, 1, 1, 1);
+        conv("manet.patch.layer2", 7, 7, 128, 128, 3, 1, 1, 1, 1);
         // LANMSFF (64x64 grayscale, two-path blocks)
         conv("lanmsff.block1.conv", 64, 64, 66, 66, 3, 1, 1, 1, 1);
         conv("lanmsff.twopath.dilated", 32, 32, 36, 36, 3, 1, 2, 2, 1);
