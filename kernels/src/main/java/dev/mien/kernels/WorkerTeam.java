@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -56,7 +57,18 @@ public final class WorkerTeam implements AutoCloseable {
     /** 1 while worker i is parked (or about to park): the caller unparks only those. */
     private final AtomicIntegerArray parked;
     private final ReentrantLock lock = new ReentrantLock(true);
-    private final AtomicInteger next = new AtomicInteger();
+    /**
+     * The chunks of the range in progress, one segment per participant (the caller is 0, worker i
+     * is i + 1), each as (next chunk from the front) << 32 | (end): {@link #PAD} longs apart so
+     * that two threads' claims never share a cache line. A participant takes its own segment
+     * front to back, then what is left of the others back to front. So the caller always gets
+     * the front of a range and worker i the same share of the next range: consecutive layers
+     * split their pixels alike (rows, pixel chunks), and each thread reads mostly what it wrote
+     * itself a step before, from its own core's cache, while a late or slow thread's chunks are
+     * still taken by the others.
+     */
+    private final AtomicLongArray segments;
+    private static final int PAD = 16;
     /**
      * The range in progress and who works on it, in one word: generation (high 32 bits), a
      * "closed" bit (no worker may join any more) and the number of workers that joined and
@@ -81,6 +93,7 @@ public final class WorkerTeam implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         this.slots = new Slot[threads - 1];
         this.parked = new AtomicIntegerArray(Math.max(1, threads - 1));
+        this.segments = new AtomicLongArray(threads * PAD);
         int id = IDS.incrementAndGet();
         for (int i = 0; i < workers.length; i++) {
             int slot = i;
@@ -122,17 +135,19 @@ public final class WorkerTeam implements AutoCloseable {
             task = body;
             total = n;
             chunk = c;
-            next.set(0);
+            int chunks = (n + c - 1) / c;
+            for (int p = 0; p < threads; p++)
+                segments.set(p * PAD, (long) (int) ((long) chunks * p / threads) << 32 | (int) ((long) chunks * (p + 1) / threads));
             long gen = (state.get() >>> 32) + 1;
-            state.set(gen << 32);   // open, nobody joined yet: publishes task, total, chunk and next
+            state.set(gen << 32);   // open, nobody joined yet: publishes task, total, chunk and the segments
             // Only parked workers need a wake-up; the others are spinning on the generation.
             for (int i = 0; i < workers.length; i++) if (parked.get(i) == 1) LockSupport.unpark(workers[i]);
             Throwable own = null;
             try {
-                drain(body, n, c, caller);
+                drain(body, n, c, caller, 0);
             } catch (Throwable t) {
                 own = t;
-                next.set(n);
+                cancel();
             }
             // Every chunk is taken: close the range to late workers, then wait for those that joined
             // (they finish within microseconds; a timed park would sleep for the kernel's timer slack).
@@ -156,8 +171,36 @@ public final class WorkerTeam implements AutoCloseable {
         }
     }
 
-    private void drain(Range body, int n, int c, Slot slot) {
-        for (int s; (s = next.getAndAdd(c)) < n; ) body.run(s, Math.min(n, s + c), slot);
+    /** Runs chunks of [0, n) as participant p: its own segment from the front, then the others' from the back. */
+    private void drain(Range body, int n, int c, Slot slot, int p) {
+        for (int k; (k = takeFront(p)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
+        for (int i = 1; i < threads; i++) {
+            int q = (p + i) % threads;
+            for (int k; (k = takeBack(q)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
+        }
+    }
+
+    private int takeFront(int q) {
+        for (long v; ; ) {
+            v = segments.get(q * PAD);
+            int lo = (int) (v >>> 32), hi = (int) v;
+            if (lo >= hi) return -1;
+            if (segments.compareAndSet(q * PAD, v, v + (1L << 32))) return lo;
+        }
+    }
+
+    private int takeBack(int q) {
+        for (long v; ; ) {
+            v = segments.get(q * PAD);
+            int lo = (int) (v >>> 32), hi = (int) v;
+            if (lo >= hi) return -1;
+            if (segments.compareAndSet(q * PAD, v, (long) lo << 32 | (hi - 1))) return hi - 1;
+        }
+    }
+
+    /** Empties every segment: after a failure no participant starts another chunk. */
+    private void cancel() {
+        for (int q = 0; q < threads; q++) segments.set(q * PAD, 0L);
     }
 
     private void workerLoop(int i) {
@@ -195,10 +238,10 @@ public final class WorkerTeam implements AutoCloseable {
             if (!join(g)) continue;   // that range is already closed: nothing left to take
             try {
                 Range body = task;
-                if (body != null) drain(body, total, chunk, slot);
+                if (body != null) drain(body, total, chunk, slot, i + 1);
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
-                next.set(total);
+                cancel();
             } finally {
                 state.decrementAndGet();
             }
