@@ -52,7 +52,8 @@ final class StemKernel {
             int q = in.off + n * in.h * rowStride + oy * s.strideH() * rowStride + ox * step;
             int o = outOff + ((n * oh + oy) * ow + ox) * outC;
             for (int b = 0; b < pk.blocks(); b++) {
-                tile(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
+                if (step == 6) tileStep6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
+                else tile(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 store(acc, skip, b * CB, bias, res, resOff, lo, hi, out, o, outC);
             }
             if (later)
@@ -78,6 +79,40 @@ final class StemKernel {
                 v = FloatVector.broadcast(S, x[p + 5 * step]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
                 v = FloatVector.broadcast(S, x[p + 6 * step]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
                 v = FloatVector.broadcast(S, x[p + 7 * step]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+            }
+        }
+        a0.intoArray(acc, 0); b0.intoArray(acc, 0 + VL);
+        a1.intoArray(acc, CB); b1.intoArray(acc, CB + VL);
+        a2.intoArray(acc, 2 * CB); b2.intoArray(acc, 2 * CB + VL);
+        a3.intoArray(acc, 3 * CB); b3.intoArray(acc, 3 * CB + VL);
+        a4.intoArray(acc, 4 * CB); b4.intoArray(acc, 4 * CB + VL);
+        a5.intoArray(acc, 5 * CB); b5.intoArray(acc, 5 * CB + VL);
+        a6.intoArray(acc, 6 * CB); b6.intoArray(acc, 6 * CB + VL);
+        a7.intoArray(acc, 7 * CB); b7.intoArray(acc, 7 * CB + VL);
+    }
+
+    /**
+     * As {@link #tile} for step 6 (3 channels at stride 2: both RGB stems). A constant step lets
+     * C2 address the eight pixels as one base plus displacements; with the step in a register it
+     * computed every pixel's address apart (see PlanarRows for the same effect in the other tiles).
+     */
+    private static void tileStep6(float[] x, int q, int kH, int run, int dh, MemorySegment w, long wOff, float[] acc) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        long wk = wOff;
+        for (int kh = 0; kh < kH; kh++) {
+            int p = q + kh * dh;
+            for (int i = 0; i < run; i++, p++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
+                FloatVector v;
+                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                v = FloatVector.broadcast(S, x[p + 6]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                v = FloatVector.broadcast(S, x[p + 12]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                v = FloatVector.broadcast(S, x[p + 18]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+                v = FloatVector.broadcast(S, x[p + 24]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+                v = FloatVector.broadcast(S, x[p + 30]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+                v = FloatVector.broadcast(S, x[p + 36]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+                v = FloatVector.broadcast(S, x[p + 42]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
             }
         }
         a0.intoArray(acc, 0); b0.intoArray(acc, 0 + VL);
