@@ -42,8 +42,9 @@ final class RowTileKernel {
     /**
      * Reduction steps per slice on the sliced path: 256 x 32 channels = 32 KB of weights, which
      * stay in L1 while every tile of the block consumes them. No software read-ahead of the
-     * next slice: reading through a MemorySegment, such a touch in the inner loop cost more
-     * than it saved (MA-Net batch 1, 2 threads, 33.8 -> 40.5 ms in an earlier A/B).
+     * next slice: one extra load per step into it (in the second and third tile) made a cold
+     * 7x7x512 layer slower, 1.48 -> 1.70 ms on one thread, with slices of 64 to 256; loads that
+     * miss hold up retirement, and Java has no prefetch instruction.
      */
     static final int SLICE = 256;
 
@@ -70,9 +71,9 @@ final class RowTileKernel {
      * Whether the direct path's items go tile by tile (every block of one tile, then the next
      * tile) rather than block by block. Block-major reads each block's weights once and the
      * whole input once per block; where the input is the larger operand and all the weights
-     * fit in L2 (PAtt-Lite's 28x28x256 pointwise: 800 KB of input, 256 KB of weights),
-     * tile-major reads the input once, and each thread's contiguous share of tiles is mostly
-     * the rows it copied itself.
+     * fit in L2 (LANMSFF's dilated 32x32x36 layers: 147 KB of input, 47 KB of weights),
+     * tile-major reads the input once, and each thread's share of tiles is mostly the rows it
+     * copied itself.
      */
     static boolean tileMajor(ConvShape s) {
         long weights = 4L * s.weightCount(), input = 4L * s.inputSize();
