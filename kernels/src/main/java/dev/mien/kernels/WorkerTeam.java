@@ -137,7 +137,7 @@ public final class WorkerTeam implements AutoCloseable {
             chunk = c;
             int chunks = (n + c - 1) / c;
             for (int p = 0; p < threads; p++)
-                segments.set(p * PAD, (long) (int) ((long) chunks * p / threads) << 32 | (int) ((long) chunks * (p + 1) / threads));
+                segments.set(p * PAD, segment((int) ((long) chunks * p / threads), (int) ((long) chunks * (p + 1) / threads)));
             long gen = (state.get() >>> 32) + 1;
             state.set(gen << 32);   // open, nobody joined yet: publishes task, total, chunk and the segments
             // Only parked workers need a wake-up; the others are spinning on the generation.
@@ -173,34 +173,29 @@ public final class WorkerTeam implements AutoCloseable {
 
     /** Runs chunks of [0, n) as participant p: its own segment from the front, then the others' from the back. */
     private void drain(Range body, int n, int c, Slot slot, int p) {
-        for (int k; (k = takeFront(p)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
+        for (int k; (k = take(p, true)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
         for (int i = 1; i < threads; i++) {
             int q = (p + i) % threads;
-            for (int k; (k = takeBack(q)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
+            for (int k; (k = take(q, false)) >= 0; ) body.run(k * c, Math.min(n, k * c + c), slot);
         }
     }
 
-    private int takeFront(int q) {
+    /** Chunks [lo, hi) as one segment word. */
+    private static long segment(int lo, int hi) { return (long) lo << 32 | hi; }
+
+    /** Claims the first (or last) chunk left in segment q; -1 when it is empty. */
+    private int take(int q, boolean first) {
         for (long v; ; ) {
             v = segments.get(q * PAD);
             int lo = (int) (v >>> 32), hi = (int) v;
             if (lo >= hi) return -1;
-            if (segments.compareAndSet(q * PAD, v, v + (1L << 32))) return lo;
-        }
-    }
-
-    private int takeBack(int q) {
-        for (long v; ; ) {
-            v = segments.get(q * PAD);
-            int lo = (int) (v >>> 32), hi = (int) v;
-            if (lo >= hi) return -1;
-            if (segments.compareAndSet(q * PAD, v, (long) lo << 32 | (hi - 1))) return hi - 1;
+            if (segments.compareAndSet(q * PAD, v, first ? segment(lo + 1, hi) : segment(lo, hi - 1))) return first ? lo : hi - 1;
         }
     }
 
     /** Empties every segment: after a failure no participant starts another chunk. */
     private void cancel() {
-        for (int q = 0; q < threads; q++) segments.set(q * PAD, 0L);
+        for (int q = 0; q < threads; q++) segments.set(q * PAD, segment(0, 0));
     }
 
     private void workerLoop(int i) {
