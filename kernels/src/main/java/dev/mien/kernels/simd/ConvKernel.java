@@ -115,13 +115,13 @@ final class ConvKernel {
             int n = t / tilesImg, p0 = (t % tilesImg) * TW;
             int count = j.place(g, b, n, p0);
             compute(j, count);
-            finish(j, 0, g, b, n, p0, count, bias, res, resOff, act, alpha, out, outOff);
+            finish(j, g, b, n, p0, count, bias, res, resOff, act, alpha, out, outOff);
         }
     }
 
     /**
      * One thread's working state: the call's geometry and the tile being computed (its input
-     * offsets, reduction range, where its sums live). Mutable and per thread: the micro-kernels
+     * offsets, its block's weights and valid channels, its sums). Mutable and per thread: the micro-kernels
      * are not inlined into their caller, so an object per tile would be a real allocation.
      * Held by the thread's {@link ThreadState}.
      */
@@ -130,7 +130,6 @@ final class ConvKernel {
         MemorySegment w;
         float[] x;
         int xBase, xH, inRowStride, blocks;
-        int cig;                                // reduction length of one kernel row after flattening (see bind)
         int wBase, valid;
         boolean oneRow;
         final int[] q = new int[TW];
@@ -144,9 +143,6 @@ final class ConvKernel {
             xH = in.h;
             blocks = pk.blocks();
             inRowStride = in.w * s.inC();
-            // With unit dilation along W and one group, a kernel row's receptive field is
-            // contiguous (kW x Cin floats), as are its weights: walk it as one loop.
-            cig = s.dilW() == 1 && s.groups() == 1 ? s.kW() * s.inGroupC() : s.inGroupC();
         }
 
         float[] acc(int n) {
@@ -181,13 +177,13 @@ final class ConvKernel {
         else tile8x1(j);
     }
 
-    /** Epilogue of one tile: sums at acc[accOff..] plus bias and residual, then the activation. */
-    private static void finish(Job j, int accOff, int g, int b, int n, int p0, int count, float[] bias, float[] res, int resOff,
+    /** Epilogue of one tile: its sums plus bias and residual, then the activation. */
+    private static void finish(Job j, int g, int b, int n, int p0, int count, float[] bias, float[] res, int resOff,
                                Activation act, float alpha, float[] out, int outOff) {
         ConvShape s = j.s;
         int outC = s.outC(), co0 = g * s.outGroupC() + b * CB;   // j.valid: set by place() for this block
         int o = outOff + (n * s.outH() * s.outW() + p0) * outC + co0;
-        store(j.acc, accOff, count, j.valid, co0, bias, res, resOff, out, o, outC);
+        store(j.acc, 0, count, j.valid, co0, bias, res, resOff, out, o, outC);
         if (act != Activation.NONE)
             for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, j.valid);
     }

@@ -106,17 +106,20 @@ final class RowTileKernel {
             return acc;
         }
 
-        /** Index in the copy of tile t's first pixel, tap (0, 0), first channel of group g; sets count. */
+        /** Tile t's output row over the batch (image * outH + oy): tiles go row by row. */
+        int row(int t) { return t / tpr; }
+
+        /** Tile t's first output column. */
+        int column(int t) { return (t % tpr) * tw; }
+
+        /** Index in the copy of tile t's first pixel, tap (0, 0), first channel of group g. */
         int base(ConvShape s, int g, int t) {
-            int perImage = s.outH() * tpr, n = t / perImage, oy = (t % perImage) / tpr, ox0 = (t % tpr) * tw;
-            return ((n * PlanarRows.paddedH(s) + oy * s.strideH()) * s.inC() + g * cig) * rl + ox0;
+            int n = row(t) / s.outH(), oy = row(t) % s.outH();
+            return ((n * PlanarRows.paddedH(s) + oy * s.strideH()) * s.inC() + g * cig) * rl + column(t);
         }
 
         /** Pixels of tile t (the last tile of a row may be short). */
-        int count(ConvShape s, int t) {
-            int ox0 = (t % tpr) * tw;
-            return Math.min(tw, s.outW() - ox0);
-        }
+        int count(ConvShape s, int t) { return Math.min(tw, s.outW() - column(t)); }
     }
 
     static void run(ConvShape s, ConvKernel.Packed pk, boolean sliced, float[] x, float[] bias, float[] res, int resOff,
@@ -178,9 +181,8 @@ final class RowTileKernel {
     /** Bias, residual and activation of one tile's sums, stored to its output pixels. */
     private static void finish(ConvShape s, Job j, float[] r, int ro, int g, int b, int t, int count, int valid, float[] bias,
                                float[] res, int resOff, Activation act, float alpha, float[] out, int outOff) {
-        int outC = s.outC(), co0 = g * s.outGroupC() + b * CB, perImage = s.outH() * j.tpr;
-        int n = t / perImage, oy = (t % perImage) / j.tpr, ox0 = (t % j.tpr) * j.tw;
-        int o = outOff + ((n * s.outH() + oy) * s.outW() + ox0) * outC + co0;
+        int outC = s.outC(), co0 = g * s.outGroupC() + b * CB;
+        int o = outOff + (j.row(t) * s.outW() + j.column(t)) * outC + co0;
         ConvKernel.store(r, ro, count, valid, co0, bias, res, resOff, out, o, outC);
         if (act != Activation.NONE)
             for (int p = 0; p < count; p++) Activations.apply(act, alpha, out, o + p * outC, valid);

@@ -22,12 +22,17 @@ final class Tasks {
 
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
+        /** Which kernel the call's shares run: set by the setter the caller chose. */
+        enum Kernel { DIRECT, STEM, ROWS, POINTWISE, DEPTHWISE, WINOGRAD }
+
+        Kernel kernel;
         ConvShape s;
         float[] bias, residual, out, x;
         java.lang.foreign.MemorySegment dw;
         float[] taps;
-        boolean sliced, stem, rows;
-        /** Pixels per chunk of a pointwise call; 0 for the other kernels. */
+        /** On {@link Kernel#ROWS}: block by block in weight slices (the sliced walk) rather than tile by tile. */
+        boolean sliced;
+        /** Pixels per chunk of a pointwise call. */
         int pointwiseChunk;
         int resDelta, outOff, inOff;
         Activation act;
@@ -52,72 +57,68 @@ final class Tasks {
         }
 
         void depthwise(float[] x, int inOff, java.lang.foreign.MemorySegment w, float[] taps) {
+            this.kernel = Kernel.DEPTHWISE;
             this.taps = taps;
             this.x = x;
             this.inOff = inOff;
             this.dw = w;
-            this.pk = null;
-            this.pointwiseChunk = 0;
         }
 
         /** A 1x1 convolution reading the input in place, in chunks of {@code chunk} pixels. */
         void pointwise(ConvKernel.Packed pk, int chunk, float[] x, int inOff) {
+            this.kernel = Kernel.POINTWISE;
             this.pk = pk;
             this.pointwiseChunk = chunk;
             this.x = x;
             this.inOff = inOff;
-            this.dw = null;
-            this.wino = null;
         }
 
-        /** A direct (or sliced) convolution over {@link #input}, set by the caller. */
-        void direct(ConvKernel.Packed pk, boolean sliced) {
+        /** A direct convolution over {@link #input}, set by the caller. */
+        void direct(ConvKernel.Packed pk) {
+            this.kernel = Kernel.DIRECT;
             this.pk = pk;
-            this.sliced = sliced;
-            this.stem = false;
-            this.rows = false;
-            this.dw = null;
-            this.wino = null;
-            this.pointwiseChunk = 0;
         }
 
         /** A direct (or sliced) convolution on the planar-rows copy {@code x} of the input ({@link RowTileKernel}). */
         void rows(ConvKernel.Packed pk, boolean sliced, float[] planar) {
-            direct(pk, sliced);
-            this.rows = true;
+            this.kernel = Kernel.ROWS;
+            this.pk = pk;
+            this.sliced = sliced;
             this.x = planar;
         }
 
         /** A stem convolution over {@link #input}, set by the caller. */
         void stem(ConvKernel.Packed pk) {
-            direct(pk, false);
-            this.stem = true;
+            this.kernel = Kernel.STEM;
+            this.pk = pk;
         }
 
         /** A Winograd convolution, reading the input in place. */
         void winograd(ConvKernel.Packed pk, WinogradKernel.Weights w, float[] x, int inOff, boolean canRecompute) {
+            this.kernel = Kernel.WINOGRAD;
             this.canRecompute = canRecompute;
             this.pk = pk;
             this.wino = w;
             this.x = x;
             this.inOff = inOff;
             this.nonFinite = false;
-            this.dw = null;
-            this.pointwiseChunk = 0;
         }
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
-            if (pointwiseChunk > 0)
-                PointwiseKernel.run(s, pk, pointwiseChunk, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to,
-                        slot.local(ThreadState::new).pointwise);
-            else if (pk == null) DepthwiseKernel.run(s, x, inOff, dw, taps, bias, residual, resDelta, act, alpha, out, outOff, from, to);
-            else if (wino != null) {
-                if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).winograd, canRecompute))
-                    nonFinite = true;
+            switch (kernel) {
+                case POINTWISE -> PointwiseKernel.run(s, pk, pointwiseChunk, x, inOff, bias, residual, resDelta, act, alpha, out, outOff,
+                        from, to, slot.local(ThreadState::new).pointwise);
+                case DEPTHWISE -> DepthwiseKernel.run(s, x, inOff, dw, taps, bias, residual, resDelta, act, alpha, out, outOff, from, to);
+                case WINOGRAD -> {
+                    if (!WinogradKernel.run(s, pk, wino, x, inOff, bias, residual, resDelta, act, alpha, out, outOff, from, to,
+                            slot.local(ThreadState::new).winograd, canRecompute))
+                        nonFinite = true;
+                }
+                case ROWS -> RowTileKernel.run(s, pk, sliced, x, bias, residual, resDelta, act, alpha, out, outOff, from, to,
+                        slot.local(ThreadState::new).rows);
+                case STEM -> StemKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
+                case DIRECT -> ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
             }
-            else if (rows) RowTileKernel.run(s, pk, sliced, x, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).rows);
-            else if (stem) StemKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
-            else ConvKernel.run(s, pk, input, bias, residual, resDelta, act, alpha, out, outOff, from, to, slot.local(ThreadState::new).job);
         }
 
         /** Drops the references to the call's arrays (they belong to the caller's buffers). */
@@ -128,8 +129,6 @@ final class Tasks {
             input.data = null;
             pk = null;
             wino = null;
-            stem = false;
-            rows = false;
         }
     }
 

@@ -185,7 +185,7 @@ public final class VectorBackend implements Backend {
                 t.release();
                 return;
             }
-            t.direct(pk, false);
+            t.direct(pk);
             // INLINE: tiny convolutions (attention gates) cost less than waking the team.
             pool.parallelFor(ConvKernel.items(s, pk), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
         }
@@ -307,7 +307,7 @@ public final class VectorBackend implements Backend {
             return;
         }
         t.input.set(x, xOff, 1, rows);
-        t.direct(dp.conv, false);
+        t.direct(dp.conv);
         pool.parallelFor(ConvKernel.items(s, dp.conv), s.macs() < ConvAlgorithm.INLINE_MACS ? Integer.MAX_VALUE : 1, t, ws.slot);
         t.release();
     }
