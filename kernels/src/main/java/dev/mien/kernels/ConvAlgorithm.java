@@ -31,8 +31,8 @@ public enum ConvAlgorithm {
     WINOGRAD,
     /**
      * 1x1 convolutions as a packed matrix product: strided inputs gathered into contiguous
-     * panels, micro-tiles of 6 pixels x 64 channels, one epilogue pass per tile; chosen for
-     * short reductions on maps that are not tiny (see {@link #MAX_POINTWISE_CHANNELS}).
+     * panels, micro-tiles of 5 pixels x 64 channels, one epilogue pass per tile; chosen for
+     * unpadded 1x1 convolutions on maps that are not tiny (see {@link #MIN_POINTWISE_PIXELS}).
      */
     POINTWISE,
     /**
@@ -127,26 +127,22 @@ public enum ConvAlgorithm {
     }
 
     /**
-     * The pointwise kernel is chosen for unpadded 1x1 convolutions with at most this many input
-     * channels ... Its gain is the short reduction: the direct kernel's per-tile set-up weighs
-     * as much as the multiplies there (PAtt-Lite's pw1-pw4, LANMSFF's 66-channel layers, MA-Net's
-     * 56x56 shortcut: 1.1-1.6x per step inside the networks). From 256 input channels on the direct
-     * kernel's block-major walk, which reads each block's weights once, was as fast or faster
-     * inside the networks (PAtt-Lite's 14x14x512 pw layers 0.9x, MA-Net's layer4 shortcuts
-     * 0.95-1.0x), though faster alone with warm weights. {@code -Dmien.pointwise.maxChannels} and
-     * {@code .minPixels} move the thresholds.
-     */
-    public static final int MAX_POINTWISE_CHANNELS = Integer.getInteger("mien.pointwise.maxChannels", 128);
-    /**
-     * ... and at least this many output pixels per call (batch included): on 7x7 maps (MA-Net's
-     * 14x14x128 stride-2 patch shortcuts) the direct kernel was faster inside the network.
+     * The pointwise kernel is chosen for unpadded 1x1 convolutions of at least this many output
+     * pixels per call (batch included). Its gain is the short reduction: the direct kernel's
+     * per-tile set-up weighs as much as the multiplies there (PAtt-Lite's pw1-pw4, LANMSFF's
+     * 66-channel layers, MA-Net's 56x56 shortcut: 1.1-1.6x per step inside the networks). Long
+     * reductions take it too since its micro-tile stopped spilling (5 pixels instead of 6):
+     * PAtt-Lite's 14x14x512 and 28x28x256 pw layers 0.553-0.570 ms against the direct kernel's
+     * 0.60-0.66 inside the network, one thread. On 7x7 maps (MA-Net's 14x14x128 stride-2 patch
+     * shortcuts) the direct kernel was faster inside the network.
+     * {@code -Dmien.pointwise.minPixels} moves the threshold.
      */
     public static final int MIN_POINTWISE_PIXELS = Integer.getInteger("mien.pointwise.minPixels", 14 * 14);
 
     static boolean pointwisePays(ConvShape s) {
         // Padding a 1x1 convolution only adds bias-only border pixels: no network here has one.
         return s.padTop() == 0 && s.padLeft() == 0 && s.padBottom() == 0 && s.padRight() == 0
-                && s.inC() <= MAX_POINTWISE_CHANNELS && (long) s.n() * s.outH() * s.outW() >= MIN_POINTWISE_PIXELS;
+                && (long) s.n() * s.outH() * s.outW() >= MIN_POINTWISE_PIXELS;
     }
 
     /** Shapes the depthwise kernel computes: one input channel per group, multiplier 1. */

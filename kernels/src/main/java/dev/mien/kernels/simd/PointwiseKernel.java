@@ -18,7 +18,7 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * files and shared packed weights work unchanged). The reduction is short (Cin), so the
  * direct kernel's per-tile set-up (pixel addresses per tile, one 32-channel block per tile)
  * weighs as much as the multiplies; here a micro-tile is {@value #ROWS} pixels x two channel
- * blocks (four vectors, 24 accumulators, 4 weight loads and 6 broadcasts per 24 FMAs), and
+ * blocks (four vectors, 20 accumulators, 4 weight loads and 5 broadcasts per 20 FMAs), and
  * its epilogue adds bias, residual and the clamp activations in one pass over its sums.
  *
  * <p>The work is split in (pixel chunk, channel unit) items. Where the input is the larger
@@ -33,8 +33,14 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * already that panel and is read in place.
  */
 final class PointwiseKernel {
-    /** Pixels per micro-tile: 6 x 4 accumulators + 4 weight vectors + 1 broadcast fit AVX-512's 32 registers. */
-    static final int ROWS = 6;
+    /**
+     * Pixels per micro-tile: 5 x 4 accumulators + 4 weight vectors + 5 broadcasts fit AVX-512's 32
+     * registers however C2 schedules the loop. With 6 pixels (34 registers when C2 loads every
+     * broadcast first, which it does in some compilations, e.g. without loop strip mining under
+     * the parallel collector) two accumulators lived on the stack and the layer ran at 0.72 ms
+     * instead of 0.51 (56x56x128 -> 128, one thread); 5 pixels run at 0.53-0.55 in every compilation.
+     */
+    static final int ROWS = 5;
     /**
      * A chunk's input rows are sized to stay in L2 next to a unit's weights while every unit of the
      * chunk walks them: at most this many floats ({@code -Dmien.pointwise.panelFloats}).
@@ -149,7 +155,7 @@ final class PointwiseKernel {
             if (unit < pairs) {
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
-                    pair6x4(j, w, wOff, cin, x, xBase + t * cin, n);
+                    pair5x4(j, w, wOff, cin, x, xBase + t * cin, n);
                     finishPair(j, n, co, o + t * outC);
                 }
                 if (!clamp)
@@ -158,8 +164,8 @@ final class PointwiseKernel {
                 int valid = Math.min(CB, outC - co);
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
-                    if (valid > VL) one6x2(j, w, wOff, cin, x, xBase + t * cin, n);
-                    else one6x1(j, w, wOff, cin, x, xBase + t * cin, n);
+                    if (valid > VL) one5x2(j, w, wOff, cin, x, xBase + t * cin, n);
+                    else one5x1(j, w, wOff, cin, x, xBase + t * cin, n);
                     int d = o + t * outC;
                     ConvKernel.store(j.acc, 0, n, valid, co, bias, res, resDelta, out, d, outC);
                     if (act != Activation.NONE)
@@ -186,13 +192,13 @@ final class PointwiseKernel {
     // pixel: the repeats compute and store the same values to the same place.
 
     /** Blocks b and b+1 (weights at wOff and wOff + cin * CB) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][2 * CB]. */
-    private static void pair6x4(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+    private static void pair5x4(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
-                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
-        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0;
-        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0, d4 = a0, d5 = a0;
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0;
+        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0, d4 = a0;
         long wk = 4 * wOff, next = 4L * cin * CB;
         for (int c = 0; c < cin; c++, wk += 4 * CB) {
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
@@ -203,7 +209,6 @@ final class PointwiseKernel {
             v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2); c2 = v.fma(w2, c2); d2 = v.fma(w3, d2);
             v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3); c3 = v.fma(w2, c3); d3 = v.fma(w3, d3);
             v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4); c4 = v.fma(w2, c4); d4 = v.fma(w3, d4);
-            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5); c5 = v.fma(w2, c5); d5 = v.fma(w3, d5);
         }
         float[] r = j.acc;
         a0.intoArray(r, 0); b0.intoArray(r, VL); c0.intoArray(r, 2 * VL); d0.intoArray(r, 3 * VL);
@@ -211,7 +216,6 @@ final class PointwiseKernel {
         a2.intoArray(r, 8 * VL); b2.intoArray(r, 9 * VL); c2.intoArray(r, 10 * VL); d2.intoArray(r, 11 * VL);
         a3.intoArray(r, 12 * VL); b3.intoArray(r, 13 * VL); c3.intoArray(r, 14 * VL); d3.intoArray(r, 15 * VL);
         a4.intoArray(r, 16 * VL); b4.intoArray(r, 17 * VL); c4.intoArray(r, 18 * VL); d4.intoArray(r, 19 * VL);
-        a5.intoArray(r, 20 * VL); b5.intoArray(r, 21 * VL); c5.intoArray(r, 22 * VL); d5.intoArray(r, 23 * VL);
     }
 
     /**
@@ -236,11 +240,11 @@ final class PointwiseKernel {
     }
 
     /** One block (weights at wOff) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][CB]. */
-    private static void one6x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+    private static void one5x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
-                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0;
         long wk = 4 * wOff;
         for (int c = 0; c < cin; c++, wk += 4 * CB) {
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
@@ -250,7 +254,6 @@ final class PointwiseKernel {
             v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
             v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
             v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
         }
         float[] r = j.acc;
         a0.intoArray(r, 0); b0.intoArray(r, VL);
@@ -258,14 +261,13 @@ final class PointwiseKernel {
         a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
         a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
         a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
-        a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
     }
 
-    /** As {@link #one6x2} for a block of at most VL channels (66 = 2 x 32 + 2): half the multiplies. */
-    private static void one6x1(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+    /** As {@link #one5x2} for a block of at most VL channels (66 = 2 x 32 + 2): half the multiplies. */
+    private static void one5x1(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
-                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         long wk = 4 * wOff;
         for (int c = 0; c < cin; c++, wk += 4 * CB) {
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE);
@@ -274,7 +276,6 @@ final class PointwiseKernel {
             a2 = FloatVector.broadcast(S, x[q2 + c]).fma(w0, a2);
             a3 = FloatVector.broadcast(S, x[q3 + c]).fma(w0, a3);
             a4 = FloatVector.broadcast(S, x[q4 + c]).fma(w0, a4);
-            a5 = FloatVector.broadcast(S, x[q5 + c]).fma(w0, a5);
         }
         float[] r = j.acc;
         a0.intoArray(r, 0);
@@ -282,6 +283,5 @@ final class PointwiseKernel {
         a2.intoArray(r, 2 * CB);
         a3.intoArray(r, 3 * CB);
         a4.intoArray(r, 4 * CB);
-        a5.intoArray(r, 5 * CB);
     }
 }

@@ -49,7 +49,8 @@ class ConvAlgorithmTest {
         assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
         assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
         // 1x1 convolutions do not repay the planar copy: the pointwise kernel or the direct one.
-        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 14, 512, 512, 1, 1, 0, 1)));
+        assertEquals(ConvAlgorithm.POINTWISE, v.convAlgorithm(conv(1, 14, 512, 512, 1, 1, 0, 1)));
+        assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 7, 512, 512, 1, 1, 0, 1)));
         // PAtt-Lite's depthwise layers; a CBAM-like 7x7x2 -> 1 gate runs inline.
         assertEquals(ConvAlgorithm.DEPTHWISE, v.convAlgorithm(conv(1, 112, 64, 64, 3, 2, 1, 64)));
         assertEquals(ConvAlgorithm.INLINE, v.convAlgorithm(conv(1, 7, 2, 1, 7, 1, 3, 1)));

@@ -128,10 +128,12 @@ class PointwiseConvTest {
             assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(s), s.toString());
             assertEquals(ConvAlgorithm.POINTWISE, v1.convAlgorithm(s), s.toString());
         }
-        // Long reductions (PAtt-Lite's 14x14x512 pw layers, MA-Net's layer4 1x1s) and 7x7 outputs at
-        // batch 1 (MA-Net's 14x14x128 stride-2 patch shortcuts) stay direct; the latter at batch 4 is pointwise.
-        assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 512, 512, 1, 0)));
+        // Long reductions on 14x14 maps too (PAtt-Lite's pw5-pw8, one and two threads); 7x7 outputs
+        // at batch 1 (MA-Net's stride-2 shortcuts) stay direct, and at batch 4 are pointwise.
+        assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(pw(1, 14, 14, 512, 512, 1, 0)));
+        assertEquals(ConvAlgorithm.POINTWISE, v1.convAlgorithm(pw(1, 28, 28, 256, 256, 1, 0)));
         assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 256, 512, 2, 0)));
+        assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(pw(4, 14, 14, 256, 512, 2, 0)));
         assertEquals(ConvAlgorithm.DIRECT, v2.convAlgorithm(pw(1, 14, 14, 128, 256, 2, 0)));
         assertEquals(ConvAlgorithm.POINTWISE, v2.convAlgorithm(pw(4, 14, 14, 128, 256, 2, 0)));
         // Tiny gates still run inline on two threads; padded 1x1, grouped 1x1 and 3x3 go elsewhere.
