@@ -110,10 +110,12 @@ public enum ConvAlgorithm {
     /** ... from this many input and output channels: below, the transforms cost more than the multiplies saved ... */
     public static final int MIN_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.minChannels", 32);
     /**
-     * ... and up to this many: every chunk of 8 tiles walks all transformed weights (16 x Cin x
-     * Cout floats, 4 MB at 256 x 256), which beyond that no longer stay in the caches.
+     * ... and up to this many (no limit unless set: it is there to compare against the direct
+     * paths). Layers whose transformed weights would not stay in the caches between chunks of
+     * tiles (above 256 x 256 channels) walk them once per call instead (the Winograd kernel's
+     * element-major walk): MA-Net's 7x7 512 -> 512 layers at batch 8 are then Winograd too.
      */
-    public static final int MAX_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.maxChannels", 256);
+    public static final int MAX_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.maxChannels", Integer.MAX_VALUE);
 
     static boolean winogradPays(ConvShape s) {
         return (long) s.n() * s.outH() * s.outW() >= MIN_WINOGRAD_PIXELS

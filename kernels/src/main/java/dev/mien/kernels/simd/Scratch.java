@@ -1,8 +1,20 @@
 package dev.mien.kernels.simd;
 
-/** A workspace's padded-input memory: grows to the largest request and is then reused. */
+/** A workspace's padded-input and transformed-tile memory: each grows to the largest request and is then reused. */
 final class Scratch {
-    private float[] padded = new float[0];
+    private float[] padded = new float[0], tilesIn = new float[0], tilesOut = new float[0];
+
+    /** The element-major Winograd walk's transformed input ... */
+    float[] tilesIn(long size) {
+        if (tilesIn.length < size) tilesIn = new float[Math.toIntExact(size)];
+        return tilesIn;
+    }
+
+    /** ... and its products. */
+    float[] tilesOut(long size) {
+        if (tilesOut.length < size) tilesOut = new float[Math.toIntExact(size)];
+        return tilesOut;
+    }
 
     float[] padded(int size) {
         if (padded.length < size) padded = new float[size];

@@ -23,7 +23,7 @@ final class Tasks {
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
         /** Which kernel the call's shares run: set by the setter the caller chose. */
-        enum Kernel { DIRECT, STEM, ROWS, POINTWISE, DEPTHWISE, WINOGRAD }
+        enum Kernel { DIRECT, STEM, ROWS, POINTWISE, DEPTHWISE, WINOGRAD, WINOGRAD_INPUT, WINOGRAD_PRODUCTS, WINOGRAD_OUTPUT }
 
         Kernel kernel;
         ConvShape s;
@@ -39,6 +39,8 @@ final class Tasks {
         float alpha;
         ConvKernel.Packed pk;
         WinogradKernel.Weights wino;
+        /** The element-major Winograd passes' shared transformed input and products. */
+        float[] tilesIn, tilesOut;
         /** Set by a Winograd share that met a non-finite input: the call is then recomputed directly. */
         volatile boolean nonFinite;
         /** False when the residual is the output buffer: non-finite chunks then take the plain loop in place. */
@@ -104,8 +106,30 @@ final class Tasks {
             this.nonFinite = false;
         }
 
+        /**
+         * One pass of an element-major Winograd convolution ({@link WinogradKernel#elementMajor}):
+         * {@code WINOGRAD_INPUT} and {@code WINOGRAD_OUTPUT} over chunks of tiles, {@code WINOGRAD_PRODUCTS}
+         * over (element, output block) items.
+         */
+        void winogradPass(Kernel pass, ConvKernel.Packed pk, WinogradKernel.Weights w, float[] x, int inOff, float[] tilesIn, float[] tilesOut) {
+            this.kernel = pass;
+            this.pk = pk;
+            this.wino = w;
+            this.x = x;
+            this.inOff = inOff;
+            this.tilesIn = tilesIn;
+            this.tilesOut = tilesOut;
+            if (pass == Kernel.WINOGRAD_INPUT) this.nonFinite = false;
+        }
+
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             switch (kernel) {
+                case WINOGRAD_INPUT -> {
+                    if (!WinogradKernel.transformInput(s, x, inOff, tilesIn, from, to, slot.local(ThreadState::new).winograd)) nonFinite = true;
+                }
+                case WINOGRAD_PRODUCTS -> WinogradKernel.multiply(s, wino, tilesIn, tilesOut, from, to);
+                case WINOGRAD_OUTPUT -> WinogradKernel.transformOutput(s, wino, tilesOut, bias, residual, resDelta, act, alpha, out, outOff,
+                        from, to, slot.local(ThreadState::new).winograd);
                 case POINTWISE -> PointwiseKernel.run(s, pk, pointwiseChunk, x, inOff, bias, residual, resDelta, act, alpha, out, outOff,
                         from, to, slot.local(ThreadState::new).pointwise);
                 case DEPTHWISE -> DepthwiseKernel.run(s, x, inOff, dw, taps, bias, residual, resDelta, act, alpha, out, outOff, from, to);
@@ -129,6 +153,7 @@ final class Tasks {
             input.data = null;
             pk = null;
             wino = null;
+            tilesIn = tilesOut = null;
         }
     }
 

@@ -157,11 +157,16 @@ public final class VectorBackend implements Backend {
                 // for non-finite inputs first instead (one read of the input).
                 boolean inPlace = residual == out;
                 if (!inPlace || allFinite(in, inOff, (int) s.inputSize())) {
-                    t.winograd(pk, pk.winograd().get(pk), in, inOff, !inPlace);
-                    pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
-                    if (!t.nonFinite || !pk.winograd().get(pk).finite()) {
-                        t.release();
-                        return;
+                    WinogradKernel.Weights uw = pk.winograd().get(pk);
+                    if (uw.finite() && WinogradKernel.elementMajor(s)) {
+                        if (winogradElementMajor(ws, s, pk, uw, in, inOff)) return;
+                    } else {
+                        t.winograd(pk, uw, in, inOff, !inPlace);
+                        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+                        if (!t.nonFinite || !uw.finite()) {
+                            t.release();
+                            return;
+                        }
                     }
                 }
                 // A non-finite input: NaN and Inf as the direct convolution gives them (Winograd's
@@ -190,6 +195,25 @@ public final class VectorBackend implements Backend {
             pool.parallelFor(ConvKernel.items(s, pk), a == ConvAlgorithm.INLINE ? Integer.MAX_VALUE : 1, t, ws.slot);
         }
         t.release();
+    }
+
+    /**
+     * An element-major Winograd convolution: the three passes, each split over the team. False,
+     * with nothing written, when some transformed input is not finite (the caller then computes
+     * the call directly, as the chunked walk's recomputation does).
+     */
+    private boolean winogradElementMajor(Workspace ws, ConvShape s, ConvKernel.Packed pk, WinogradKernel.Weights uw, float[] in, int inOff) {
+        Tasks.Conv t = ws.tasks.conv;
+        float[] v = ws.scratch.tilesIn(WinogradKernel.inputFloats(s)), m = ws.scratch.tilesOut(WinogradKernel.productFloats(s, uw));
+        t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_INPUT, pk, uw, in, inOff, v, m);
+        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+        if (t.nonFinite) return false;
+        t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_PRODUCTS, pk, uw, in, inOff, v, m);
+        pool.parallelFor(WinogradKernel.productItems(uw), 1, t, ws.slot);
+        t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_OUTPUT, pk, uw, in, inOff, v, m);
+        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+        t.release();
+        return true;
     }
 
     /** A convolution through {@link RowTileKernel}: the planar-rows copy (split over the team), then the tiles or blocks. */

@@ -27,7 +27,13 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  *
  * <p>Work is split in chunks of {@link #T} tiles: one thread transforms a chunk's input tiles
  * into a buffer that stays in L1/L2, multiplies all 16 elements with every output-channel
- * block, and transforms back, fusing bias, residual and activation.
+ * block, and transforms back, fusing bias, residual and activation. That walks all transformed
+ * weights once per chunk, which is cheap while they stay in the caches (16 x Cin x Cout floats:
+ * 4 MB at 256 x 256). Larger layers (MA-Net's 7x7 512 -> 512 at batch 8: 16 MB, 16 chunks) go
+ * {@linkplain #elementMajor element-major} instead, in three passes over the whole call: every
+ * tile's input transform into a shared buffer, then one work item per (element, output block)
+ * multiplying all tiles with that block's weights (read once per call, 64 KB at 512 input
+ * channels, reused from L2 by every group of 8 tiles), then every tile's output transform.
  *
  * <p>Non-finite values: the transforms mix several inputs into each product, so an infinity
  * that the direct convolution would carry as one term can meet its negation and turn into NaN.
@@ -126,9 +132,13 @@ final class WinogradKernel {
         final int[] tileIn = new int[T], tileOut = new int[T], tileH = new int[T], tileW = new int[T];
 
         void size(int cin, int coutP) {
-            if (patch.length < T * 16 * cin) patch = new float[T * 16 * cin];
+            patch(cin);
             if (v.length < E * T * cin) v = new float[E * T * cin];
             if (m.length < E * T * coutP) m = new float[E * T * coutP];
+        }
+
+        void patch(int cin) {
+            if (patch.length < T * 16 * cin) patch = new float[T * 16 * cin];
         }
     }
 
@@ -140,37 +150,14 @@ final class WinogradKernel {
     static boolean run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
                        Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf, boolean recompute) {
         boolean allFinite = true;
-        int cin = s.inC(), coutP = uw.blocks() * CB, th = tilesH(s), tw = tilesW(s), tilesImg = th * tw;
-        int total = s.n() * tilesImg, inH = s.inH(), inW = s.inW();
+        int cin = s.inC(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s);
         bf.size(cin, coutP);
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
             boolean finite = uw.finite();
             for (int t = 0; t < T; t++) {
-                // A short last chunk repeats its last tile; the duplicates are computed but not stored.
-                int ti = t0 + Math.min(t, count - 1), n = ti / tilesImg, r = ti % tilesImg, ty = r / tw, tx = r % tw;
-                int iy = 2 * ty - s.padTop(), ix = 2 * tx - s.padLeft();
-                bf.tileN[t] = n;
-                bf.tileH[t] = 2 * ty;
-                bf.tileW[t] = 2 * tx;
-                bf.tileOut[t] = outOff + ((n * s.outH() + 2 * ty) * s.outW() + 2 * tx) * s.outC();
-                if (iy >= 0 && ix >= 0 && iy + 4 <= inH && ix + 4 <= inW) {
-                    bf.tileSrc[t] = x;
-                    bf.tileIn[t] = inOff + ((n * inH + iy) * inW + ix) * cin;
-                    bf.tileStride[t] = inW * cin;
-                } else {
-                    int p = t * 16 * cin;
-                    for (int a = 0; a < 4; a++)
-                        for (int b = 0; b < 4; b++) {
-                            int d = p + (4 * a + b) * cin, y = iy + a, xx = ix + b;
-                            if (y >= 0 && y < inH && xx >= 0 && xx < inW) System.arraycopy(x, inOff + ((n * inH + y) * inW + xx) * cin, bf.patch, d, cin);
-                            else java.util.Arrays.fill(bf.patch, d, d + cin, 0f);
-                        }
-                    bf.tileSrc[t] = bf.patch;
-                    bf.tileIn[t] = p;
-                    bf.tileStride[t] = 4 * cin;
-                }
-                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, bf.tail, bf.tailV);
+                locate(s, x, inOff, outOff, bf, t0, count, t);
+                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, T * cin, bf.tail, bf.tailV);
             }
             if (!finite) {
                 // Non-finite weights (never in a trained model), or a caller that cannot recompute the
@@ -183,19 +170,110 @@ final class WinogradKernel {
             for (int e = 0; e < E; e++)
                 for (int b = 0; b < uw.blocks(); b++)
                     gemm8x2(bf.v, e * T * cin, cin, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
-            outputTransform(s, bf, count, coutP, bias, res, resDelta, act, alpha, out);
+            outputTransform(s, bf, bf.m, 0, T * coutP, count, coutP, bias, res, resDelta, act, alpha, out);
         }
         return allFinite;
     }
 
     /**
+     * Tile t of the chunk starting at tile t0 ({@code count} real tiles; a short last chunk
+     * repeats its last tile, whose duplicates are computed but not stored): its image, output
+     * position and offset, and where its 4x4 input window is read. A tile whose window lies inside
+     * the image reads it in place, a border tile a zero-bordered copy in the thread's patch.
+     */
+    private static void locate(ConvShape s, float[] x, int inOff, int outOff, Buffers bf, int t0, int count, int t) {
+        int cin = s.inC(), tw = tilesW(s), tilesImg = tilesH(s) * tw, inH = s.inH(), inW = s.inW();
+        int ti = t0 + Math.min(t, count - 1), n = ti / tilesImg, r = ti % tilesImg, ty = r / tw, tx = r % tw;
+        int iy = 2 * ty - s.padTop(), ix = 2 * tx - s.padLeft();
+        bf.tileN[t] = n;
+        bf.tileH[t] = 2 * ty;
+        bf.tileW[t] = 2 * tx;
+        bf.tileOut[t] = outOff + ((n * s.outH() + 2 * ty) * s.outW() + 2 * tx) * s.outC();
+        if (x == null) return;
+        if (iy >= 0 && ix >= 0 && iy + 4 <= inH && ix + 4 <= inW) {
+            bf.tileSrc[t] = x;
+            bf.tileIn[t] = inOff + ((n * inH + iy) * inW + ix) * cin;
+            bf.tileStride[t] = inW * cin;
+        } else {
+            int p = t * 16 * cin;
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) {
+                    int d = p + (4 * a + b) * cin, y = iy + a, xx = ix + b;
+                    if (y >= 0 && y < inH && xx >= 0 && xx < inW) System.arraycopy(x, inOff + ((n * inH + y) * inW + xx) * cin, bf.patch, d, cin);
+                    else java.util.Arrays.fill(bf.patch, d, d + cin, 0f);
+                }
+            bf.tileSrc[t] = bf.patch;
+            bf.tileIn[t] = p;
+            bf.tileStride[t] = 4 * cin;
+        }
+    }
+
+    // The element-major walk (see the class comment): three passes, each split over the team.
+
+    /**
+     * Whether a call walks its transformed weights once (element-major) rather than once per
+     * chunk of tiles: above 256 x 256 channels they no longer stay in the caches between chunks.
+     */
+    static boolean elementMajor(ConvShape s) { return (long) s.inC() * s.outC() > 256 * 256; }
+
+    /** Tiles of a call rounded up to whole chunks: the rows of the shared transformed buffers. */
+    static int paddedTiles(ConvShape s) { return items(s) * T; }
+
+    /** Floats of the shared transformed input ({@code [16][tile][Cin]}) ... */
+    static long inputFloats(ConvShape s) { return (long) E * paddedTiles(s) * s.inC(); }
+
+    /** ... and of the shared products ({@code [16][tile][blocks x CB]}). */
+    static long productFloats(ConvShape s, Weights uw) { return (long) E * paddedTiles(s) * uw.blocks() * CB; }
+
+    /** Pass 1: the input transform of chunks [from, to) into {@code v}; false when some transformed value is not finite. */
+    static boolean transformInput(ConvShape s, float[] x, int inOff, float[] v, int from, int to, Buffers bf) {
+        int cin = s.inC(), total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * cin;
+        bf.patch(cin);
+        boolean finite = true;
+        for (int chunk = from; chunk < to; chunk++) {
+            int t0 = chunk * T, count = Math.min(T, total - t0);
+            for (int t = 0; t < T; t++) {
+                locate(s, x, inOff, 0, bf, t0, count, t);
+                finite &= inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, v, (t0 + t) * cin, es, bf.tail, bf.tailV);
+            }
+        }
+        return finite;
+    }
+
+    /** Work items of pass 2: one per (element, output block), element-major, so that a thread's consecutive items share an element's input rows. */
+    static int productItems(Weights uw) { return E * uw.blocks(); }
+
+    /** Pass 2: items [from, to): element e times block b over every group of 8 tiles, into {@code m}. */
+    static void multiply(ConvShape s, Weights uw, float[] v, float[] m, int from, int to) {
+        int cin = s.inC(), blocks = uw.blocks(), coutP = blocks * CB, tiles = paddedTiles(s);
+        for (int item = from; item < to; item++) {
+            int e = item / blocks, b = item % blocks;
+            long wOff = 4L * ((long) (e * blocks + b) * cin) * CB;
+            for (int g = 0; g < tiles; g += T) {
+                int row = e * tiles + g;
+                gemm8x2(v, row * cin, cin, uw.u(), wOff, cin, m, row * coutP + b * CB, coutP);
+            }
+        }
+    }
+
+    /** Pass 3: the output transform of chunks [from, to) from {@code m}, with bias, residual and activation. */
+    static void transformOutput(ConvShape s, Weights uw, float[] m, float[] bias, float[] res, int resDelta, Activation act, float alpha,
+                                float[] out, int outOff, int from, int to, Buffers bf) {
+        int coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * coutP;
+        for (int chunk = from; chunk < to; chunk++) {
+            int t0 = chunk * T, count = Math.min(T, total - t0);
+            for (int t = 0; t < count; t++) locate(s, null, 0, outOff, bf, t0, count, t);
+            outputTransform(s, bf, m, t0 * coutP, es, count, coutP, bias, res, resDelta, act, alpha, out);
+        }
+    }
+
+    /**
      * V = B^T d B for one tile whose window starts at {@code x[p]} (rows {@code rowStride} apart),
-     * into {@code v[o + e * T * cin]} for element e: channel vectors, then a scalar tail. Returns
+     * into {@code v[o + e * es]} for element e: channel vectors, then a scalar tail. Returns
      * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
-    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, float[] tcol, float[] tcolV) {
+    private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, int es, float[] tcol, float[] tcolV) {
         int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride;
-        int es = T * cin;   // stride between transformed elements
         // Two small passes per channel vector (columns of B^T d into a scratch, then the rows of
         // (B^T d) B into v) rather than one body with all 16 inputs live: the one-body version (~100
         // vector operations) was seen running with boxed vectors inside a whole MA-Net run (6-8 MB
@@ -288,13 +366,15 @@ final class WinogradKernel {
         a7.intoArray(r, o + 7 * mStride); b7.intoArray(r, o + 7 * mStride + VL);
     }
 
-    /** Y = A^T M A per tile, plus bias and residual, stored for the tile's pixels inside the map, then the activation. */
-    private static void outputTransform(ConvShape s, Buffers bf, int count, int coutP, float[] bias, float[] res, int resDelta,
-                                        Activation act, float alpha, float[] out) {
-        int outC = s.outC(), full = outC - outC % VL, es = T * coutP, ow = s.outW(), oh = s.outH(), rowOut = ow * outC;
-        float[] m = bf.m;
+    /**
+     * Y = A^T M A per tile, plus bias and residual, stored for the tile's pixels inside the map, then
+     * the activation. Tile t's products start at {@code m[mBase + t * coutP]}, elements {@code es} apart.
+     */
+    private static void outputTransform(ConvShape s, Buffers bf, float[] m, int mBase, int es, int count, int coutP, float[] bias, float[] res,
+                                        int resDelta, Activation act, float alpha, float[] out) {
+        int outC = s.outC(), full = outC - outC % VL, ow = s.outW(), oh = s.outH(), rowOut = ow * outC;
         for (int t = 0; t < count; t++) {
-            int o = bf.tileOut[t], mo = t * coutP;
+            int o = bf.tileOut[t], mo = mBase + t * coutP;
             boolean right = bf.tileW[t] + 1 < ow, down = bf.tileH[t] + 1 < oh;
             for (int c = 0; c < full; c += VL) {
                 int a = mo + c;

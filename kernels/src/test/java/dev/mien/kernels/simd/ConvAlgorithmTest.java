@@ -33,9 +33,12 @@ class ConvAlgorithmTest {
     @Test
     void realLayersTakeTheirPath() {
         VectorBackend v = V2;
-        // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 tiles on the planar copy.
+        // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 Winograd (element-major).
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 512, 512, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
+        assertTrue(WinogradKernel.elementMajor(conv(8, 7, 512, 512, 3, 1, 1, 1)));
+        assertTrue(WinogradKernel.elementMajor(new ConvShape(8, 7, 7, 256, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertFalse(WinogradKernel.elementMajor(conv(8, 7, 256, 256, 3, 1, 1, 1)));
         // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd; 7x7 maps at batch 1, stride 2,
         // few channels and 512 channels do not.
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));

@@ -51,6 +51,46 @@ class WinogradConvTest {
         assertEquals(80, runs);
     }
 
+    /**
+     * Layers above 256 x 256 channels take the element-major walk (whole-call input transform,
+     * one item per element and output block, whole-call output transform): random small maps,
+     * batches, paddings, channel counts off the vector width and the block, on 1 and 3 threads.
+     */
+    @Test
+    void largeChannelCountsTakeTheElementMajorWalkAndMatchTheReference() {
+        Activation[] acts = Activation.values();
+        for (int t = 0; t < 6; t++) {
+            int cin = 230 + rnd.nextInt(100), cout = 290 + rnd.nextInt(60);
+            int h = 1 + rnd.nextInt(9), w = 1 + rnd.nextInt(9), p = rnd.nextInt(2);
+            int pt = p, pl = p, pb = Math.max(p, 3 - h - p), pr = Math.max(p, 3 - w - p);
+            ConvShape s = new ConvShape(1 + rnd.nextInt(3), h, w, cin, cout, 3, 3, 1, 1, 1, 1, pt, pl, pb, pr, 1);
+            assertTrue(WinogradKernel.elementMajor(s), s.toString());
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
+            for (int i = 0; i < wt.length; i++) wt[i] *= (float) Math.sqrt(2.0 / (9 * cin));
+            float[] bias = rnd.nextBoolean() ? random(cout) : null, res = t % 2 == 0 ? random((int) s.outputSize()) : null;
+            Activation act = acts[t % acts.length];
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, 0.3f, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
+                float[] got = new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, res, 0, act, 0.3f, got, 0);
+                assertClose(exp, got, 1e-4, "element-major " + v.threads() + "t " + s + " " + act);
+            }
+        }
+        // Offsets into larger arrays, a residual elsewhere; non-finite inputs (recomputed directly)
+        // and weights (the chunked walk's plain loop); a residual in the output buffer.
+        ConvShape s = new ConvShape(2, 5, 6, 260, 270, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        ConvChecks.offsetsIntoLargerArrays(s, ConvAlgorithm.WINOGRAD, V3, this::random);
+        ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.WINOGRAD, false, 3, Activation.RELU, this::random, rnd, V1, V3);
+        ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.WINOGRAD, true, 3, Activation.NONE, this::random, rnd, V1, V3);
+        float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), res = random((int) s.outputSize());
+        float[] exp = new float[res.length];
+        REF.conv2d(s, x, 0, REF.packConv(s, wt), null, res, 0, Activation.NONE, 0f, exp, 0);
+        float[] inOut = res.clone();
+        V3.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, V3.packConv(s, wt), null, inOut, 0, Activation.NONE, 0f, inOut, 0);
+        assertClose(exp, inOut, 1e-4, "element-major, residual in place");
+    }
+
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 7, 19, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
