@@ -44,6 +44,14 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
 final class WinogradKernel {
     private WinogradKernel() {}
 
+    /**
+     * Input channels rounded up to whole vectors: the transformed input is stored per element in
+     * groups of {@code VL} channels, each group holding its chunk's {@link #T} tiles one after the
+     * other ({@code [element][chunk][channel group][tile][VL]}), so that the micro-kernel reads
+     * the 8 tiles' values of one channel at constant distances (0, VL, ..., 7 VL) from one index.
+     */
+    static int paddedChannels(int cin) { return (cin + VL - 1) / VL * VL; }
+
     /** Tiles per chunk: the micro-kernel's width. */
     static final int T = 8;
     /** Transformed elements per tile. */
@@ -133,7 +141,7 @@ final class WinogradKernel {
 
         void size(int cin, int coutP) {
             patch(cin);
-            if (v.length < E * T * cin) v = new float[E * T * cin];
+            if (v.length < E * T * paddedChannels(cin)) v = new float[E * T * paddedChannels(cin)];
             if (m.length < E * T * coutP) m = new float[E * T * coutP];
         }
 
@@ -150,14 +158,14 @@ final class WinogradKernel {
     static boolean run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
                        Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf, boolean recompute) {
         boolean allFinite = true;
-        int cin = s.inC(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s);
+        int cin = s.inC(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s), es = T * paddedChannels(cin);
         bf.size(cin, coutP);
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
             boolean finite = uw.finite();
             for (int t = 0; t < T; t++) {
                 locate(s, x, inOff, outOff, bf, t0, count, t);
-                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * cin, T * cin, bf.tail, bf.tailV);
+                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * VL, es, bf.tail, bf.tailV);
             }
             if (!finite) {
                 // Non-finite weights (never in a trained model), or a caller that cannot recompute the
@@ -169,7 +177,7 @@ final class WinogradKernel {
             }
             for (int e = 0; e < E; e++)
                 for (int b = 0; b < uw.blocks(); b++)
-                    gemm8x2(bf.v, e * T * cin, cin, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
+                    gemm8x2(bf.v, e * es, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
             outputTransform(s, bf, bf.m, 0, T * coutP, count, coutP, bias, res, resDelta, act, alpha, out);
         }
         return allFinite;
@@ -220,21 +228,21 @@ final class WinogradKernel {
     static int paddedTiles(ConvShape s) { return items(s) * T; }
 
     /** Floats of the shared transformed input ({@code [16][tile][Cin]}) ... */
-    static long inputFloats(ConvShape s) { return (long) E * paddedTiles(s) * s.inC(); }
+    static long inputFloats(ConvShape s) { return (long) E * paddedTiles(s) * paddedChannels(s.inC()); }
 
     /** ... and of the shared products ({@code [16][tile][blocks x CB]}). */
     static long productFloats(ConvShape s, Weights uw) { return (long) E * paddedTiles(s) * uw.blocks() * CB; }
 
     /** Pass 1: the input transform of chunks [from, to) into {@code v}; false when some transformed value is not finite. */
     static boolean transformInput(ConvShape s, float[] x, int inOff, float[] v, int from, int to, Buffers bf) {
-        int cin = s.inC(), total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * cin;
+        int cin = s.inC(), cinP = paddedChannels(cin), total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * cinP;
         bf.patch(cin);
         boolean finite = true;
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
             for (int t = 0; t < T; t++) {
                 locate(s, x, inOff, 0, bf, t0, count, t);
-                finite &= inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, v, (t0 + t) * cin, es, bf.tail, bf.tailV);
+                finite &= inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, v, t0 * cinP + t * VL, es, bf.tail, bf.tailV);
             }
         }
         return finite;
@@ -245,13 +253,13 @@ final class WinogradKernel {
 
     /** Pass 2: items [from, to): element e times block b over every group of 8 tiles, into {@code m}. */
     static void multiply(ConvShape s, Weights uw, float[] v, float[] m, int from, int to) {
-        int cin = s.inC(), blocks = uw.blocks(), coutP = blocks * CB, tiles = paddedTiles(s);
+        int cin = s.inC(), cinP = paddedChannels(cin), blocks = uw.blocks(), coutP = blocks * CB, tiles = paddedTiles(s);
         for (int item = from; item < to; item++) {
             int e = item / blocks, b = item % blocks;
             long wOff = 4L * ((long) (e * blocks + b) * cin) * CB;
             for (int g = 0; g < tiles; g += T) {
                 int row = e * tiles + g;
-                gemm8x2(v, row * cin, cin, uw.u(), wOff, cin, m, row * coutP + b * CB, coutP);
+                gemm8x2(v, row * cinP, uw.u(), wOff, cin, m, row * coutP + b * CB, coutP);
             }
         }
     }
@@ -269,7 +277,8 @@ final class WinogradKernel {
 
     /**
      * V = B^T d B for one tile whose window starts at {@code x[p]} (rows {@code rowStride} apart),
-     * into {@code v[o + e * es]} for element e: channel vectors, then a scalar tail. Returns
+     * into element e's rows from {@code v[o + e * es]} (channel c of the tile at {@code o + (c - c % VL) * T + c % VL},
+     * see {@link #paddedChannels}): channel vectors, then a scalar tail. Returns
      * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
     private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, int es, float[] tcol, float[] tcolV) {
@@ -294,7 +303,7 @@ final class WinogradKernel {
                     d2.sub(d1).intoArray(tcolV, (8 + j) * VL);
                     d1.sub(d3).intoArray(tcolV, (12 + j) * VL);
                 }
-                int a = o + c;
+                int a = o + c * T;
                 for (int i = 0; i < 4; i++) {
                     int ti = 4 * i * VL, ai = a + 4 * i * es;
                     FloatVector t0 = FloatVector.fromArray(S, tcolV, ti), t1 = FloatVector.fromArray(S, tcolV, ti + VL),
@@ -321,7 +330,7 @@ final class WinogradKernel {
                 for (int i = 0; i < 4; i++) {
                     float a0 = tcol[4 * i], a1 = tcol[4 * i + 1], a2 = tcol[4 * i + 2], a3 = tcol[4 * i + 3];
                     float e0 = a0 - a2, e1 = a1 + a2, e2 = a2 - a1, e3 = a1 - a3;
-                    int a = o + c + 4 * i * es;
+                    int a = o + (c - c % VL) * T + c % VL + 4 * i * es;
                     v[a] = e0;
                     v[a + es] = e1;
                     v[a + 2 * es] = e2;
@@ -337,24 +346,31 @@ final class WinogradKernel {
     }
 
     /**
-     * m[mOff + t*mStride + (0..CB)] = sum over ci of v[vOff + t*step + ci] * u[ci][CB], for the 8
-     * tiles t: one transformed element of the chunk times one output-channel block.
+     * m[o + t*mStride + (0..CB)] = sum over ci of (tile t's value of channel ci) * u[ci][CB], for the
+     * 8 tiles t of one chunk whose transformed element starts at x[p] (channel groups of VL, each
+     * holding the 8 tiles' VL values, see {@link #paddedChannels}): one element of the chunk times
+     * one output-channel block. The 8 values of a channel lie at constant distances from one
+     * index, so the loop is its loads and FMAs (with the tiles {@code cin} floats apart, each
+     * broadcast had its own address computation and some offsets lived on the stack: ~50% of the ceiling).
      */
-    private static void gemm8x2(float[] x, int p, int step, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
+    private static void gemm8x2(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
         long wk = wOff;
-        for (int ci = 0; ci < cin; ci++, wk += 4L * CB, p++) {
-            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
-            FloatVector v;
-            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-            v = FloatVector.broadcast(S, x[p + step]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-            v = FloatVector.broadcast(S, x[p + 2 * step]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-            v = FloatVector.broadcast(S, x[p + 3 * step]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-            v = FloatVector.broadcast(S, x[p + 4 * step]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-            v = FloatVector.broadcast(S, x[p + 5 * step]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
-            v = FloatVector.broadcast(S, x[p + 6 * step]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
-            v = FloatVector.broadcast(S, x[p + 7 * step]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+        for (int c0 = 0; c0 < cin; c0 += VL, p += T * VL) {
+            int end = p + Math.min(VL, cin - c0);
+            for (int q = p; q < end; q++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
+                FloatVector v;
+                v = FloatVector.broadcast(S, x[q]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                v = FloatVector.broadcast(S, x[q + VL]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                v = FloatVector.broadcast(S, x[q + 2 * VL]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                v = FloatVector.broadcast(S, x[q + 3 * VL]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+                v = FloatVector.broadcast(S, x[q + 4 * VL]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+                v = FloatVector.broadcast(S, x[q + 5 * VL]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+                v = FloatVector.broadcast(S, x[q + 6 * VL]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+                v = FloatVector.broadcast(S, x[q + 7 * VL]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
+            }
         }
         a0.intoArray(r, o); b0.intoArray(r, o + VL);
         a1.intoArray(r, o + mStride); b1.intoArray(r, o + mStride + VL);
