@@ -187,7 +187,8 @@ final class WinogradKernel {
      * Tile t of the chunk starting at tile t0 ({@code count} real tiles; a short last chunk
      * repeats its last tile, whose duplicates are computed but not stored): its image, output
      * position and offset, and where its 4x4 input window is read. A tile whose window lies inside
-     * the image reads it in place, a border tile a zero-bordered copy in the thread's patch.
+     * the image reads it in place, a border tile a zero-bordered copy in the thread's patch. With
+     * {@code x} null only the output side is set (the element-major walk's output pass).
      */
     private static void locate(ConvShape s, float[] x, int inOff, int outOff, Buffers bf, int t0, int count, int t) {
         int cin = s.inC(), tw = tilesW(s), tilesImg = tilesH(s) * tw, inH = s.inH(), inW = s.inW();
