@@ -110,8 +110,8 @@ public enum ConvAlgorithm {
     /** ... from this many input and output channels: below, the transforms cost more than the multiplies saved ... */
     public static final int MIN_WINOGRAD_CHANNELS = Integer.getInteger("mien.winograd.minChannels", 32);
     /**
-     * ... and up to this many (no limit unless set: it is there to compare against the direct
-     * paths). Layers whose transformed weights would not stay in the caches between chunks of
+     * ... and up to this many (no limit unless set; 256 gives the rule from before the
+     * element-major walk, for comparisons). Layers whose transformed weights would not stay in the caches between chunks of
      * tiles (above 256 x 256 channels) walk them once per call instead (the Winograd kernel's
      * element-major walk): MA-Net's 7x7 512 -> 512 layers at batch 8 are then Winograd too.
      */
