@@ -24,10 +24,23 @@ final class ConvChecks {
     /** Random weights, input and bias through algorithm {@code a} on {@code v}, with {@code act}. */
     static void matchesReference(ConvShape s, ConvAlgorithm a, VectorBackend v, Activation act, IntFunction<float[]> random) {
         float[] wt = random.apply((int) s.weightCount()), x = random.apply((int) s.inputSize()), bias = random.apply(s.outC());
-        float[] exp = new float[(int) s.outputSize()], got = new float[exp.length];
-        REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, null, 0, act, 0f, exp, 0);
-        v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
-        assertClose(exp, got, 1e-4, a.label() + ", " + s);
+        sameAsReference(s, a, wt, x, bias, null, act, 0f, a.label(), v);
+    }
+
+    /**
+     * The given weights, input, bias and residual (either may be null) through algorithm {@code a}
+     * on each backend, against the scalar reference; returns how many backends were checked.
+     */
+    static int sameAsReference(ConvShape s, ConvAlgorithm a, float[] wt, float[] x, float[] bias, float[] res, Activation act, float alpha,
+                               String what, VectorBackend... backends) {
+        float[] exp = new float[(int) s.outputSize()];
+        REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, alpha, exp, 0);
+        for (VectorBackend v : backends) {
+            float[] got = new float[exp.length];
+            v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, res, 0, act, alpha, got, 0);
+            assertClose(exp, got, 1e-4, what + " " + v.threads() + "t, " + s + " " + act);
+        }
+        return backends.length;
     }
 
     /** Input, output and residual at offsets into larger arrays; nothing written before the output offset. */

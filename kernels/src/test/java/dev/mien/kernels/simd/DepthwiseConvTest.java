@@ -131,14 +131,7 @@ class DepthwiseConvTest {
                     float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(c);
                     float[] res = w % 3 == 0 ? random((int) s.outputSize()) : null;
                     Activation act = w % 2 == 0 ? Activation.RELU6 : Activation.NONE;
-                    float[] exp = new float[(int) s.outputSize()];
-                    REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, 0f, exp, 0);
-                    for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                        float[] got = new float[exp.length];
-                        v.conv2d(s, ConvAlgorithm.DEPTHWISE, x, 0, v.packConv(s, wt), bias, res, 0, act, 0f, got, 0);
-                        assertClose(exp, got, 1e-4, "depthwise " + v.threads() + "t " + s + " " + act);
-                        cases++;
-                    }
+                    cases += ConvChecks.sameAsReference(s, ConvAlgorithm.DEPTHWISE, wt, x, bias, res, act, 0f, "depthwise", V1, V3);
                 }
         assertEquals(2 * 2 * 21 * 2, cases);
     }

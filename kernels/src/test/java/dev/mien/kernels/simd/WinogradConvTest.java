@@ -68,14 +68,7 @@ class WinogradConvTest {
             float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
             for (int i = 0; i < wt.length; i++) wt[i] *= (float) Math.sqrt(2.0 / (9 * cin));
             float[] bias = rnd.nextBoolean() ? random(cout) : null, res = t % 2 == 0 ? random((int) s.outputSize()) : null;
-            Activation act = acts[t % acts.length];
-            float[] exp = new float[(int) s.outputSize()];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, 0.3f, exp, 0);
-            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                float[] got = new float[exp.length];
-                v.conv2d(s, ConvAlgorithm.WINOGRAD, x, 0, v.packConv(s, wt), bias, res, 0, act, 0.3f, got, 0);
-                assertClose(exp, got, 1e-4, "element-major " + v.threads() + "t " + s + " " + act);
-            }
+            ConvChecks.sameAsReference(s, ConvAlgorithm.WINOGRAD, wt, x, bias, res, acts[t % acts.length], 0.3f, "element-major", V1, V3);
         }
         // Offsets into larger arrays, a residual elsewhere; non-finite inputs (recomputed directly)
         // and weights (the chunked walk's plain loop); a residual in the output buffer.
