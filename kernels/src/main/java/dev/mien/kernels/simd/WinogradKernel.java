@@ -228,7 +228,7 @@ final class WinogradKernel {
     /** Tiles of a call rounded up to whole chunks: the rows of the shared transformed buffers. */
     static int paddedTiles(ConvShape s) { return items(s) * T; }
 
-    /** Floats of the shared transformed input ({@code [16][tile][Cin]}) ... */
+    /** Floats of the shared transformed input ({@code [16][chunk][channel group][tile][VL]}, see {@link #paddedChannels}) ... */
     static long inputFloats(ConvShape s) { return (long) E * paddedTiles(s) * paddedChannels(s.inC()); }
 
     /** ... and of the shared products ({@code [16][tile][blocks x CB]}). */
@@ -351,8 +351,9 @@ final class WinogradKernel {
      * 8 tiles t of one chunk whose transformed element starts at x[p] (channel groups of VL, each
      * holding the 8 tiles' VL values, see {@link #paddedChannels}): one element of the chunk times
      * one output-channel block. The 8 values of a channel lie at constant distances from one
-     * index, so the loop is its loads and FMAs (with the tiles {@code cin} floats apart, each
-     * broadcast had its own address computation and some offsets lived on the stack: ~50% of the ceiling).
+     * index (with the tiles {@code cin} floats apart, each broadcast had its own address
+     * computation and some offsets lived on the stack); that gained MA-Net only 1-5%, so the
+     * products' ~50-65% of the ceiling is held by something else.
      */
     private static void gemm8x2(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
