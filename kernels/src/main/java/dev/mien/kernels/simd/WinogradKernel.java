@@ -177,7 +177,8 @@ final class WinogradKernel {
             }
             for (int e = 0; e < E; e++)
                 for (int b = 0; b < uw.blocks(); b++)
-                    gemm8x2(bf.v, e * es, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP);
+                    gemm(bf.v, e * es, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP,
+                            s.outC() - b * CB);
             outputTransform(s, bf, bf.m, 0, T * coutP, count, coutP, bias, res, resDelta, act, alpha, out);
         }
         return allFinite;
@@ -260,7 +261,7 @@ final class WinogradKernel {
             long wOff = 4L * ((long) (e * blocks + b) * cin) * CB;
             for (int g = 0; g < tiles; g += T) {
                 int row = e * tiles + g;
-                gemm8x2(v, row * cinP, uw.u(), wOff, cin, m, row * coutP + b * CB, coutP);
+                gemm(v, row * cinP, uw.u(), wOff, cin, m, row * coutP + b * CB, coutP, s.outC() - b * CB);
             }
         }
     }
@@ -355,6 +356,17 @@ final class WinogradKernel {
      * computation and some offsets lived on the stack); that gained MA-Net only 1-5%, so the
      * products' ~50-65% of the ceiling is held by something else.
      */
+    /**
+     * One element of a chunk times one output block of which {@code valid} channels are real: a
+     * block of at most one vector's real channels (the last block of LANMSFF's 66- and
+     * 36-channel layers) computes only that vector, whose products are all the output transform
+     * reads; the other lanes of the block's products are left as they were and never read.
+     */
+    private static void gemm(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride, int valid) {
+        if (valid <= VL) gemm8x1(x, p, w, wOff, cin, r, o, mStride);
+        else gemm8x2(x, p, w, wOff, cin, r, o, mStride);
+    }
+
     private static void gemm8x2(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
@@ -382,6 +394,34 @@ final class WinogradKernel {
         a5.intoArray(r, o + 5 * mStride); b5.intoArray(r, o + 5 * mStride + VL);
         a6.intoArray(r, o + 6 * mStride); b6.intoArray(r, o + 6 * mStride + VL);
         a7.intoArray(r, o + 7 * mStride); b7.intoArray(r, o + 7 * mStride + VL);
+    }
+
+    /** {@link #gemm8x2}'s first vector only: 8 accumulators, one weight load per step. */
+    private static void gemm8x1(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        long wk = wOff;
+        for (int c0 = 0; c0 < cin; c0 += VL, p += T * VL) {
+            int end = p + Math.min(VL, cin - c0);
+            for (int q = p; q < end; q++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE);
+                a0 = FloatVector.broadcast(S, x[q]).fma(w0, a0);
+                a1 = FloatVector.broadcast(S, x[q + VL]).fma(w0, a1);
+                a2 = FloatVector.broadcast(S, x[q + 2 * VL]).fma(w0, a2);
+                a3 = FloatVector.broadcast(S, x[q + 3 * VL]).fma(w0, a3);
+                a4 = FloatVector.broadcast(S, x[q + 4 * VL]).fma(w0, a4);
+                a5 = FloatVector.broadcast(S, x[q + 5 * VL]).fma(w0, a5);
+                a6 = FloatVector.broadcast(S, x[q + 6 * VL]).fma(w0, a6);
+                a7 = FloatVector.broadcast(S, x[q + 7 * VL]).fma(w0, a7);
+            }
+        }
+        a0.intoArray(r, o);
+        a1.intoArray(r, o + mStride);
+        a2.intoArray(r, o + 2 * mStride);
+        a3.intoArray(r, o + 3 * mStride);
+        a4.intoArray(r, o + 4 * mStride);
+        a5.intoArray(r, o + 5 * mStride);
+        a6.intoArray(r, o + 6 * mStride);
+        a7.intoArray(r, o + 7 * mStride);
     }
 
     /**
