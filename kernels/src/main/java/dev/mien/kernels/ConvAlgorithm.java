@@ -84,7 +84,7 @@ public enum ConvAlgorithm {
         if (threads > 1 && s.macs() < INLINE_MACS) return INLINE;
         if (winogradRuns(s) && winogradPays(s)) return WINOGRAD;
         if (pointwiseRuns(s) && pointwisePays(s)) return POINTWISE;
-        if (s.inC() <= MAX_STEM_CHANNELS && stemRuns(s, channelBlock)) return STEM;
+        if (s.inC() <= MAX_STEM_CHANNELS && stemRuns(s)) return STEM;
         long tiles = (long) s.n() * ((s.outH() * s.outW() + TILE - 1) / TILE);
         if (slicedRuns(s, channelBlock) && tiles <= MAX_SLICED_TILES
                 && (long) s.kH() * s.kW() * s.inGroupC() >= MIN_SLICED_REDUCTION) return SLICED;
@@ -93,10 +93,33 @@ public enum ConvAlgorithm {
         return s.kH() * s.kW() > 1 ? ROWS : DIRECT;
     }
 
-    /** Shapes the Winograd kernel computes: 3x3, stride 1, no dilation, one group. */
+    /**
+     * Shapes the Winograd kernel computes: 3x3, stride 1, one group, and either no dilation or a
+     * dilation it can take apart into phases ({@link #dilationPhases}).
+     */
     public static boolean winogradRuns(ConvShape s) {
-        return s.kH() == 3 && s.kW() == 3 && s.strideH() == 1 && s.strideW() == 1 && s.dilH() == 1 && s.dilW() == 1
-                && s.groups() == 1 && !s.isDepthwise();
+        return s.kH() == 3 && s.kW() == 3 && s.strideH() == 1 && s.strideW() == 1 && s.groups() == 1 && !s.isDepthwise()
+                && (s.dilH() == 1 && s.dilW() == 1 || dilationPhases(s));
+    }
+
+    /**
+     * Whether a stride-1 convolution dilated by d (the same along both axes) is d x d undilated
+     * convolutions on the input's phases (rows and columns taken every d-th, from each of the d
+     * offsets), which it is when d divides the map and every padding: an output pixel then reads
+     * only input pixels of its own phase, as an undilated kernel does on that phase. LANMSFF's
+     * dilated 3x3 layers (32x32, dilation 2, padding 2) go through Winograd this way.
+     */
+    public static boolean dilationPhases(ConvShape s) {
+        int d = s.dilH();
+        return d > 1 && s.dilW() == d && s.strideH() == 1 && s.strideW() == 1 && s.inH() % d == 0 && s.inW() % d == 0
+                && s.padTop() % d == 0 && s.padBottom() % d == 0 && s.padLeft() % d == 0 && s.padRight() % d == 0;
+    }
+
+    /** The undilated convolution over all phases of {@code s} as one batch ({@link #dilationPhases}): image-major, then row phase, then column phase. */
+    public static ConvShape phaseShape(ConvShape s) {
+        int d = s.dilH();
+        return new ConvShape(s.n() * d * d, s.inH() / d, s.inW() / d, s.inC(), s.outC(), s.kH(), s.kW(), 1, 1, 1, 1,
+                s.padTop() / d, s.padLeft() / d, s.padBottom() / d, s.padRight() / d, s.groups());
     }
 
     /**
@@ -150,9 +173,12 @@ public enum ConvAlgorithm {
     /** Shapes the depthwise kernel computes: one input channel per group, multiplier 1. */
     public static boolean depthwise(ConvShape s) { return s.isDepthwise() && s.outC() == s.inC(); }
 
-    /** The stem kernel walks a flattened kernel row (unit W dilation, one group), fills whole channel blocks and whole tiles of a row. */
-    public static boolean stemRuns(ConvShape s, int channelBlock) {
-        return s.dilW() == 1 && s.groups() == 1 && s.outC() % channelBlock == 0 && s.outW() >= STEM_PIXELS;
+    /**
+     * The stem kernel walks a flattened kernel row (unit W dilation, one group) and fills whole
+     * tiles of a row; a last channel block with fewer real channels is stored in part.
+     */
+    public static boolean stemRuns(ConvShape s) {
+        return s.dilW() == 1 && s.groups() == 1 && s.outW() >= STEM_PIXELS;
     }
 
     /** The slice kernels walk a flattened kernel row (unit W dilation, one group) and fill whole channel blocks. */

@@ -125,16 +125,27 @@ final class StemKernel {
         a7.intoArray(acc, 7 * CB); b7.intoArray(acc, 7 * CB + VL);
     }
 
-    /** Pixels [skip, P) of the tile: sums + bias + residual, clamped (ReLU/ReLU6, or not at all), into out. */
+    /**
+     * Pixels [skip, P) of the tile: sums + bias + residual, clamped (ReLU/ReLU6, or not at all),
+     * into out; a last block with fewer than {@link ConvKernel#CB} real channels (LANMSFF's 66)
+     * stores whole vectors while they fit and the rest one by one.
+     */
     private static void store(float[] acc, int skip, int co, float[] bias, float[] res, int resOff, float lo, float hi,
                               float[] out, int o, int outC) {
+        int valid = Math.min(CB, outC - co), full = valid - valid % VL;
         for (int t = skip; t < P; t++) {
             int d = o + t * outC + co;
-            for (int c = 0; c < CB; c += VL) {
+            for (int c = 0; c < full; c += VL) {
                 FloatVector v = FloatVector.fromArray(S, acc, t * CB + c);
                 if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
                 if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + d + c));
                 v.max(lo).min(hi).intoArray(out, d + c);
+            }
+            for (int c = full; c < valid; c++) {
+                float v = acc[t * CB + c];
+                if (bias != null) v += bias[co + c];
+                if (res != null) v += res[resOff + d + c];
+                out[d + c] = Math.min(Math.max(v, lo), hi);
             }
         }
     }

@@ -19,6 +19,7 @@ final class Tasks {
     final Activate activate = new Activate();
     final Binary binary = new Binary();
     final Planarize planarize = new Planarize();
+    final PhaseCopy phaseCopy = new PhaseCopy();
 
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
@@ -176,6 +177,28 @@ final class Tasks {
         void release() { in = to = null; }
     }
 
+    /** One copy between a map and its dilation phases ({@link DilationPhases}), over phase-batch rows. */
+    static final class PhaseCopy implements WorkerTeam.Range {
+        int d, h, w, c, xOff;
+        float[] x, p;
+        boolean toPhases;
+
+        PhaseCopy set(int d, int h, int w, int c, float[] x, int xOff, float[] p, boolean toPhases) {
+            this.d = d;
+            this.h = h;
+            this.w = w;
+            this.c = c;
+            this.x = x;
+            this.xOff = xOff;
+            this.p = p;
+            this.toPhases = toPhases;
+            return this;
+        }
+
+        @Override public void run(int from, int until, WorkerTeam.Slot slot) { DilationPhases.copy(d, h, w, c, x, xOff, p, toPhases, from, until); }
+
+        void release() { x = p = null; }
+    }
 
     /** Window pooling over output rows. */
     static final class Pool implements WorkerTeam.Range {

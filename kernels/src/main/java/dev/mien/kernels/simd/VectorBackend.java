@@ -112,14 +112,14 @@ public final class VectorBackend implements Backend {
             case REFERENCE -> "the vector backend has no 'reference' convolution (that is the scalar backend: --kernels scalar)";
             case DEPTHWISE -> dw ? null : "'depthwise' needs one input channel per output channel, not " + describe(s);
             case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
-                    : "'winograd' needs a 3x3 kernel, stride 1, no dilation and one group, not " + describe(s)
+                    : "'winograd' needs a 3x3 kernel, stride 1, one group, and no dilation or one that divides the map and the padding, not "
+                      + describe(s) + ", padding " + s.padTop() + "/" + s.padLeft() + "/" + s.padBottom() + "/" + s.padRight()
                       + ", stride " + s.strideH() + "x" + s.strideW();
             case POINTWISE -> ConvAlgorithm.pointwiseRuns(s) ? null
                     : "'pointwise' needs a 1x1 kernel and one group, not " + describe(s);
             case STEM -> dw ? "'stem' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)"
-                    : ConvAlgorithm.stemRuns(s, ConvKernel.CB) ? null
-                    : "'stem' needs one group, no dilation along W, output channels a multiple of " + ConvKernel.CB
-                      + " and maps at least " + ConvAlgorithm.STEM_PIXELS + " wide, not " + describe(s) + ", " + s.outW() + " wide";
+                    : ConvAlgorithm.stemRuns(s) ? null
+                    : "'stem' needs one group, no dilation along W and maps at least " + ConvAlgorithm.STEM_PIXELS + " wide, not " + describe(s) + ", " + s.outW() + " wide";
             case DIRECT, INLINE, SLICED, ROWS -> {
                 if (dw) yield "'" + a.label() + "' cannot run a depthwise convolution (its weights are packed for the depthwise kernel)";
                 if (a == ConvAlgorithm.SLICED && !ConvAlgorithm.slicedRuns(s, ConvKernel.CB))
@@ -152,6 +152,11 @@ public final class VectorBackend implements Backend {
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
                 throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
+            if (a == ConvAlgorithm.WINOGRAD && s.dilH() > 1) {
+                t.release();
+                winogradPhases(ws, s, pk, in, inOff, bias, residual, resOff, act, alpha, out, outOff);
+                return;
+            }
             if (a == ConvAlgorithm.WINOGRAD) {
                 // With the residual in the output buffer, a recomputation would add it twice: look
                 // for non-finite inputs first instead (one read of the input).
@@ -214,6 +219,26 @@ public final class VectorBackend implements Backend {
         pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
         t.release();
         return true;
+    }
+
+    /**
+     * A dilated convolution as one undilated Winograd call over its phases: input (and residual)
+     * gathered into phase batches, the call, its output scattered back; each copy split over the team.
+     */
+    private void winogradPhases(Workspace ws, ConvShape s, ConvKernel.Packed pk, float[] in, int inOff, float[] bias, float[] residual,
+                                int resOff, Activation act, float alpha, float[] out, int outOff) {
+        ConvShape p = ConvAlgorithm.phaseShape(s);
+        int d = s.dilH();
+        float[] pin = ws.scratch.phaseIn(p.inputSize()), pout = ws.scratch.phaseOut(p.outputSize());
+        float[] pres = residual == null ? null : ws.scratch.phaseRes(p.outputSize());
+        Tasks.PhaseCopy copy = ws.tasks.phaseCopy;
+        pool.parallelFor(DilationPhases.inputRows(s), 1, copy.set(d, s.inH(), s.inW(), s.inC(), in, inOff, pin, true), ws.slot);
+        if (residual != null)
+            pool.parallelFor(DilationPhases.outputRows(s), 1, copy.set(d, s.outH(), s.outW(), s.outC(), residual, resOff, pres, true), ws.slot);
+        copy.release();
+        conv2d(p, ConvAlgorithm.WINOGRAD, pin, 0, pk, bias, pres, 0, act, alpha, pout, 0);
+        pool.parallelFor(DilationPhases.outputRows(s), 1, copy.set(d, s.outH(), s.outW(), s.outC(), out, outOff, pout, false), ws.slot);
+        copy.release();
     }
 
     /** A convolution through {@link RowTileKernel}: the planar-rows copy (split over the team), then the tiles or blocks. */

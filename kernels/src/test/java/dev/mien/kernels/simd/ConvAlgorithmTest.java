@@ -51,6 +51,11 @@ class ConvAlgorithmTest {
         assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
         assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
         assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
+        // LANMSFF's dilated two-path layers (32x32, dilation 2, padding 2) take Winograd on their phases, on 1 and 2 threads.
+        ConvShape dilated = new ConvShape(1, 32, 32, 72, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1);
+        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(dilated));
+        assertEquals(ConvAlgorithm.WINOGRAD, V1.convAlgorithm(dilated));
+        assertEquals(new ConvShape(4, 16, 16, 72, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), ConvAlgorithm.phaseShape(dilated));
         // 1x1 convolutions do not repay the planar copy: the pointwise kernel or the direct one.
         assertEquals(ConvAlgorithm.POINTWISE, v.convAlgorithm(conv(1, 14, 512, 512, 1, 1, 0, 1)));
         assertEquals(ConvAlgorithm.DIRECT, v.convAlgorithm(conv(1, 7, 512, 512, 1, 1, 0, 1)));

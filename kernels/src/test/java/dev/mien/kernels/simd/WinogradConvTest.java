@@ -84,6 +84,45 @@ class WinogradConvTest {
         assertClose(exp, inOut, 1e-4, "element-major, residual in place");
     }
 
+    /**
+     * Dilated layers whose dilation divides the map and the padding run as one undilated call over
+     * their phases: random dilations 2-3, maps, batches, paddings, channels, bias, residual (also
+     * in the output buffer), activations and offsets, NaN/Inf in the input or weights, on 1 and 3
+     * threads; a dilation that does not divide them is refused with the reason.
+     */
+    @Test
+    void dilatedLayersRunOnTheirPhasesAndMatchTheReference() {
+        Activation[] acts = Activation.values();
+        int runs = 0;
+        for (int t = 0; t < 24; t++) {
+            int d = 2 + rnd.nextInt(2), cin = 1 + rnd.nextInt(70), cout = 1 + rnd.nextInt(70);
+            int h = d * (1 + rnd.nextInt(9)), w = d * (1 + rnd.nextInt(9));
+            int pt = d * rnd.nextInt(2), pl = d * rnd.nextInt(2), pb = d * rnd.nextInt(2), pr = d * rnd.nextInt(2);
+            while (h + pt + pb < 2 * d + 1) pb += d;
+            while (w + pl + pr < 2 * d + 1) pr += d;
+            ConvShape s = new ConvShape(1 + rnd.nextInt(3), h, w, cin, cout, 3, 3, 1, 1, d, d, pt, pl, pb, pr, 1);
+            assertTrue(ConvAlgorithm.dilationPhases(s), s.toString());
+            float[] res = rnd.nextBoolean() ? random((int) s.outputSize()) : null;
+            runs += ConvChecks.sameAsReference(s, ConvAlgorithm.WINOGRAD, random((int) s.weightCount()), random((int) s.inputSize()),
+                    rnd.nextBoolean() ? random(cout) : null, res, acts[rnd.nextInt(acts.length)], 0.1f + rnd.nextFloat(), "dilated winograd", V1, V3);
+            if (t % 4 == 0)
+                ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.WINOGRAD, t % 8 == 4, 2, Activation.RELU, this::random, rnd, V1, V3);
+        }
+        assertEquals(48, runs);
+        // LANMSFF's dilated two-path layer, its residual in the output buffer, at offsets.
+        ConvShape lanmsff = new ConvShape(1, 32, 32, 72, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1);
+        ConvChecks.offsetsIntoLargerArrays(lanmsff, ConvAlgorithm.WINOGRAD, V3, this::random);
+        float[] wt = random((int) lanmsff.weightCount()), x = random((int) lanmsff.inputSize()), res = random((int) lanmsff.outputSize());
+        float[] exp = new float[res.length], inOut = res.clone();
+        REF.conv2d(lanmsff, x, 0, REF.packConv(lanmsff, wt), null, res, 0, Activation.NONE, 0f, exp, 0);
+        V3.conv2d(lanmsff, ConvAlgorithm.WINOGRAD, x, 0, V3.packConv(lanmsff, wt), null, inOut, 0, Activation.NONE, 0f, inOut, 0);
+        assertClose(exp, inOut, 1e-4, "dilated, residual in place");
+        // Padding 1 at dilation 2 mixes phases: refused, with the reason.
+        ConvShape mixed = new ConvShape(1, 8, 8, 16, 16, 3, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1);
+        assertFalse(ConvAlgorithm.dilationPhases(mixed));
+        assertTrue(V1.refusal(mixed, ConvAlgorithm.WINOGRAD).contains("divides the map and the padding"), V1.refusal(mixed, ConvAlgorithm.WINOGRAD));
+    }
+
     @Test
     void offsetsIntoLargerArraysAndAResidualElsewhere() {
         ConvShape s = new ConvShape(2, 9, 7, 19, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);

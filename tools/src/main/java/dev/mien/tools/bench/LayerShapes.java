@@ -37,6 +37,7 @@ public final class LayerShapes {
         conv("manet.patch.layer4", 7, 7, 256, 512, 3, 1, 1, 1, 1);
         conv("manet.patch.layer2", 7, 7, 128, 128, 3, 1, 1, 1, 1);
         // LANMSFF (64x64 grayscale, two-path blocks)
+        conv("lanmsff.stem", 64, 64, 1, 66, 3, 1, 1, 1, 1);
         conv("lanmsff.block1.conv", 64, 64, 66, 66, 3, 1, 1, 1, 1);
         conv("lanmsff.twopath.dilated", 32, 32, 36, 36, 3, 1, 2, 2, 1);
         conv("lanmsff.separable.depthwise", 64, 64, 66, 66, 3, 1, 1, 1, 66);
