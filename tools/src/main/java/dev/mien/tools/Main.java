@@ -44,6 +44,8 @@ public final class Main {
                        --compare: Mien and ONNX Runtime on the same weights, alternating
                        processes (needs the optional ort module; ./mien builds it);
                        with --profile: both runtimes' time per convolution class
+                       --batch 1,8: the batch sizes timed in one process, blocks interleaved;
+                       each one's time per image and its ratio to the first's
               serve    [--port 8080] [--host 127.0.0.1] [--model [NAME=]M]... [--max-body 16m]
                        [--max-pixels 40000000] [--queue 32] [--queue-timeout-ms 10000] [--workers 2]
                        [--max-batch 16] [--batch-wait-ms 2] [--drain-seconds 30]

@@ -210,6 +210,37 @@ class CliTest {
         assertTrue(out.lines().anyMatch(l -> l.trim().startsWith("conv ") && l.contains("steps")), out);
     }
 
+    /**
+     * {@code --batch 1,2}: both batch sizes timed in one process, each reported per image and the
+     * second as a ratio to the first (the median of per-round ratios, with its middle half).
+     */
+    @Test
+    void benchComparesBatchSizesInOneProcess() throws Exception {
+        Result r = mien("bench", "--arch", "lanmsff", "--threads", "1", "--batch", "1,2", "--iterations", "3", "--warmup", "1",
+                "--warmup-seconds", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("batches 1, 2 in one process: 3 rounds, each 4 images per batch size"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("batch    2:") && l.contains("per image vs batch 1:")), r.out());
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last);
+        assertEquals(2, j.get("batches").size(), last);
+        assertEquals(1, j.get("batches").get(0).get("batch").asInt());
+        assertEquals(2, j.get("batches").get(1).get("batch").asInt());
+        for (var b : j.get("batches")) assertTrue(b.get("median_ms_per_image").asDouble() > 0, last);
+        double ratio = j.get("batches").get(1).get("ratio_vs_first").asDouble();
+        assertTrue(ratio > 0 && Double.isFinite(ratio), last);
+        assertTrue(j.get("batches").get(1).get("ratio_q1").asDouble() <= ratio && ratio <= j.get("batches").get(1).get("ratio_q3").asDouble(), last);
+        for (String[] bad : new String[][]{{"1,1", "given twice"}, {"1,x", "'x' is not a batch size"}, {"1,0", "outside 1-4096"}}) {
+            Result e = mien("bench", "--arch", "lanmsff", "--batch", bad[0], "--iterations", "1");
+            assertEquals(2, e.code(), e.err());
+            assertTrue(e.err().startsWith("mien bench: --batch=" + bad[0]) && e.err().contains(bad[1]), e.err());
+            assertOneLineErrors(e, 1, bad[0]);
+        }
+        Result profiled = mien("bench", "--arch", "lanmsff", "--batch", "1,2", "--profile", "--iterations", "1", "--warmup-seconds", "0");
+        assertEquals(2, profiled.code(), profiled.err());
+        assertTrue(profiled.err().contains("--profile takes one batch size"), profiled.err());
+    }
+
     @Test
     void benchOnAMienFileUsesItsMappedWeights() {
         Path mienFile = dir.resolve("bench.mien");

@@ -87,6 +87,10 @@ public final class BenchCommand {
     private void run(Args a, Model model, String label, Graph original, PrintStream out) {
         Backend backend = model.backend();
         Graph g = model.graph();
+        if (a.get("batch", "1").contains(",")) {
+            sweep(a, model, label, batchList(a.get("batch")), out);
+            return;
+        }
         int batch = a.intValue("batch", 1, 1, 4096);
         int iters = a.intValue("iterations", 30, 1, 1_000_000);
         int warmup = a.intValue("warmup", 20, 0, 1_000_000);
@@ -102,6 +106,77 @@ public final class BenchCommand {
         }
         try (Session s = session) {
             measure(a, model, g, original, label, backend, s, batch, iters, warmup, warmupSeconds, peak, out);
+        }
+    }
+
+    /** {@code --batch 1,8}: distinct batch sizes, each 1-4096; the first is the one the others are compared with. */
+    static int[] batchList(String v) {
+        String[] parts = v.split(",", -1);
+        int[] b = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                b[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new CliException("--batch=" + v + ": '" + parts[i].trim() + "' is not a batch size");
+            }
+            if (b[i] < 1 || b[i] > 4096) throw new CliException("--batch=" + v + ": " + b[i] + " is outside 1-4096");
+        }
+        if (Arrays.stream(b).distinct().count() != b.length) throw new CliException("--batch=" + v + ": a batch size is given twice");
+        return b;
+    }
+
+    /**
+     * Several batch sizes of one model timed in one process, their blocks interleaved
+     * ({@link dev.mien.tools.bench.BatchSweep}): the time per image of each, and its ratio to the
+     * first batch size's as the median of the per-round ratios.
+     */
+    private void sweep(Args a, Model model, String label, int[] batches, PrintStream out) {
+        if (a.flag("profile")) throw new CliException("--profile takes one batch size");
+        int rounds = a.intValue("iterations", 30, 1, 1_000_000);
+        int warmup = a.intValue("warmup", 20, 0, 1_000_000);
+        double warmupSeconds = a.get("warmup-seconds") != null ? a.floatValue("warmup-seconds", 0f) : 2.0;
+        int block = 2 * Arrays.stream(batches).max().orElse(1);
+        List<Session> sessions = new java.util.ArrayList<>();
+        try {
+            Random r = new Random(42);
+            for (int b : batches) {
+                Session s;
+                try {
+                    s = model.newSession(b, RunOptions.DEFAULT);
+                } catch (RuntimeException e) {
+                    throw new CliException(label + ": " + e.getMessage(), 1);
+                }
+                sessions.add(s);
+                for (ValueInfo in : model.graph().inputs()) {
+                    float[] x = new float[b * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
+                    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+                    s.setInput(in.name(), x);
+                }
+            }
+            dev.mien.tools.bench.BatchSweep sw = dev.mien.tools.bench.BatchSweep.run(sessions, rounds, block, warmup, warmupSeconds);
+            out.printf("model %s  backend %s  threads %d  batches %s in one process: %d rounds, each %d images per batch size, blocks interleaved%n",
+                    label, model.backend().name(), model.backend().threads(),
+                    String.join(", ", Arrays.stream(batches).mapToObj(String::valueOf).toList()), rounds, block);
+            ObjectNode j = new ObjectMapper().createObjectNode();
+            j.put("model", label).put("backend", model.backend().name()).put("threads", model.backend().threads()).put("rounds", rounds)
+                    .put("images_per_block", block);
+            var rows = j.putArray("batches");
+            for (int k = 0; k < batches.length; k++) {
+                double perImage = sw.medianPerImage(k);
+                ObjectNode row = rows.addObject().put("batch", batches[k]).put("median_ms_per_image", perImage);
+                if (k == 0) {
+                    out.printf("batch %4d: %8.3f ms per image (median over rounds)%n", batches[k], perImage);
+                    continue;
+                }
+                double[] q = sw.ratios(k);
+                double ratio = sw.medianRatio(k), lo = q[(q.length - 1) / 4], hi = q[3 * (q.length - 1) / 4];
+                out.printf("batch %4d: %8.3f ms per image; per image vs batch %d: %.3fx (median of %d per-round ratios, middle half %.3f-%.3f)%n",
+                        batches[k], perImage, batches[0], ratio, q.length, lo, hi);
+                row.put("ratio_vs_first", ratio).put("ratio_q1", lo).put("ratio_q3", hi);
+            }
+            if (a.flag("json")) out.println(j.toString());
+        } finally {
+            sessions.forEach(Session::close);
         }
     }
 
