@@ -122,7 +122,10 @@ class PlannerTest {
         GraphBuilder b = new GraphBuilder(6);
         String x = b.input("x", 16, 16, 8);
         String c = b.conv(x, 8, 32, 3, 1, 1, 1, "relu", true);
-        String d = b.conv(c, 32, 32, 3, 2, 1, 32, "relu6", true);
+        // Two dilated layers of different shapes (Winograd on their phases, as in LANMSFF): each
+        // call's phase shape is made once, not per run.
+        String e = dilated(b, dilated(b, c, 32, 40), 40, 32);
+        String d = b.conv(e, 32, 32, 3, 2, 1, 32, "relu6", true);
         String p = b.node(Op.MAX_POOL2D, c, new Attrs().set("kernel", new int[]{2, 2}));
         String s = b.node(Op.ADD, List.of(d, p), null, null);
         String c2 = b.conv(s, 32, 48, 1, 1, 0, 1, "none", false);
@@ -132,6 +135,7 @@ class PlannerTest {
                 java.util.Map.of("weight", b.random(48, 7), "bias", b.random(7)));
         Model m = new Model(b.build(y), KernelRegistry.create("vector", 2));
         Session session = m.newSession(2, RunOptions.DEFAULT);
+        assertEquals(2, session.plan().stepAlgorithms().stream().filter("winograd"::equals).count(), session.plan().stepAlgorithms().toString());
         session.setInput("x", b.random(2, 16, 16, 8).data());
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -142,6 +146,13 @@ class PlannerTest {
             perBatch = allocatedByRunningThreads(mx) - before;
         } while (perBatch >= 4800 && System.nanoTime() < deadline);
         assertTrue(perBatch < 4800, "100 warm runs still allocated " + perBatch + " bytes after 30 s");
+    }
+
+    /** A 3x3 convolution dilated by 2 with padding 2, as LANMSFF's two-path blocks have. */
+    private static String dilated(GraphBuilder b, String x, int cin, int cout) {
+        Attrs a = new Attrs().set("strides", new int[]{1, 1}).set("dilations", new int[]{2, 2}).set("pads", new int[]{2, 2, 2, 2})
+                .set("groups", 1).set("activation", "relu");
+        return b.node(Op.CONV2D, List.of(x), a, java.util.Map.of("weight", b.random(3, 3, cin, cout), "bias", b.random(cout)));
     }
 
     /** Bytes allocated so far by this thread and the kernel worker team. */

@@ -182,6 +182,21 @@ final class Tasks {
         int d, h, w, c, xOff;
         float[] x, p;
         boolean toPhases;
+        /**
+         * Each dilated shape's phase shape, made once: a plan calls with the same few shapes every
+         * run (LANMSFF: two), and a warm run allocates nothing. Bounded for a workspace that sees
+         * many models.
+         */
+        private final java.util.Map<ConvShape, ConvShape> phases = new java.util.HashMap<>();
+
+        ConvShape phaseShape(ConvShape s) {
+            ConvShape p = phases.get(s);
+            if (p == null) {
+                if (phases.size() >= 64) phases.clear();
+                phases.put(s, p = dev.mien.kernels.ConvAlgorithm.phaseShape(s));
+            }
+            return p;
+        }
 
         PhaseCopy set(int d, int h, int w, int c, float[] x, int xOff, float[] p, boolean toPhases) {
             this.d = d;

@@ -227,11 +227,11 @@ public final class VectorBackend implements Backend {
      */
     private void winogradPhases(Workspace ws, ConvShape s, ConvKernel.Packed pk, float[] in, int inOff, float[] bias, float[] residual,
                                 int resOff, Activation act, float alpha, float[] out, int outOff) {
-        ConvShape p = ConvAlgorithm.phaseShape(s);
+        Tasks.PhaseCopy copy = ws.tasks.phaseCopy;
+        ConvShape p = copy.phaseShape(s);
         int d = s.dilH();
         float[] pin = ws.scratch.phaseIn(p.inputSize()), pout = ws.scratch.phaseOut(p.outputSize());
         float[] pres = residual == null ? null : ws.scratch.phaseRes(p.outputSize());
-        Tasks.PhaseCopy copy = ws.tasks.phaseCopy;
         pool.parallelFor(DilationPhases.inputRows(s), 1, copy.set(d, s.inH(), s.inW(), s.inC(), in, inOff, pin, true), ws.slot);
         if (residual != null)
             pool.parallelFor(DilationPhases.outputRows(s), 1, copy.set(d, s.outH(), s.outW(), s.outC(), residual, resOff, pres, true), ws.slot);
