@@ -25,8 +25,9 @@ public enum ConvAlgorithm {
     /** One input channel per output channel, vectorised along channels. */
     DEPTHWISE,
     /**
-     * Winograd F(2x2, 3x3): 3x3 stride-1 undilated convolutions in 2.25x fewer multiplies, for
-     * maps large enough that the transforms pay (MA-Net's 56x56, 28x28 and 14x14 layers).
+     * Winograd F(2x2, 3x3): 3x3 stride-1 convolutions in 2.25x fewer multiplies, for maps large
+     * enough that the transforms pay (MA-Net's 56x56, 28x28 and 14x14 layers); dilated ones run
+     * on their phases ({@link #dilationPhases}: LANMSFF's 32x32 two-path layers).
      */
     WINOGRAD,
     /**
