@@ -5,16 +5,13 @@ import dev.mien.kernels.ConvShape;
 
 /**
  * The copies around a dilated convolution run as undilated convolutions on its phases
- * ({@link ConvAlgorithm#dilationPhases}): {@link #split} gathers each image's d x d phases
+ * ({@link ConvAlgorithm#dilationPhases}): {@link #copy} gathers each image's d x d phases
  * (rows {@code a, a + d, ...} and columns {@code b, b + d, ...}) into consecutive images of one
- * batch, {@link #merge} puts the phase outputs back in place. Both work on rows of the phase
- * batch ({@code n * d * d * H/d} of them), so that the team can share them.
+ * batch, or puts the phase outputs back in place. It works on rows of the phase batch
+ * ({@code n * d * d * H/d} of them), so that the team can share them.
  */
 final class DilationPhases {
     private DilationPhases() {}
-
-    /** Rows of the phase batch of a map {@code h} high: the work items of one copy. */
-    static int rows(ConvShape s, int h) { return s.n() * h; }
 
     /**
      * Rows [from, to) of the phase batch of an NHWC map {@code h x w x c} at {@code x[xOff]},
