@@ -58,10 +58,20 @@ final class PointwiseKernel {
 
     static int fullBlocks(ConvShape s) { return s.outC() / CB; }
 
-    /** Channel units: pairs of full blocks, then a lone full block, then a partial block. */
+    /**
+     * Pair units: pairs of full blocks, and one partial pair when more than one block's channels
+     * are left after them (LANMSFF's 36 and 42 channels: the pair's 5 x 4 tile with its extra
+     * lanes unstored costs less than a single block's tile plus a one-vector tile after it).
+     */
+    static int pairUnits(ConvShape s) {
+        int pairs = fullBlocks(s) / 2;
+        return pairs + (s.outC() - 2 * pairs * CB > CB ? 1 : 0);
+    }
+
+    /** Channel units: the pair units, then a lone full block, then a partial block (each where channels are left for it). */
     static int units(ConvShape s) {
-        int full = fullBlocks(s);
-        return full / 2 + full % 2 + (s.outC() % CB != 0 ? 1 : 0);
+        int pairs = pairUnits(s), left = Math.max(0, s.outC() - 2 * pairs * CB);
+        return pairs + (left == CB ? 1 : 0) + (left > 0 && left < CB ? 1 : 0);
     }
 
     /**
@@ -129,7 +139,7 @@ final class PointwiseKernel {
         j.outC = outC;
         j.lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
         j.hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
-        int pairs = fullBlocks(s) / 2;
+        int pairs = pairUnits(s);
         MemorySegment w = pk.w();
         for (int item = from; item < to; item++) {
             int chunk = unitMajor ? item % chunks : item / units, unit = unitMajor ? item / chunks : item % units;
@@ -153,13 +163,14 @@ final class PointwiseKernel {
             long wOff = (long) b * cin * CB;
             int o = outOff + p0 * outC + co;
             if (unit < pairs) {
+                int valid = Math.min(2 * CB, outC - co);
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
                     pair5x4(j, w, wOff, cin, x, xBase + t * cin, n);
-                    finishPair(j, n, co, o + t * outC);
+                    finishPair(j, n, co, o + t * outC, valid);
                 }
                 if (!clamp)
-                    for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, 2 * CB);
+                    for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
             } else {
                 int valid = Math.min(CB, outC - co);
                 for (int t = 0; t < count; t += ROWS) {
@@ -223,18 +234,25 @@ final class PointwiseKernel {
      * clamped to [lo, hi], into n output pixels from out[o]. A loop, not 24 unrolled stores: a
      * method of ~150 vector operations loses its intrinsics inside a whole network's compilation.
      */
-    private static void finishPair(Job j, int n, int co, int o) {
+    /** The pair's first {@code valid} channels (all 2 x CB but in a partial pair): whole vectors, then one by one. */
+    private static void finishPair(Job j, int n, int co, int o, int valid) {
         float[] r = j.acc, bias = j.bias, res = j.res, out = j.out;
-        int outC = j.outC, rd = j.resDelta;
+        int outC = j.outC, rd = j.resDelta, full = valid - valid % VL;
         float lo = j.lo, hi = j.hi;
         for (int t = 0; t < n; t++) {
             int d = o + t * outC, a = t * 2 * CB;
-            for (int c = 0; c < 2 * CB; c += VL) {
+            for (int c = 0; c < full; c += VL) {
                 FloatVector v = FloatVector.fromArray(S, r, a + c);
                 if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
                 if (res != null) v = v.add(FloatVector.fromArray(S, res, rd + d + c));
                 // max/min follow Math.max/min lane-wise: NaN stays NaN, as in the reference activations.
                 v.max(lo).min(hi).intoArray(out, d + c);
+            }
+            for (int c = full; c < valid; c++) {
+                float v = r[a + c];
+                if (bias != null) v += bias[co + c];
+                if (res != null) v += res[rd + d + c];
+                out[d + c] = Math.min(Math.max(v, lo), hi);
             }
         }
     }

@@ -86,9 +86,9 @@ class PointwiseConvTest {
 
     @Test
     void realLayerShapesMatchTheReference() {
-        // MA-Net's shortcuts (stride 2) and a PAtt-Lite / LANMSFF pointwise layer, fused ReLU and residual.
+        // MA-Net's shortcuts (stride 2), PAtt-Lite / LANMSFF pointwise layers (LANMSFF's 72 -> 36 as a partial pair), fused ReLU and residual.
         ConvShape[] shapes = {pw(1, 56, 56, 64, 128, 2, 0), pw(1, 14, 14, 128, 256, 2, 0), pw(1, 7, 7, 256, 512, 1, 0),
-                pw(1, 64, 64, 66, 66, 1, 0), pw(2, 14, 14, 512, 512, 1, 0)};
+                pw(1, 64, 64, 66, 66, 1, 0), pw(2, 14, 14, 512, 512, 1, 0), pw(1, 32, 32, 72, 36, 1, 0)};
         for (ConvShape s : shapes) {
             float[] w = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
             float[] res = random((int) s.outputSize()), exp = new float[res.length];
@@ -117,6 +117,16 @@ class PointwiseConvTest {
         }
         // 66 channels: two full blocks as one pair, then the partial block.
         assertEquals(ConvKernel.CB == 32 ? 2 : 3, PointwiseKernel.units(pw(1, 4, 4, 8, 66, 1, 0)));
+        // 36 (LANMSFF's two-path layers) and 100 channels: more than a block left after the full
+        // pairs goes as one partial pair; exactly a block left, as a lone full block.
+        if (ConvKernel.CB == 32) {
+            assertEquals(1, PointwiseKernel.units(pw(1, 4, 4, 8, 36, 1, 0)));
+            assertEquals(1, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 36, 1, 0)));
+            assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 100, 1, 0)));
+            assertEquals(2, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 100, 1, 0)));
+            assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 96, 1, 0)));
+            assertEquals(1, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 96, 1, 0)));
+        }
     }
 
     @Test
