@@ -188,20 +188,36 @@ final class ConvKernel {
             for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, j.valid);
     }
 
-    /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels (whole vectors, then a scalar tail). */
+    /** out = acc + bias + residual for {@code count} pixels of {@code valid} channels, pixel t's sums at {@code acc[accOff + t * CB]}. */
     static void store(float[] acc, int accOff, int count, int valid, int co, float[] bias, float[] res, int resOff,
-                              float[] out, int o, int outC) {
+                      float[] out, int o, int outC) {
+        store(acc, accOff, CB, count, valid, co, bias, res, resOff, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, out, o, outC);
+    }
+
+    /**
+     * out = acc + bias + residual, clamped to [lo, hi] (ReLU and ReLU6 fused; the infinities for
+     * none), for {@code count} pixels {@code outC} apart from {@code out[o]}, of {@code valid}
+     * channels from channel {@code co}: whole vectors, then a scalar tail (a partial last block).
+     * Pixel t's sums start at {@code acc[accOff + t * accStride]}. Lane-wise max/min follow
+     * Math.max/min: NaN stays NaN, as in the reference activations.
+     */
+    static void store(float[] acc, int accOff, int accStride, int count, int valid, int co, float[] bias, float[] res, int resOff,
+                      float lo, float hi, float[] out, int o, int outC) {
         int full = valid - valid % VL;
         for (int t = 0; t < count; t++) {
-            int d = o + t * outC, a = accOff + t * CB;
+            int d = o + t * outC, a = accOff + t * accStride;
             for (int c = 0; c < full; c += VL) {
                 FloatVector v = FloatVector.fromArray(S, acc, a + c);
                 if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
                 if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + d + c));
-                v.intoArray(out, d + c);
+                v.max(lo).min(hi).intoArray(out, d + c);
             }
-            for (int c = full; c < valid; c++)
-                out[d + c] = acc[a + c] + (bias != null ? bias[co + c] : 0f) + (res != null ? res[resOff + d + c] : 0f);
+            for (int c = full; c < valid; c++) {
+                float v = acc[a + c];
+                if (bias != null) v += bias[co + c];
+                if (res != null) v += res[resOff + d + c];
+                out[d + c] = Math.min(Math.max(v, lo), hi);
+            }
         }
     }
 

@@ -101,14 +101,10 @@ final class PointwiseKernel {
         return Math.toIntExact((pixels + chunkPixels - 1) / chunkPixels * units(s));
     }
 
-    /** One thread's state: its panel, which chunk the panel holds, the single-block sums, the fused epilogue's arguments. */
+    /** One thread's state: its panel and the tile's sums. */
     static final class Job {
         float[] panel = new float[0];
         float[] acc = new float[ROWS * 2 * CB];
-        // The epilogue of the current call (see run).
-        float[] bias, res, out;
-        int resDelta, outC;
-        float lo, hi;
 
         float[] panel(int n) {
             if (panel.length < n) panel = new float[n];
@@ -132,13 +128,8 @@ final class PointwiseKernel {
         int gathered = -1;
         // Clamps are done in the epilogue's pass; the other activations are applied to the stored rows afterwards.
         boolean clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
-        j.bias = bias;
-        j.res = res;
-        j.resDelta = resDelta;
-        j.out = out;
-        j.outC = outC;
-        j.lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
-        j.hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
+        float lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
+        float hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
         int pairs = pairUnits(s);
         MemorySegment w = pk.w();
         for (int item = from; item < to; item++) {
@@ -167,7 +158,7 @@ final class PointwiseKernel {
                 for (int t = 0; t < count; t += ROWS) {
                     int n = Math.min(ROWS, count - t);
                     pair5x4(j, w, wOff, cin, x, xBase + t * cin, n);
-                    finishPair(j, n, co, o + t * outC, valid);
+                    ConvKernel.store(j.acc, 0, 2 * CB, n, valid, co, bias, res, resDelta, lo, hi, out, o + t * outC, outC);
                 }
                 if (!clamp)
                     for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
@@ -184,7 +175,6 @@ final class PointwiseKernel {
                 }
             }
         }
-        j.bias = j.res = j.out = null;
     }
 
     /** The chunk's input pixels as contiguous rows of Cin floats: zero rows where the pixel is padding. */
@@ -234,29 +224,6 @@ final class PointwiseKernel {
      * clamped to [lo, hi], into n output pixels from out[o]. A loop, not 24 unrolled stores: a
      * method of ~150 vector operations loses its intrinsics inside a whole network's compilation.
      */
-    /** The pair's first {@code valid} channels (all 2 x CB but in a partial pair): whole vectors, then one by one. */
-    private static void finishPair(Job j, int n, int co, int o, int valid) {
-        float[] r = j.acc, bias = j.bias, res = j.res, out = j.out;
-        int outC = j.outC, rd = j.resDelta, full = valid - valid % VL;
-        float lo = j.lo, hi = j.hi;
-        for (int t = 0; t < n; t++) {
-            int d = o + t * outC, a = t * 2 * CB;
-            for (int c = 0; c < full; c += VL) {
-                FloatVector v = FloatVector.fromArray(S, r, a + c);
-                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
-                if (res != null) v = v.add(FloatVector.fromArray(S, res, rd + d + c));
-                // max/min follow Math.max/min lane-wise: NaN stays NaN, as in the reference activations.
-                v.max(lo).min(hi).intoArray(out, d + c);
-            }
-            for (int c = full; c < valid; c++) {
-                float v = r[a + c];
-                if (bias != null) v += bias[co + c];
-                if (res != null) v += res[rd + d + c];
-                out[d + c] = Math.min(Math.max(v, lo), hi);
-            }
-        }
-    }
-
     /** One block (weights at wOff) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][CB]. */
     private static void one5x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,

@@ -54,7 +54,9 @@ final class StemKernel {
             for (int b = 0; b < pk.blocks(); b++) {
                 if (step == 6) tileStep6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 else tile(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
-                store(acc, skip, b * CB, bias, res, resOff, lo, hi, out, o, outC);
+                // Pixels [skip, P) of the tile; a last block with fewer real channels (LANMSFF's 66) stores only those.
+                ConvKernel.store(acc, skip * CB, CB, P - skip, Math.min(CB, outC - b * CB), b * CB, bias, res, resOff, lo, hi, out,
+                        o + skip * outC + b * CB, outC);
             }
             if (later)
                 for (int t = skip; t < P; t++) Activations.apply(act, alpha, out, o + t * outC, outC);
@@ -123,30 +125,5 @@ final class StemKernel {
         a5.intoArray(acc, 5 * CB); b5.intoArray(acc, 5 * CB + VL);
         a6.intoArray(acc, 6 * CB); b6.intoArray(acc, 6 * CB + VL);
         a7.intoArray(acc, 7 * CB); b7.intoArray(acc, 7 * CB + VL);
-    }
-
-    /**
-     * Pixels [skip, P) of the tile: sums + bias + residual, clamped (ReLU/ReLU6, or not at all),
-     * into out; a last block with fewer than {@link ConvKernel#CB} real channels (LANMSFF's 66)
-     * stores whole vectors while they fit and the rest one by one.
-     */
-    private static void store(float[] acc, int skip, int co, float[] bias, float[] res, int resOff, float lo, float hi,
-                              float[] out, int o, int outC) {
-        int valid = Math.min(CB, outC - co), full = valid - valid % VL;
-        for (int t = skip; t < P; t++) {
-            int d = o + t * outC + co;
-            for (int c = 0; c < full; c += VL) {
-                FloatVector v = FloatVector.fromArray(S, acc, t * CB + c);
-                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, co + c));
-                if (res != null) v = v.add(FloatVector.fromArray(S, res, resOff + d + c));
-                v.max(lo).min(hi).intoArray(out, d + c);
-            }
-            for (int c = full; c < valid; c++) {
-                float v = acc[t * CB + c];
-                if (bias != null) v += bias[co + c];
-                if (res != null) v += res[resOff + d + c];
-                out[d + c] = Math.min(Math.max(v, lo), hi);
-            }
-        }
     }
 }
