@@ -147,11 +147,7 @@ public final class BenchCommand {
                     throw new CliException(label + ": " + e.getMessage(), 1);
                 }
                 sessions.add(s);
-                for (ValueInfo in : model.graph().inputs()) {
-                    float[] x = new float[b * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
-                    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-                    s.setInput(in.name(), x);
-                }
+                randomInputs(model.graph(), s, r);
             }
             dev.mien.tools.bench.BatchSweep sw = dev.mien.tools.bench.BatchSweep.run(sessions, rounds, block, warmup, warmupSeconds);
             out.printf("model %s  backend %s  threads %d  batches %s in one process: %d rounds, each %d images per batch size, blocks interleaved%n",
@@ -216,14 +212,7 @@ public final class BenchCommand {
     /** {@code original}: the graph with its weights, for checking a device backend against the CPU (null: no check). */
     private void measure(Args a, Model model, Graph g, Graph original, String label, Backend backend, Session s, int batch, int iters, int warmup,
                          double warmupSeconds, double peak, PrintStream out) {
-        Random r = new Random(42);
-        java.util.Map<String, float[]> inputs = new java.util.LinkedHashMap<>();
-        for (ValueInfo in : g.inputs()) {
-            float[] x = new float[batch * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
-            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-            s.setInput(in.name(), x);
-            inputs.put(in.name(), x);
-        }
+        java.util.Map<String, float[]> inputs = randomInputs(g, s, new Random(42));
         // At least --warmup runs and --warmup-seconds (default 2 s), then until the JIT is quiet
         // (Warmup): the timed runs see steady-state code, as a long-running JVM does.
         int warmed = dev.mien.tools.bench.Warmup.run(s::run, warmup, warmupSeconds);
@@ -279,6 +268,18 @@ public final class BenchCommand {
             if (checked >= 0) j.put("max_abs_diff_vs_cpu", checked);
             out.println(j.toString());
         }
+    }
+
+    /** Uniform [0, 1) inputs for every graph input at the session's batch size, set on the session; returned by name. */
+    private static java.util.Map<String, float[]> randomInputs(Graph g, Session s, Random r) {
+        java.util.Map<String, float[]> inputs = new java.util.LinkedHashMap<>();
+        for (ValueInfo in : g.inputs()) {
+            float[] x = new float[s.batch() * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+            s.setInput(in.name(), x);
+            inputs.put(in.name(), x);
+        }
+        return inputs;
     }
 
     /** Whether any packed weight is read from a mapped file. */
