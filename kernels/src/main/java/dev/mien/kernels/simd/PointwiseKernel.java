@@ -26,8 +26,9 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * units of one chunk: a chunk's input rows are read once from memory and then from the cache.
  * Where the weights are larger (more output channels than pixels: 14x14x512 -> 512, 7x7 maps)
  * they go unit-major: each unit's weights come from memory once and serve every chunk, and
- * the smaller input is the one read again. A unit is two full channel blocks, or one block
- * (an odd block count, or a partial last block such as 66 = 2 x 32 + 2). Strided or padded
+ * the smaller input is the one read again. A unit is a pair of channel blocks; the channels left
+ * after the pairs either widen the last pair's tile by one vector (66 = 64 + 2) or form a unit
+ * of their own, of as many vectors as they fill ({@link #unitVectors}). Strided or padded
  * inputs are first gathered into a contiguous per-thread panel of the chunk's pixels
  * (zero rows for padding, as the direct kernel's padded copy); a stride-1 unpadded input is
  * already that panel and is read in place.
@@ -56,22 +57,46 @@ final class PointwiseKernel {
         return s.strideH() != 1 || s.strideW() != 1 || s.padTop() != 0 || s.padLeft() != 0 || s.padBottom() != 0 || s.padRight() != 0;
     }
 
-    static int fullBlocks(ConvShape s) { return s.outC() / CB; }
+    /** Full pairs of channel blocks (2 x CB channels each). */
+    static int pairs(ConvShape s) { return s.outC() / (2 * CB); }
+
+    /** Channels left after the full pairs. */
+    static int left(ConvShape s) { return s.outC() - 2 * CB * pairs(s); }
 
     /**
-     * Pair units: pairs of full blocks, and one partial pair when more than one block's channels
-     * are left after them (LANMSFF's 36 and 42 channels: the pair's 5 x 4 tile with its extra
-     * lanes unstored costs less than a single block's tile plus a one-vector tile after it).
+     * Whether the channels left after the full pairs (one vector's worth at most: LANMSFF's 66,
+     * 72 and 78) ride on the last pair's tile as a fifth vector, so that their pixels are
+     * broadcast once rather than again for a one-vector tile of their own, whose 5 broadcasts
+     * and 1 weight load per 5 multiplies made it load-bound.
      */
-    static int pairUnits(ConvShape s) {
-        int pairs = fullBlocks(s) / 2;
-        return pairs + (s.outC() - 2 * pairs * CB > CB ? 1 : 0);
+    static boolean widensLastPair(ConvShape s) {
+        int l = left(s);
+        return pairs(s) > 0 && l > 0 && l <= VL;
     }
 
-    /** Channel units: the pair units, then a lone full block, then a partial block (each where channels are left for it). */
+    /** Channel units: the pairs (the last one widened where {@link #widensLastPair}), then one unit for any channels left. */
     static int units(ConvShape s) {
-        int pairs = pairUnits(s), left = Math.max(0, s.outC() - 2 * pairs * CB);
-        return pairs + (left == CB ? 1 : 0) + (left > 0 && left < CB ? 1 : 0);
+        return pairs(s) + (left(s) > 0 && !widensLastPair(s) ? 1 : 0);
+    }
+
+    /**
+     * Output-channel vectors of a unit's tile: 4 for a pair, 5 for a widened last pair, and for
+     * the channels left after the pairs as many as they fill (1-4: LANMSFF's 36 and 42 run 3
+     * vectors, 48 channels, instead of a pair's 64).
+     */
+    static int unitVectors(ConvShape s, int unit) {
+        int p = pairs(s);
+        if (unit < p) return unit == p - 1 && widensLastPair(s) ? 5 : 4;
+        return (left(s) + VL - 1) / VL;
+    }
+
+    /** Pixels per tile of a unit of {@code vectors} vectors: the most that keep the tile's sums, weights and a broadcast in 32 registers. */
+    static int tileRows(int vectors) {
+        return switch (vectors) {
+            case 5 -> 4;    // 20 sums + 5 weight vectors
+            case 3 -> 7;    // 21 sums + 3 weight vectors
+            default -> ROWS;
+        };
     }
 
     /**
@@ -104,7 +129,8 @@ final class PointwiseKernel {
     /** One thread's state: its panel and the tile's sums. */
     static final class Job {
         float[] panel = new float[0];
-        float[] acc = new float[ROWS * 2 * CB];
+        /** A tile's raw sums, [pixel][vectors * VL]: room for the largest tile (7 x 3 vectors). */
+        float[] acc = new float[Math.max(7 * 3, Math.max(4 * 5, ROWS * 4)) * VL];
 
         float[] panel(int n) {
             if (panel.length < n) panel = new float[n];
@@ -130,7 +156,6 @@ final class PointwiseKernel {
         boolean clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
         float lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
         float hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
-        int pairs = pairUnits(s);
         MemorySegment w = pk.w();
         for (int item = from; item < to; item++) {
             int chunk = unitMajor ? item % chunks : item / units, unit = unitMajor ? item / chunks : item % units;
@@ -149,31 +174,23 @@ final class PointwiseKernel {
                 x = in;
                 xBase = inOff + p0 * cin;
             }
-            int b = unit < pairs ? 2 * unit : 2 * pairs + (unit - pairs);
-            int co = b * CB;
-            long wOff = (long) b * cin * CB;
+            int vectors = unitVectors(s, unit), rows = tileRows(vectors), co = unit * 2 * CB;
+            int valid = Math.min(vectors * VL, outC - co);
+            long wOff = (long) (co / CB) * cin * CB;
             int o = outOff + p0 * outC + co;
-            if (unit < pairs) {
-                int valid = Math.min(2 * CB, outC - co);
-                for (int t = 0; t < count; t += ROWS) {
-                    int n = Math.min(ROWS, count - t);
-                    pair5x4(j, w, wOff, cin, x, xBase + t * cin, n);
-                    ConvKernel.store(j.acc, 0, 2 * CB, n, valid, co, bias, res, resDelta, lo, hi, out, o + t * outC, outC);
+            for (int t = 0; t < count; t += rows) {
+                int n = Math.min(rows, count - t), q = xBase + t * cin;
+                switch (vectors) {
+                    case 5 -> wide4x5(j, w, wOff, cin, x, q, n);
+                    case 4 -> pair5x4(j, w, wOff, cin, x, q, n);
+                    case 3 -> three7x3(j, w, wOff, cin, x, q, n);
+                    case 2 -> one5x2(j, w, wOff, cin, x, q, n);
+                    default -> one5x1(j, w, wOff, cin, x, q, n);
                 }
-                if (!clamp)
-                    for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
-            } else {
-                int valid = Math.min(CB, outC - co);
-                for (int t = 0; t < count; t += ROWS) {
-                    int n = Math.min(ROWS, count - t);
-                    if (valid > VL) one5x2(j, w, wOff, cin, x, xBase + t * cin, n);
-                    else one5x1(j, w, wOff, cin, x, xBase + t * cin, n);
-                    int d = o + t * outC;
-                    ConvKernel.store(j.acc, 0, n, valid, co, bias, res, resDelta, out, d, outC);
-                    if (act != Activation.NONE)
-                        for (int r = 0; r < n; r++) Activations.apply(act, alpha, out, d + r * outC, valid);
-                }
+                ConvKernel.store(j.acc, 0, vectors * VL, n, valid, co, bias, res, resDelta, lo, hi, out, o + t * outC, outC);
             }
+            if (!clamp)
+                for (int t = 0; t < count; t++) Activations.apply(act, alpha, out, o + t * outC, valid);
         }
     }
 
@@ -219,11 +236,62 @@ final class PointwiseKernel {
         a4.intoArray(r, 16 * VL); b4.intoArray(r, 17 * VL); c4.intoArray(r, 18 * VL); d4.intoArray(r, 19 * VL);
     }
 
-    /**
-     * The pair's epilogue: sums [pixel][2 * CB] from the job's buffer plus bias and residual,
-     * clamped to [lo, hi], into n output pixels from out[o]. A loop, not 24 unrolled stores: a
-     * method of ~150 vector operations loses its intrinsics inside a whole network's compilation.
-     */
+    /** A pair and the first vector of the block after it (weights at wOff), 4 pixels: raw sums into the job's buffer, [pixel][5 * VL]. */
+    private static void wide4x5(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin, q3 = q + Math.min(3, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        FloatVector d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        FloatVector e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+        long wk = 4 * wOff, next = 4L * cin * CB;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(S, w, wk + next, LE), w3 = FloatVector.fromMemorySegment(S, w, wk + next + 4 * VL, LE);
+            FloatVector w4 = FloatVector.fromMemorySegment(S, w, wk + 2 * next, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0); c0 = v.fma(w2, c0); d0 = v.fma(w3, d0); e0 = v.fma(w4, e0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1); c1 = v.fma(w2, c1); d1 = v.fma(w3, d1); e1 = v.fma(w4, e1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2); c2 = v.fma(w2, c2); d2 = v.fma(w3, d2); e2 = v.fma(w4, e2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3); c3 = v.fma(w2, c3); d3 = v.fma(w3, d3); e3 = v.fma(w4, e3);
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL); c0.intoArray(r, 2 * VL); d0.intoArray(r, 3 * VL); e0.intoArray(r, 4 * VL);
+        a1.intoArray(r, 5 * VL); b1.intoArray(r, 6 * VL); c1.intoArray(r, 7 * VL); d1.intoArray(r, 8 * VL); e1.intoArray(r, 9 * VL);
+        a2.intoArray(r, 10 * VL); b2.intoArray(r, 11 * VL); c2.intoArray(r, 12 * VL); d2.intoArray(r, 13 * VL); e2.intoArray(r, 14 * VL);
+        a3.intoArray(r, 15 * VL); b3.intoArray(r, 16 * VL); c3.intoArray(r, 17 * VL); d3.intoArray(r, 18 * VL); e3.intoArray(r, 19 * VL);
+    }
+
+    /** A block and the first vector of the next (weights at wOff), 7 pixels: raw sums into the job's buffer, [pixel][3 * VL]. */
+    private static void three7x3(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin, q3 = q + Math.min(3, n - 1) * cin,
+                q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin, q6 = q + Math.min(6, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0;
+        long wk = 4 * wOff, next = 4L * cin * CB;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(S, w, wk + next, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0); c0 = v.fma(w2, c0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1); c1 = v.fma(w2, c1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2); c2 = v.fma(w2, c2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3); c3 = v.fma(w2, c3);
+            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4); c4 = v.fma(w2, c4);
+            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5); c5 = v.fma(w2, c5);
+            v = FloatVector.broadcast(S, x[q6 + c]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6); c6 = v.fma(w2, c6);
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL); c0.intoArray(r, 2 * VL);
+        a1.intoArray(r, 3 * VL); b1.intoArray(r, 4 * VL); c1.intoArray(r, 5 * VL);
+        a2.intoArray(r, 6 * VL); b2.intoArray(r, 7 * VL); c2.intoArray(r, 8 * VL);
+        a3.intoArray(r, 9 * VL); b3.intoArray(r, 10 * VL); c3.intoArray(r, 11 * VL);
+        a4.intoArray(r, 12 * VL); b4.intoArray(r, 13 * VL); c4.intoArray(r, 14 * VL);
+        a5.intoArray(r, 15 * VL); b5.intoArray(r, 16 * VL); c5.intoArray(r, 17 * VL);
+        a6.intoArray(r, 18 * VL); b6.intoArray(r, 19 * VL); c6.intoArray(r, 20 * VL);
+    }
+
     /** One block (weights at wOff) for n <= ROWS pixels at x[q]: raw sums into the job's buffer, [pixel][CB]. */
     private static void one5x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
@@ -248,7 +316,7 @@ final class PointwiseKernel {
         a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
     }
 
-    /** As {@link #one5x2} for a block of at most VL channels (66 = 2 x 32 + 2): half the multiplies. */
+    /** As {@link #one5x2} for at most VL channels (a layer of 16 or fewer): half the multiplies. Sums [pixel][VL]. */
     private static void one5x1(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
         int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
                 q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin;
@@ -264,9 +332,9 @@ final class PointwiseKernel {
         }
         float[] r = j.acc;
         a0.intoArray(r, 0);
-        a1.intoArray(r, CB);
-        a2.intoArray(r, 2 * CB);
-        a3.intoArray(r, 3 * CB);
-        a4.intoArray(r, 4 * CB);
+        a1.intoArray(r, VL);
+        a2.intoArray(r, 2 * VL);
+        a3.intoArray(r, 3 * VL);
+        a4.intoArray(r, 4 * VL);
     }
 }

@@ -86,9 +86,11 @@ class PointwiseConvTest {
 
     @Test
     void realLayerShapesMatchTheReference() {
-        // MA-Net's shortcuts (stride 2), PAtt-Lite / LANMSFF pointwise layers (LANMSFF's 72 -> 36 as a partial pair), fused ReLU and residual.
+        // MA-Net's shortcuts (stride 2), PAtt-Lite / LANMSFF pointwise layers (LANMSFF's 66, 72 and 78 on a widened
+        // pair, 72 -> 36 and 84 -> 42 on three vectors), fused ReLU and residual.
         ConvShape[] shapes = {pw(1, 56, 56, 64, 128, 2, 0), pw(1, 14, 14, 128, 256, 2, 0), pw(1, 7, 7, 256, 512, 1, 0),
-                pw(1, 64, 64, 66, 66, 1, 0), pw(2, 14, 14, 512, 512, 1, 0), pw(1, 32, 32, 72, 36, 1, 0)};
+                pw(1, 64, 64, 66, 66, 1, 0), pw(2, 14, 14, 512, 512, 1, 0), pw(1, 32, 32, 72, 36, 1, 0), pw(1, 32, 32, 72, 72, 1, 0),
+                pw(1, 16, 16, 78, 78, 1, 0), pw(1, 8, 8, 84, 42, 1, 0), pw(1, 8, 8, 84, 84, 1, 0)};
         for (ConvShape s : shapes) {
             float[] w = random((int) s.weightCount()), x = random((int) s.inputSize()), bias = random(s.outC());
             float[] res = random((int) s.outputSize()), exp = new float[res.length];
@@ -115,17 +117,33 @@ class PointwiseConvTest {
                 if (threads > 1 && pixels * s.outC() >= 49 * 512) assertTrue(items >= 2 * threads, s + ": " + items + " items");
             }
         }
-        // 66 channels: two full blocks as one pair, then the partial block.
-        assertEquals(ConvKernel.CB == 32 ? 2 : 3, PointwiseKernel.units(pw(1, 4, 4, 8, 66, 1, 0)));
-        // 36 (LANMSFF's two-path layers) and 100 channels: more than a block left after the full
-        // pairs goes as one partial pair; exactly a block left, as a lone full block.
+        // Channels left after the full pairs: one vector's worth or less widens the last pair's
+        // tile (LANMSFF's 66, 72, 78); more forms a unit of as many vectors as they fill
+        // (36, 42: three vectors; 100: a pair and three vectors; 96: a pair and a block; 49: a partial pair).
+        int vl = ConvKernel.VL, cb = ConvKernel.CB;
+        assertEquals(1, PointwiseKernel.units(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0)));
+        assertEquals(5, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0), 0));
+        assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 4 * cb + vl, 1, 0)));
+        assertEquals(4, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 4 * cb + vl, 1, 0), 0));
+        assertEquals(5, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 4 * cb + vl, 1, 0), 1));
+        assertEquals(1, PointwiseKernel.units(pw(1, 4, 4, 8, cb + 4, 1, 0)));
+        assertEquals(3, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, cb + 4, 1, 0), 0));
+        assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 3 * cb + 4, 1, 0)));
+        assertEquals(3, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 3 * cb + 4, 1, 0), 1));
+        assertEquals(2, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 3 * cb, 1, 0), 1));
+        assertEquals(4, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, cb + vl + 1, 1, 0), 0));
+        assertEquals(1, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 7, 1, 0), 0));
         if (ConvKernel.CB == 32) {
-            assertEquals(1, PointwiseKernel.units(pw(1, 4, 4, 8, 36, 1, 0)));
-            assertEquals(1, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 36, 1, 0)));
-            assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 100, 1, 0)));
-            assertEquals(2, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 100, 1, 0)));
-            assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 96, 1, 0)));
-            assertEquals(1, PointwiseKernel.pairUnits(pw(1, 4, 4, 8, 96, 1, 0)));
+            assertEquals(5, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 66, 1, 0), 0));
+            assertEquals(3, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 36, 1, 0), 0));
+            assertEquals(3, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 42, 1, 0), 0));
+        }
+        // Every channel belongs to exactly one unit: the units' vectors cover outC, less than a vector over.
+        for (int cout = 1; cout <= 300; cout++) {
+            ConvShape s = pw(1, 2, 2, 8, cout, 1, 0);
+            int covered = 0;
+            for (int u = 0; u < PointwiseKernel.units(s); u++) covered = u * 2 * cb + PointwiseKernel.unitVectors(s, u) * vl;
+            assertTrue(covered >= cout && covered - cout < vl, cout + " channels: units reach " + covered);
         }
     }
 
