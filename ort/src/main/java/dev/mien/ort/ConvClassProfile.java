@@ -5,6 +5,7 @@ import dev.mien.engine.Session;
 import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.ValueInfo;
+import dev.mien.engine.runtime.ImageLanes;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.ModelLoader;
@@ -57,6 +58,7 @@ public final class ConvClassProfile {
         String label = a.get("arch") != null ? a.get("arch") : Path.of(a.get("model")).getFileName().toString();
 
         MienConvTimes.Measured mien;
+        boolean lanes;
         Backend be = a.get("kernels") != null ? KernelRegistry.create(a.get("kernels"), threads) : KernelRegistry.auto(threads);
         try (Model model = mienModel(a, be); Session s = model.newSession(batch, RunOptions.DEFAULT)) {
             Random r = new Random(42);
@@ -67,6 +69,7 @@ public final class ConvClassProfile {
             }
             warm(s::run, warmup, warmupSeconds);
             mien = MienConvTimes.measure(model.graph(), s, iters);
+            lanes = s.plan().imageLanes();
         }
 
         Path dir = Files.createTempDirectory("mien-ort-profile");
@@ -88,7 +91,8 @@ public final class ConvClassProfile {
 
         ConvProfileTable.Result table = ConvProfileTable.join(mien.convs(), ort);
         double ceiling = BenchCommand.ceiling(Math.min(threads, Runtime.getRuntime().availableProcessors()));
-        ConvProfileTable.print(String.format("%s, batch %d, threads %d: per convolution class, mean of %d profiled runs", label, batch, threads, iters),
+        ConvProfileTable.print(String.format("%s, batch %d, threads %d: per convolution class, mean of %d profiled runs%s", label, batch, threads, iters,
+                        lanes ? " (Mien's " + ImageLanes.PROFILE_NOTE + ")" : ""),
                 table, ceiling, out);
         out.printf("%nwhole run (sum of steps / nodes while profiling): Mien %.2f ms, ONNX Runtime %.2f ms; convolutions %.0f%% / %.0f%% of it%n",
                 mien.runMs(), ortRunMs, 100 * table.mienMs() / mien.runMs(), 100 * table.ortMs() / ortRunMs);

@@ -32,6 +32,9 @@ public final class ImageLanes implements AutoCloseable {
     /** Weights up to this size are read from cache by every lane: above it the batch plan's single pass over them wins. */
     public static final long MAX_WEIGHT_BYTES = 16L << 20;
 
+    /** What a profile of a batch run as lanes reports per step (for the profile's heading): see {@link #executeProfiled}. */
+    public static final String PROFILE_NOTE = "batch as image lanes: each step's time is the lanes' sum divided by the lanes that ran";
+
     private final Plan image;
     private final int batch;
     /** The team the images are spread over; null on one thread. */
@@ -42,6 +45,9 @@ public final class ImageLanes implements AutoCloseable {
     private final int[] inBatch, inImage, inSize, outBatch, outImage, outSize;
     private final WorkerTeam.Slot callerSlot = new WorkerTeam.Slot();
     private final Body body = new Body();
+    /** Per lane, its steps' nanoseconds and its images in the current profiled run (made on the first one). */
+    private long[][] laneNanos;
+    private final int[] laneImages;
 
     ImageLanes(Plan batchPlan, Plan imagePlan, WorkerTeam team, List<Backend> laneKernels) {
         this.image = imagePlan;
@@ -50,6 +56,7 @@ public final class ImageLanes implements AutoCloseable {
         lanes = new Buffers[laneKernels.size()];
         for (int i = 0; i < lanes.length; i++) lanes[i] = imagePlan.newBuffers(laneKernels.get(i));
         busy = new AtomicIntegerArray(lanes.length);
+        laneImages = new int[lanes.length];
         List<int[]> ins = new ArrayList<>(), outs = new ArrayList<>();
         for (Map.Entry<String, Integer> e : batchPlan.slotOf.entrySet()) {
             int slotN = e.getValue(), slot1 = imagePlan.slotOf.get(e.getKey()), size = Shapes.isize(imagePlan.shapes.get(e.getKey()));
@@ -108,19 +115,37 @@ public final class ImageLanes implements AutoCloseable {
     }
 
     /**
-     * Profiling: every image in turn on the first lane through the one-image plan's profiled run,
-     * so the step times are the lane's (the plans have the same steps: one graph).
+     * Profiling: the images run on the lanes as in {@link #execute}, each lane timing its steps
+     * through the one-image plan into its own counters. Each step then gets the sum over the
+     * lanes divided by the number of lanes that ran, so that a profile of lanes side by side
+     * adds up to about the batch's wall time, as a batch plan's does (not to the lanes' total
+     * time, which on two threads is twice that). On one thread: image after image on one lane.
      */
     void executeProfiled(Buffers b, long[] nanos) {
-        int lane = acquire();
+        if (laneNanos == null || laneNanos[0].length != nanos.length) laneNanos = new long[lanes.length][nanos.length];
+        for (long[] l : laneNanos) Arrays.fill(l, 0);
+        Arrays.fill(laneImages, 0);
+        body.batch = b;
+        body.profiled = true;
         try {
-            for (int i = 0; i < batch; i++) {
-                copyIn(b.slots, lanes[lane].slots, i);
-                image.executeProfiled(lanes[lane], nanos);
-                copyOut(lanes[lane].slots, b.slots, i);
-            }
+            if (team == null) body.run(0, batch, callerSlot);
+            else team.parallelFor(batch, 1, body, callerSlot);
         } finally {
-            busy.set(lane, 0);
+            body.batch = null;
+            body.profiled = false;
+        }
+        addShare(laneNanos, laneImages, nanos);
+    }
+
+    /** Adds to {@code nanos[i]} the sum of the lanes' times for step i divided by the number of lanes that ran an image. */
+    static void addShare(long[][] laneNanos, int[] laneImages, long[] nanos) {
+        int ran = 0;
+        for (int n : laneImages) if (n > 0) ran++;
+        if (ran == 0) return;
+        for (int i = 0; i < nanos.length; i++) {
+            long sum = 0;
+            for (long[] l : laneNanos) sum += l[i];
+            nanos[i] += sum / ran;
         }
     }
 
@@ -132,9 +157,10 @@ public final class ImageLanes implements AutoCloseable {
         for (int k = 0; k < outBatch.length; k++) System.arraycopy(one[outImage[k]], 0, all[outBatch[k]], i * outSize[k], outSize[k]);
     }
 
-    /** The team's loop body: images [from, to) on one free lane. */
+    /** The team's loop body: images [from, to) on one free lane (timed step by step when profiling). */
     private final class Body implements WorkerTeam.Range {
         Buffers batch;
+        boolean profiled;
 
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             int lane = acquire();
@@ -142,7 +168,12 @@ public final class ImageLanes implements AutoCloseable {
                 Buffers l = lanes[lane];
                 for (int i = from; i < to; i++) {
                     copyIn(batch.slots, l.slots, i);
-                    image.execute(l);
+                    if (profiled) {
+                        image.executeProfiled(l, laneNanos[lane]);
+                        laneImages[lane]++;
+                    } else {
+                        image.execute(l);
+                    }
                     copyOut(l.slots, batch.slots, i);
                 }
             } finally {

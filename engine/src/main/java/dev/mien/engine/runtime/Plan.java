@@ -199,7 +199,7 @@ public final class Plan {
      */
     public void executeProfiled(Buffers b, long[] nanos) {
         if (b.lanes != null) {
-            // Image lanes: each image through the one-image plan in turn on one lane, step by step.
+            // Image lanes: the images side by side on the lanes, each timed step by step (see ImageLanes).
             b.lanes.executeProfiled(b, nanos);
             return;
         }

@@ -64,7 +64,7 @@ class ImageLanesTest {
                 }
                 // Repeated runs read the same inputs and give the same outputs.
                 assertArrayEquals(first.data(), s.run().output(y).data());
-                // A profiled run takes each image through the one-image plan, step by step: same outputs, every step timed.
+                // A profiled run takes each image through the one-image plan on the lanes, step by step: same outputs, every step timed.
                 long[] nanos = new long[s.plan().stepCount()];
                 assertArrayEquals(first.data(), s.runProfiled(nanos).output(y).data());
                 for (int i = 0; i < nanos.length; i++) assertTrue(nanos[i] > 0, "step " + s.plan().stepNames().get(i) + " was not timed");
@@ -77,6 +77,22 @@ class ImageLanesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aProfileOfLanesSideBySideSharesEachStepOverTheLanesThatRan() {
+        long[] nanos = {5, 0, 0};
+        // Two lanes ran images: each step gets the mean of the two lanes' times, added to what was there.
+        ImageLanes.addShare(new long[][]{{10, 20, 30}, {30, 40, 50}}, new int[]{3, 2}, nanos);
+        assertArrayEquals(new long[]{25, 30, 40}, nanos);
+        // One lane of two got every image (a batch of one, or a sleepy neighbour): its own times, not halved.
+        long[] one = new long[3];
+        ImageLanes.addShare(new long[][]{{0, 0, 0}, {8, 6, 4}}, new int[]{0, 4}, one);
+        assertArrayEquals(new long[]{8, 6, 4}, one);
+        // No lane ran: nothing added.
+        long[] none = {1, 2, 3};
+        ImageLanes.addShare(new long[][]{{9, 9, 9}}, new int[]{0}, none);
+        assertArrayEquals(new long[]{1, 2, 3}, none);
     }
 
     /** {@code m}'s plan for {@code batch} made with {@code -Dmien.imageLanes=off} (the property restored afterwards). */

@@ -6,6 +6,7 @@ import dev.mien.engine.Model;
 import dev.mien.engine.Session;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.ValueInfo;
+import dev.mien.engine.runtime.ImageLanes;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.LoadOptions;
 import dev.mien.formats.RandomModels;
@@ -321,7 +322,7 @@ public final class BenchCommand {
             t[0] += ns[i] / 1e6 / runs;
             t[1]++;
         }
-        out.printf("profile (mean of %d runs, %.2f ms per run):%n", runs, total);
+        out.printf("profile (mean of %d runs, %.2f ms per run%s):%n", runs, total, s.plan().imageLanes() ? "; " + ImageLanes.PROFILE_NOTE : "");
         byOp.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]))
                 .forEach(e -> out.printf("  %-22s %4d steps %8.2f ms %5.1f%%%n", e.getKey(), (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total));
         java.util.Map<String, double[]> byAlg = new java.util.TreeMap<>();
