@@ -25,14 +25,28 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * Weights are the direct kernel's blocked packing ([block][kh][kw][ci][CB]).
  * 8 pixels x 2 vectors measured best on Zen 5 (AVX-512): at 10 or 12 pixels (20 or 24
  * accumulators) MA-Net's 7x7 stem ran 15-40% slower, presumably from register spills.
+ * A 3x3 convolution of one input channel takes a row kernel of its own ({@link #singleChannel}).
  */
 final class StemKernel {
     private StemKernel() {}
 
     static final int P = ConvAlgorithm.STEM_PIXELS;
 
-    /** Work items: (image, output row, tile within the row), every channel block per item. */
-    static int items(ConvShape s) { return s.n() * s.outH() * tilesPerRow(s); }
+    /** Work items: (image, output row, tile within the row), every channel block per item; a whole row for {@link #singleChannel}. */
+    static int items(ConvShape s) { return s.n() * s.outH() * (singleChannel(s) ? 1 : tilesPerRow(s)); }
+
+    /**
+     * A 3x3 convolution of a one-channel input (LANMSFF's and the default emotion network's
+     * 64x64 gray stems) runs {@link #singleChannelRow}: its 9 taps x 2 weight vectors fit in
+     * registers, so they are loaded once per output row and block, and each pixel's sums go
+     * from the registers to the output with bias, residual and clamp. The tiles below reload the
+     * weights every 8 pixels and pass their sums through a buffer, which for a 9-step reduction
+     * was most of the time (LANMSFF's 64x64 1 -> 66 alone on one thread: 0.083 ms in the tiles
+     * and 0.053 in the stores of 0.142).
+     */
+    static boolean singleChannel(ConvShape s) {
+        return s.inC() == 1 && s.kH() == 3 && s.kW() == 3;
+    }
 
     private static int tilesPerRow(ConvShape s) { return (s.outW() + P - 1) / P; }
 
@@ -44,6 +58,22 @@ final class StemKernel {
         float lo = act == Activation.RELU || act == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
         float hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
         boolean later = act != Activation.NONE && act != Activation.RELU && act != Activation.RELU6;
+        if (singleChannel(s)) {
+            int[] taps = j.taps(9);
+            float[] tail = j.acc(VL);
+            for (int kh = 0; kh < 3; kh++)
+                for (int kw = 0; kw < 3; kw++) taps[kh * 3 + kw] = kh * dh + kw * s.dilW();
+            for (int row = from; row < to; row++) {
+                int n = row / oh, oy = row % oh;
+                int q = in.off + n * in.h * rowStride + oy * s.strideH() * rowStride, o = outOff + row * ow * outC;
+                for (int b = 0; b < pk.blocks(); b++)
+                    singleChannelRow(in.data, q, step, taps, ow, pk.w(), b * blockBytes, Math.min(CB, outC - b * CB), b * CB, bias, res,
+                            resOff, lo, hi, out, o, outC, tail);
+                if (later)
+                    for (int t = 0; t < ow; t++) Activations.apply(act, alpha, out, o + t * outC, outC);
+            }
+            return;
+        }
         float[] acc = j.acc(P * CB);
         for (int item = from; item < to; item++) {
             int row = item / tpr, tx = item % tpr, n = row / oh, oy = row % oh;
@@ -52,11 +82,12 @@ final class StemKernel {
             int q = in.off + n * in.h * rowStride + oy * s.strideH() * rowStride + ox * step;
             int o = outOff + ((n * oh + oy) * ow + ox) * outC;
             for (int b = 0; b < pk.blocks(); b++) {
-                if (step == 6) tileStep6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
+                int valid = Math.min(CB, outC - b * CB);
+                if (valid <= VL) tileOneVector(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
+                else if (step == 6) tileStep6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 else tile(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 // Pixels [skip, P) of the tile; a last block with fewer real channels (LANMSFF's 66) stores only those.
-                ConvKernel.store(acc, skip * CB, CB, P - skip, Math.min(CB, outC - b * CB), b * CB, bias, res, resOff, lo, hi, out,
-                        o + skip * outC + b * CB, outC);
+                ConvKernel.store(acc, skip * CB, CB, P - skip, valid, b * CB, bias, res, resOff, lo, hi, out, o + skip * outC + b * CB, outC);
             }
             if (later)
                 for (int t = skip; t < P; t++) Activations.apply(act, alpha, out, o + t * outC, outC);
@@ -125,5 +156,118 @@ final class StemKernel {
         a5.intoArray(acc, 5 * CB); b5.intoArray(acc, 5 * CB + VL);
         a6.intoArray(acc, 6 * CB); b6.intoArray(acc, 6 * CB + VL);
         a7.intoArray(acc, 7 * CB); b7.intoArray(acc, 7 * CB + VL);
+    }
+    /**
+     * As {@link #tile} for a last block of at most one vector of real channels (LANMSFF's 66 =
+     * 64 + 2): one weight vector and half the multiplies. Sums into acc[t * CB + c], c < VL.
+     */
+    private static void tileOneVector(float[] x, int q, int step, int kH, int run, int dh, MemorySegment w, long wOff, float[] acc) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        long wk = wOff;
+        for (int kh = 0; kh < kH; kh++) {
+            int p = q + kh * dh;
+            for (int i = 0; i < run; i++, p++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE);
+                a0 = FloatVector.broadcast(S, x[p]).fma(w0, a0);
+                a1 = FloatVector.broadcast(S, x[p + step]).fma(w0, a1);
+                a2 = FloatVector.broadcast(S, x[p + 2 * step]).fma(w0, a2);
+                a3 = FloatVector.broadcast(S, x[p + 3 * step]).fma(w0, a3);
+                a4 = FloatVector.broadcast(S, x[p + 4 * step]).fma(w0, a4);
+                a5 = FloatVector.broadcast(S, x[p + 5 * step]).fma(w0, a5);
+                a6 = FloatVector.broadcast(S, x[p + 6 * step]).fma(w0, a6);
+                a7 = FloatVector.broadcast(S, x[p + 7 * step]).fma(w0, a7);
+            }
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, CB);
+        a2.intoArray(acc, 2 * CB);
+        a3.intoArray(acc, 3 * CB);
+        a4.intoArray(acc, 4 * CB);
+        a5.intoArray(acc, 5 * CB);
+        a6.intoArray(acc, 6 * CB);
+        a7.intoArray(acc, 7 * CB);
+    }
+    /**
+     * One output row of {@link #singleChannel}, channels [co, co + valid) (valid <= CB): pixel x
+     * reads x[q + x * step + taps[t]]. A partial vector (a last block's) is stored lane by lane
+     * through {@code tail}, so no lane beyond the real channels is written. (With masked loads
+     * and stores instead, this loop took 5 ms rather than 0.1 for LANMSFF's stem: measured, not
+     * dissected.)
+     */
+    private static void singleChannelRow(float[] x, int q, int step, int[] taps, int ow, MemorySegment w, long wOff, int valid, int co,
+                                         float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o, int outC, float[] tail) {
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        long k = 4L * CB;
+        FloatVector w0 = FloatVector.fromMemorySegment(S, w, wOff, LE), w1 = FloatVector.fromMemorySegment(S, w, wOff + k, LE),
+                w2 = FloatVector.fromMemorySegment(S, w, wOff + 2 * k, LE), w3 = FloatVector.fromMemorySegment(S, w, wOff + 3 * k, LE),
+                w4 = FloatVector.fromMemorySegment(S, w, wOff + 4 * k, LE), w5 = FloatVector.fromMemorySegment(S, w, wOff + 5 * k, LE),
+                w6 = FloatVector.fromMemorySegment(S, w, wOff + 6 * k, LE), w7 = FloatVector.fromMemorySegment(S, w, wOff + 7 * k, LE),
+                w8 = FloatVector.fromMemorySegment(S, w, wOff + 8 * k, LE);
+        FloatVector bias0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, lanes(bias, co, Math.min(valid, VL), tail), 0);
+        if (valid <= VL) {
+            for (int px = 0, p = q; px < ow; px++, p += step) {
+                FloatVector a = FloatVector.broadcast(S, x[p + t0]).mul(w0);
+                a = FloatVector.broadcast(S, x[p + t1]).fma(w1, a);
+                a = FloatVector.broadcast(S, x[p + t2]).fma(w2, a);
+                a = FloatVector.broadcast(S, x[p + t3]).fma(w3, a);
+                a = FloatVector.broadcast(S, x[p + t4]).fma(w4, a);
+                a = FloatVector.broadcast(S, x[p + t5]).fma(w5, a);
+                a = FloatVector.broadcast(S, x[p + t6]).fma(w6, a);
+                a = FloatVector.broadcast(S, x[p + t7]).fma(w7, a);
+                a = FloatVector.broadcast(S, x[p + t8]).fma(w8, a).add(bias0);
+                int d = o + px * outC + co;
+                if (valid == VL) {
+                    if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
+                    a.max(lo).min(hi).intoArray(out, d);
+                } else {
+                    storePart(a, tail, res, resOff, lo, hi, out, d, valid);
+                }
+            }
+            return;
+        }
+        long v = 4L * VL;
+        FloatVector u0 = FloatVector.fromMemorySegment(S, w, wOff + v, LE), u1 = FloatVector.fromMemorySegment(S, w, wOff + k + v, LE),
+                u2 = FloatVector.fromMemorySegment(S, w, wOff + 2 * k + v, LE), u3 = FloatVector.fromMemorySegment(S, w, wOff + 3 * k + v, LE),
+                u4 = FloatVector.fromMemorySegment(S, w, wOff + 4 * k + v, LE), u5 = FloatVector.fromMemorySegment(S, w, wOff + 5 * k + v, LE),
+                u6 = FloatVector.fromMemorySegment(S, w, wOff + 6 * k + v, LE), u7 = FloatVector.fromMemorySegment(S, w, wOff + 7 * k + v, LE),
+                u8 = FloatVector.fromMemorySegment(S, w, wOff + 8 * k + v, LE);
+        FloatVector bias1 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, lanes(bias, co + VL, valid - VL, tail), 0);
+        for (int px = 0, p = q; px < ow; px++, p += step) {
+            FloatVector e = FloatVector.broadcast(S, x[p + t0]), a = e.mul(w0), c = e.mul(u0);
+            e = FloatVector.broadcast(S, x[p + t1]); a = e.fma(w1, a); c = e.fma(u1, c);
+            e = FloatVector.broadcast(S, x[p + t2]); a = e.fma(w2, a); c = e.fma(u2, c);
+            e = FloatVector.broadcast(S, x[p + t3]); a = e.fma(w3, a); c = e.fma(u3, c);
+            e = FloatVector.broadcast(S, x[p + t4]); a = e.fma(w4, a); c = e.fma(u4, c);
+            e = FloatVector.broadcast(S, x[p + t5]); a = e.fma(w5, a); c = e.fma(u5, c);
+            e = FloatVector.broadcast(S, x[p + t6]); a = e.fma(w6, a); c = e.fma(u6, c);
+            e = FloatVector.broadcast(S, x[p + t7]); a = e.fma(w7, a); c = e.fma(u7, c);
+            e = FloatVector.broadcast(S, x[p + t8]); a = e.fma(w8, a).add(bias0); c = e.fma(u8, c).add(bias1);
+            int d = o + px * outC + co;
+            if (res != null) a = a.add(FloatVector.fromArray(S, res, resOff + d));
+            a.max(lo).min(hi).intoArray(out, d);
+            if (valid == CB) {
+                if (res != null) c = c.add(FloatVector.fromArray(S, res, resOff + d + VL));
+                c.max(lo).min(hi).intoArray(out, d + VL);
+            } else {
+                storePart(c, tail, res, resOff, lo, hi, out, d + VL, valid - VL);
+            }
+        }
+    }
+
+    /** a[from, from + n) in the first lanes of {@code tail}, zeros after (n <= VL). */
+    private static float[] lanes(float[] a, int from, int n, float[] tail) {
+        java.util.Arrays.fill(tail, 0, VL, 0f);
+        System.arraycopy(a, from, tail, 0, n);
+        return tail;
+    }
+
+    /** The first n lanes of v plus the residual, clamped, stored to out[d..d + n): a partial vector, lane by lane. */
+    private static void storePart(FloatVector v, float[] tail, float[] res, int resOff, float lo, float hi, float[] out, int d, int n) {
+        v.intoArray(tail, 0);
+        for (int c = 0; c < n; c++) {
+            float r = tail[c];
+            if (res != null) r += res[resOff + d + c];
+            out[d + c] = Math.min(Math.max(r, lo), hi);
+        }
     }
 }

@@ -83,6 +83,56 @@ class StemConvTest {
         }
     }
 
+    /** 3x3 on one input channel (gray stems) takes the row kernel with the weights in registers. */
+    private ConvShape randomSingleChannel() {
+        int sh = 1 + rnd.nextInt(2), sw = 1 + rnd.nextInt(2), dh = 1 + rnd.nextInt(2);
+        int pt = rnd.nextInt(3), pl = rnd.nextInt(3), pb = rnd.nextInt(3), pr = rnd.nextInt(3);
+        // Channels: under one vector, one vector, between one and a block, whole blocks, blocks and a tail (66).
+        int vl = ConvKernel.VL, cb = ConvKernel.CB;
+        int[] couts = {1 + rnd.nextInt(vl - 1), vl, vl + 1 + rnd.nextInt(cb - vl - 1), cb, 2 * cb, 2 * cb + 2, 1 + rnd.nextInt(3 * cb)};
+        int cout = couts[rnd.nextInt(couts.length)];
+        int ow = ConvAlgorithm.STEM_PIXELS + rnd.nextInt(20);
+        int w = Math.max(1, (ow - 1) * sw + 3 - pl - pr);
+        int h = Math.max(1, 2 * dh + 1 - pt - pb) + rnd.nextInt(9);
+        return new ConvShape(1 + rnd.nextInt(3), h, w, 1, cout, 3, 3, sh, sw, dh, 1, pt, pl, pb, pr, 1);
+    }
+
+    @Test
+    void singleChannelStemsMatchTheReference() {
+        Activation[] acts = Activation.values();
+        int runs = 0;
+        for (int t = 0; t < 50; t++) {
+            ConvShape s = randomSingleChannel();
+            assertTrue(StemKernel.singleChannel(s), s.toString());
+            assertNull(V1.refusal(s, ConvAlgorithm.STEM), s.toString());
+            float[] wt = random((int) s.weightCount()), x = random((int) s.inputSize());
+            if (t % 5 == 0) {
+                x[rnd.nextInt(x.length)] = Float.NaN;
+                x[rnd.nextInt(x.length)] = Float.POSITIVE_INFINITY;
+            }
+            float[] bias = rnd.nextBoolean() ? random(s.outC()) : null;
+            boolean hasRes = rnd.nextBoolean(), inPlace = hasRes && rnd.nextBoolean();
+            float[] res = hasRes ? random((int) s.outputSize()) : null;
+            Activation act = acts[rnd.nextInt(acts.length)];
+            float alpha = 0.1f + rnd.nextFloat();
+            float[] exp = new float[(int) s.outputSize()];
+            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, alpha, exp, 0);
+            for (VectorBackend v : new VectorBackend[]{V1, V2, V3}) {
+                float[] got = inPlace ? res.clone() : new float[exp.length];
+                v.conv2d(s, ConvAlgorithm.STEM, x, 0, v.packConv(s, wt), bias, inPlace ? got : res, 0, act, alpha, got, 0);
+                assertClose(exp, got, 1e-4, "single-channel stem " + v.threads() + "t " + s + " " + act + (inPlace ? " residual in place" : ""));
+                runs++;
+            }
+        }
+        assertEquals(150, runs);
+        assertFalse(StemKernel.singleChannel(new ConvShape(1, 64, 64, 3, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)), "three channels");
+        assertFalse(StemKernel.singleChannel(new ConvShape(1, 64, 64, 1, 32, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1)), "5x5");
+        ConvChecks.offsetsIntoLargerArrays(new ConvShape(2, 13, 20, 1, 2 * ConvKernel.CB + 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                ConvAlgorithm.STEM, V2, this::random);
+        ConvChecks.nonFiniteMatchesReference(new ConvShape(2, 16, 12, 1, 2 * ConvKernel.CB + 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1),
+                ConvAlgorithm.STEM, true, 2, Activation.RELU, this::random, rnd, V1, V3);
+    }
+
     @Test
     void offsetsIntoLargerArrays() {
         ConvShape s = new ConvShape(2, 11, 30, 3, 2 * ConvKernel.CB, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1);
