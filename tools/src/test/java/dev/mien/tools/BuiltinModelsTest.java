@@ -56,6 +56,8 @@ class BuiltinModelsTest {
         assertEquals("mien inspect: builtin:nope: unknown builtin model; available: blazeface, emotion", err.toString().strip());
         assertEquals(0, Main.run(new String[]{"inspect", "builtin:blazeface"}, new PrintStream(out), new PrintStream(err)), err.toString());
         assertTrue(out.toString().contains("architecture:  blazeface-back"), out.toString());
+        // The model is named as the user gave it, not by the private copy it was read from.
+        assertTrue(out.toString().contains("file:          builtin:blazeface (shipped in the jar)"), out.toString());
     }
 
     @Test

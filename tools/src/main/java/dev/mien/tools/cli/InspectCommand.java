@@ -31,7 +31,9 @@ public final class InspectCommand {
         Path file = Args.existingModel("model", a.positionals().get(0));
         ModelFormat format = Problems.onIo(file, () -> ModelFormat.detect(file));
         Graph g = Common.loadGraph(file, LoadOptions.DEFAULT);
-        Problems.on(file, () -> { describe(file, format, g, out); return null; });
+        // A builtin model is read from a private copy (or the class path); its name says more than that path.
+        String spec = a.positionals().get(0), shown = BuiltinModelFiles.isBuiltin(spec) ? spec + " (shipped in the jar)" : file.toString();
+        Problems.on(file, () -> { describe(shown, format, g, out); return null; });
         if (a.get("backend") != null || a.get("kernels") != null) {
             try (Backend be = Common.backend(a)) {
                 Problems.on(file, () -> { describeSteps(g, be, out); return null; });
@@ -39,7 +41,7 @@ public final class InspectCommand {
         }
     }
 
-    private static void describe(Path file, ModelFormat format, Graph g, PrintStream out) {
+    private static void describe(String file, ModelFormat format, Graph g, PrintStream out) {
         out.println("file:          " + file);
         out.println("format:        " + format.description);
         out.println("architecture:  " + g.card().architecture());
