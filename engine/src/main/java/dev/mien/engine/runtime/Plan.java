@@ -94,11 +94,17 @@ public final class Plan {
         return n;
     }
 
-    /** Slot sizes of a batch plan run as image lanes: only its inputs and kept values hold data (constants keep their arrays). */
+    /**
+     * Slot sizes of a batch plan run as image lanes: only its inputs and kept values hold data
+     * (constants keep their arrays), each slot as large as the largest of them it holds. Not the
+     * batch plan's slot size: the planner reuses an input's slot for later activations, so that
+     * size can be a whole batch of the largest activation (PAtt-Lite at batch 8: 26 MB for a
+     * 1.4 MB input), which the lanes hold per image instead.
+     */
     private int[] laneSlotSizes() {
         int[] sizes = new int[slotSizes.length];
-        for (int s : inputSlots) sizes[s] = slotSizes[s];
-        for (int s : outputSlots) sizes[s] = slotSizes[s];
+        for (Map.Entry<String, Integer> e : slotOf.entrySet())
+            sizes[e.getValue()] = Math.max(sizes[e.getValue()], Shapes.isize(shapes.get(e.getKey())));
         return sizes;
     }
 

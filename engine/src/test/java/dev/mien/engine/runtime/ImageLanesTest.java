@@ -74,6 +74,12 @@ class ImageLanesTest {
                     assertFalse(whole.imageLanes());
                     assertTrue(s.plan().activationBytes() < whole.activationBytes(),
                             s.plan().activationBytes() + " bytes with lanes, " + whole.activationBytes() + " for the batch plan");
+                    // Exactly the batch's input and output at their own sizes plus one image plan per lane: not the
+                    // batch plan's slots, which the planner shares between values (the output's held an activation).
+                    long io = 4L * (5 * 12 * 12 * 3 + 5 * 5);
+                    assertEquals(io + 2 * m.plan(1, RunOptions.DEFAULT).activationBytes(), s.plan().activationBytes());
+                    assertTrue(whole.slotSizes[whole.outputSlots[0]] > 5 * 5,
+                            "the batch plan's output takes a slot that held a larger activation (what this check is about)");
                 }
             }
         }
