@@ -49,16 +49,23 @@ final class DataMovement {
     }
 
     static void resize(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] rows) {
+        resizeRows(s, x, xOff, y, yOff, rows, 0, s.n() * s.outH());
+    }
+
+    /**
+     * Output rows [from, to) of a resize, counted over the batch (image * outH + oy): each row
+     * depends only on the input, so ranges can run on different threads, each with its own
+     * {@code rows} scratch ({@link ResizeShape#scratchLength()}), with the same bits.
+     */
+    static void resizeRows(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] rows, int from, int to) {
         int inH = s.inH(), inW = s.inW(), outH = s.outH(), outW = s.outW(), c = s.c();
         ResizeAxis ys = s.ys(), xs = s.xs();
-        int d = yOff;
+        int rowLen = outW * c;
         if (!s.bilinear()) {
-            for (int b = 0; b < s.n(); b++) {
-                int base = xOff + b * inH * inW * c;
-                for (int oy = 0; oy < outH; oy++) {
-                    int r0 = base + ys.lo()[oy] * inW * c;
-                    for (int ox = 0; ox < outW; ox++, d += c) System.arraycopy(x, r0 + xs.lo()[ox] * c, y, d, c);
-                }
+            for (int r = from; r < to; r++) {
+                int b = r / outH, oy = r % outH, d = yOff + r * rowLen;
+                int r0 = xOff + b * inH * inW * c + ys.lo()[oy] * inW * c;
+                for (int ox = 0; ox < outW; ox++, d += c) System.arraycopy(x, r0 + xs.lo()[ox] * c, y, d, c);
             }
             return;
         }
@@ -66,33 +73,30 @@ final class DataMovement {
         // use it), then each output value is one interpolation along y. The same double
         // expressions as interpolating all four corners per output value, for about half the
         // work when upscaling. rows holds two interpolated rows side by side.
-        int rowLen = outW * c;
-        for (int b = 0; b < s.n(); b++) {
-            int base = xOff + b * inH * inW * c;
-            int held0 = -1, held1 = -1;   // the input row each half of rows holds
-            for (int oy = 0; oy < outH; oy++) {
-                int lo = ys.lo()[oy], hi = ys.hi()[oy];
-                int top, bot;
-                if (held0 == lo) top = 0;
-                else if (held1 == lo) top = rowLen;
-                else {
-                    // Replace the row the caller is done with: rows only move down as output rows do.
-                    top = held0 < held1 ? 0 : rowLen;
-                    horizontal(x, base + lo * inW * c, c, xs, rows, top);
-                    if (top == 0) held0 = lo; else held1 = lo;
-                }
-                if (held0 == hi) bot = 0;
-                else if (held1 == hi) bot = rowLen;
-                else {
-                    bot = top == 0 ? rowLen : 0;
-                    horizontal(x, base + hi * inW * c, c, xs, rows, bot);
-                    if (bot == 0) held0 = hi; else held1 = hi;
-                }
-                double fy = ys.frac()[oy];
-                for (int k = 0; k < rowLen; k++, d++) {
-                    double t = rows[top + k];
-                    y[d] = (float) (t + (rows[bot + k] - t) * fy);
-                }
+        int held0 = -1, held1 = -1;   // the input row (over the batch: image * inH + iy) each half of rows holds
+        for (int r = from; r < to; r++) {
+            int b = r / outH, oy = r % outH, base = xOff + b * inH * inW * c, d = yOff + r * rowLen;
+            int lo = b * inH + ys.lo()[oy], hi = b * inH + ys.hi()[oy];
+            int top, bot;
+            if (held0 == lo) top = 0;
+            else if (held1 == lo) top = rowLen;
+            else {
+                // Replace the row the caller is done with: rows only move down as output rows do.
+                top = held0 < held1 ? 0 : rowLen;
+                horizontal(x, base + ys.lo()[oy] * inW * c, c, xs, rows, top);
+                if (top == 0) held0 = lo; else held1 = lo;
+            }
+            if (held0 == hi) bot = 0;
+            else if (held1 == hi) bot = rowLen;
+            else {
+                bot = top == 0 ? rowLen : 0;
+                horizontal(x, base + ys.hi()[oy] * inW * c, c, xs, rows, bot);
+                if (bot == 0) held0 = hi; else held1 = hi;
+            }
+            double fy = ys.frac()[oy];
+            for (int k = 0; k < rowLen; k++, d++) {
+                double t = rows[top + k];
+                y[d] = (float) (t + (rows[bot + k] - t) * fy);
             }
         }
     }

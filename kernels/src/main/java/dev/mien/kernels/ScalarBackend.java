@@ -263,6 +263,15 @@ public final class ScalarBackend implements Backend {
         DataMovement.resize(s, x, xOff, y, yOff, scratch);
     }
 
+    /**
+     * The reference resize for output rows [from, to) only (over the batch: image * outH + oy),
+     * with {@code rows} of {@link ResizeShape#scratchLength()} doubles: for backends that split a
+     * resize over threads, bit for bit the whole call's values.
+     */
+    public static void resizeRows(ResizeShape s, float[] x, int xOff, float[] y, int yOff, double[] rows, int from, int to) {
+        DataMovement.resizeRows(s, x, xOff, y, yOff, rows, from, to);
+    }
+
     @Override public void pwfs(int rows, int c, float[] x, int xOff, float[] y, int yOff) { DataMovement.pwfs(rows, c, x, xOff, y, yOff); }
 
     @Override public void prelu(int batch, int per, float[] x, int xOff, float[] alpha, float[] y, int yOff) {

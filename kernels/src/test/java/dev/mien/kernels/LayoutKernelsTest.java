@@ -150,6 +150,28 @@ class LayoutKernelsTest {
     }
 
     @Test
+    void resizeRowsSplitAnywhereGiveTheWholeCallsBits() {
+        // The vector backend splits a resize's output rows over its threads: any split, ranges
+        // spanning images included, each range with its own scratch, must give the same bits.
+        for (int t = 0; t < 40; t++) {
+            boolean bilinear = t % 4 != 0;
+            int n = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(9), w = 1 + rnd.nextInt(9), c = 1 + rnd.nextInt(4);
+            int oh = 1 + rnd.nextInt(15), ow = 1 + rnd.nextInt(15);
+            ResizeShape s = new ResizeShape(n, c, bilinear, ResizeAxis.of(h, oh, "half_pixel", bilinear), ResizeAxis.of(w, ow, "half_pixel", bilinear));
+            float[] x = random(n * h * w * c);
+            float[] whole = new float[n * oh * ow * c];
+            REF.resize(s, x, 0, whole, 0, new double[s.scratchLength()]);
+            int rows = n * oh, a = rnd.nextInt(rows + 1), b = a + rnd.nextInt(rows - a + 1);
+            float[] split = new float[whole.length];
+            Arrays.fill(split, Float.NaN);
+            for (int[] range : new int[][]{{b, rows}, {0, a}, {a, b}})   // out of order, as threads finish
+                ScalarBackend.resizeRows(s, x, 0, split, 0, new double[s.scratchLength()], range[0], range[1]);
+            for (int i = 0; i < whole.length; i++)
+                assertEquals(Float.floatToIntBits(whole[i]), Float.floatToIntBits(split[i]), "resize " + s + " split at " + a + ", " + b + ": element " + i);
+        }
+    }
+
+    @Test
     void pwfsIsHalfOfMaxPlusMedian() {
         for (int t = 0; t < 100; t++) {
             int g = 1 + rnd.nextInt(40), c = 3 * g, rows = 1 + rnd.nextInt(10);

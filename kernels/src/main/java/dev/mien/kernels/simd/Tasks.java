@@ -4,6 +4,8 @@ import dev.mien.kernels.Activation;
 import dev.mien.kernels.BinaryOp;
 import dev.mien.kernels.ConvShape;
 import dev.mien.kernels.PoolShape;
+import dev.mien.kernels.ResizeShape;
+import dev.mien.kernels.ScalarBackend;
 import dev.mien.kernels.WorkerTeam;
 
 /**
@@ -20,6 +22,7 @@ final class Tasks {
     final Binary binary = new Binary();
     final Planarize planarize = new Planarize();
     final PhaseCopy phaseCopy = new PhaseCopy();
+    final Resize resize = new Resize();
 
     /** A convolution (direct, depthwise or dense). */
     static final class Conv implements WorkerTeam.Range {
@@ -213,6 +216,28 @@ final class Tasks {
         @Override public void run(int from, int until, WorkerTeam.Slot slot) { DilationPhases.copy(d, h, w, c, x, xOff, p, toPhases, from, until); }
 
         void release() { x = p = null; }
+    }
+
+    /** A resize over output rows (the reference loop per range, each thread with its own scratch). */
+    static final class Resize implements WorkerTeam.Range {
+        ResizeShape s;
+        float[] x, y;
+        int xOff, yOff;
+
+        Resize set(ResizeShape s, float[] x, int xOff, float[] y, int yOff) {
+            this.s = s;
+            this.x = x;
+            this.xOff = xOff;
+            this.y = y;
+            this.yOff = yOff;
+            return this;
+        }
+
+        @Override public void run(int from, int to, WorkerTeam.Slot slot) {
+            ScalarBackend.resizeRows(s, x, xOff, y, yOff, slot.local(ThreadState::new).resizeRows(s.scratchLength()), from, to);
+        }
+
+        void release() { x = y = null; }
     }
 
     /** Window pooling over output rows. */

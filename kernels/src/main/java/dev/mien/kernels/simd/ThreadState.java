@@ -16,6 +16,14 @@ final class ThreadState {
     final PointwiseKernel.Job pointwise = new PointwiseKernel.Job();
     final WinogradKernel.Buffers winograd = new WinogradKernel.Buffers();
     final int[][] broadcast = new int[3][MAX_RANK];
+    /** Two interpolated rows for this thread's share of a resize. */
+    private double[] resizeRows = new double[0];
+
+    double[] resizeRows(int n) {
+        if (resizeRows.length < n) resizeRows = new double[n];
+        return resizeRows;
+    }
+
     /** The reference loops with this thread's own scratch, for the broadcasts the vector loops do not cover. */
     final ScalarBackend reference = new ScalarBackend().newWorkspace();
 }
