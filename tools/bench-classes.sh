@@ -21,7 +21,7 @@ for arch in "${archs[@]}"; do
       echo "\`./mien bench --arch $arch --batch $batch --threads $threads --compare onnxruntime --profile --iterations $it\` ($(date -u +%H:%M), load $(cut -d' ' -f1 /proc/loadavg))"
       echo
       ./mien bench --arch "$arch" --batch "$batch" --threads "$threads" --compare onnxruntime --profile --iterations "$it" 2>/dev/null \
-        | sed -e '/^ONNX Runtime by op/d' -e 's/^\(whole run.*\)$/\1\n/'
+        | sed -e 's/^\(whole run.*\)$/\1\n/'
       echo
     done
   done
