@@ -145,14 +145,6 @@ final class ConvKernel {
             inRowStride = in.w * s.inC();
         }
 
-        /** Tap offsets of the stem's single-channel rows (StemKernel), kept per thread. */
-        int[] taps = new int[9];
-
-        int[] taps(int n) {
-            if (taps.length < n) taps = new int[n];
-            return taps;
-        }
-
         float[] acc(int n) {
             if (acc.length < n) acc = new float[n];
             return acc;

@@ -59,15 +59,12 @@ final class StemKernel {
         float hi = act == Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
         boolean later = act != Activation.NONE && act != Activation.RELU && act != Activation.RELU6;
         if (singleChannel(s)) {
-            int[] taps = j.taps(9);
             float[] buf = j.acc((ow + 1) * VL);
-            for (int kh = 0; kh < 3; kh++)
-                for (int kw = 0; kw < 3; kw++) taps[kh * 3 + kw] = kh * dh + kw * s.dilW();
             for (int row = from; row < to; row++) {
                 int n = row / oh, oy = row % oh;
                 int q = in.off + n * in.h * rowStride + oy * s.strideH() * rowStride, o = outOff + row * ow * outC;
                 for (int b = 0; b < pk.blocks(); b++)
-                    singleChannelRow(in.data, q, step, taps, ow, pk.w(), b * blockBytes, Math.min(CB, outC - b * CB), b * CB, bias, res,
+                    singleChannelRow(in.data, q, step, dh, s.dilW(), ow, pk.w(), b * blockBytes, Math.min(CB, outC - b * CB), b * CB, bias, res,
                             resOff, lo, hi, out, o, outC, buf);
                 if (later)
                     for (int t = 0; t < ow; t++) Activations.apply(act, alpha, out, o + t * outC, outC);
@@ -157,6 +154,7 @@ final class StemKernel {
         a6.intoArray(acc, 6 * CB); b6.intoArray(acc, 6 * CB + VL);
         a7.intoArray(acc, 7 * CB); b7.intoArray(acc, 7 * CB + VL);
     }
+
     /**
      * As {@link #tile} for a last block of at most one vector of real channels (LANMSFF's 66 =
      * 64 + 2): one weight vector and half the multiplies. Sums into acc[t * CB + c], c < VL.
@@ -187,18 +185,20 @@ final class StemKernel {
         a6.intoArray(acc, 6 * CB);
         a7.intoArray(acc, 7 * CB);
     }
+
     /**
      * One output row of {@link #singleChannel}, channels [co, co + valid) (valid <= CB): pixel x
-     * reads x[q + x * step + taps[t]]. A partial vector (a last block's) goes to {@code buf}
-     * (pixel px at px * VL) and is stored lane by lane after the row, so no lane beyond the real
-     * channels is written. Lane by lane right after its vector store, it cost half as much as
-     * the two full blocks (LANMSFF's 2 channels of 66: 0.031 of 0.091 ms), the loads waiting on
-     * the store; with masked loads and stores instead, the loop took 5 ms rather than 0.1
-     * (measured, not dissected). {@code buf}: (ow + 1) * VL floats, the last VL for the bias.
+     * reads x[q + x * step + kh * dh + kw * dw] for tap (kh, kw). A partial vector (a last
+     * block's) goes to {@code buf} (pixel px at px * VL) and {@link ConvKernel#store} adds the
+     * residual and stores it lane by lane after the row, so no lane beyond the real channels is
+     * written. Lane by lane right after its vector store, it cost half as much as the two full
+     * blocks (LANMSFF's 2 channels of 66: 0.031 of 0.091 ms), the loads waiting on the store;
+     * with masked loads and stores instead, the loop took 5 ms rather than 0.1 (measured, not
+     * dissected). {@code buf}: (ow + 1) * VL floats, the last VL for the bias.
      */
-    private static void singleChannelRow(float[] x, int q, int step, int[] taps, int ow, MemorySegment w, long wOff, int valid, int co,
+    private static void singleChannelRow(float[] x, int q, int step, int dh, int dw, int ow, MemorySegment w, long wOff, int valid, int co,
                                          float[] bias, float[] res, int resOff, float lo, float hi, float[] out, int o, int outC, float[] buf) {
-        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        int t0 = 0, t1 = dw, t2 = 2 * dw, t3 = dh, t4 = dh + dw, t5 = dh + 2 * dw, t6 = 2 * dh, t7 = 2 * dh + dw, t8 = 2 * dh + 2 * dw;
         long k = 4L * CB;
         FloatVector w0 = FloatVector.fromMemorySegment(S, w, wOff, LE), w1 = FloatVector.fromMemorySegment(S, w, wOff + k, LE),
                 w2 = FloatVector.fromMemorySegment(S, w, wOff + 2 * k, LE), w3 = FloatVector.fromMemorySegment(S, w, wOff + 3 * k, LE),
@@ -225,7 +225,7 @@ final class StemKernel {
                     a.intoArray(buf, px * VL);
                 }
             }
-            if (valid < VL) storeParts(buf, ow, valid, res, resOff, lo, hi, out, o + co, outC);
+            if (valid < VL) ConvKernel.store(buf, 0, VL, ow, valid, co, null, res, resOff, lo, hi, out, o + co, outC);
             return;
         }
         long v = 4L * VL;
@@ -255,7 +255,7 @@ final class StemKernel {
                 c.intoArray(buf, px * VL);
             }
         }
-        if (valid < CB) storeParts(buf, ow, valid - VL, res, resOff, lo, hi, out, o + co + VL, outC);
+        if (valid < CB) ConvKernel.store(buf, 0, VL, ow, valid - VL, co + VL, null, res, resOff, lo, hi, out, o + co + VL, outC);
     }
 
     /** a[from, from + n) in buf[at, at + VL), zeros after (n <= VL). */
@@ -263,17 +263,5 @@ final class StemKernel {
         java.util.Arrays.fill(buf, at, at + VL, 0f);
         System.arraycopy(a, from, buf, at, n);
         return buf;
-    }
-
-    /** The first n lanes of each of a row's ow stashed vectors (buf[px * VL..]) plus the residual, clamped, to out[o + px * outC..]. */
-    private static void storeParts(float[] buf, int ow, int n, float[] res, int resOff, float lo, float hi, float[] out, int o, int outC) {
-        for (int px = 0; px < ow; px++) {
-            int d = o + px * outC;
-            for (int c = 0; c < n; c++) {
-                float r = buf[px * VL + c];
-                if (res != null) r += res[resOff + d + c];
-                out[d + c] = Math.min(Math.max(r, lo), hi);
-            }
-        }
     }
 }
