@@ -348,15 +348,6 @@ final class WinogradKernel {
     }
 
     /**
-     * m[o + t*mStride + (0..CB)] = sum over ci of (tile t's value of channel ci) * u[ci][CB], for the
-     * 8 tiles t of one chunk whose transformed element starts at x[p] (channel groups of VL, each
-     * holding the 8 tiles' VL values, see {@link #paddedChannels}): one element of the chunk times
-     * one output-channel block. The 8 values of a channel lie at constant distances from one
-     * index (with the tiles {@code cin} floats apart, each broadcast had its own address
-     * computation and some offsets lived on the stack); that gained MA-Net only 1-5%, so the
-     * products' ~50-65% of the ceiling is held by something else.
-     */
-    /**
      * One element of a chunk times one output block of which {@code valid} channels are real: a
      * block of at most one vector's real channels (the last block of LANMSFF's 66- and
      * 36-channel layers) computes only that vector, whose products are all the output transform
@@ -367,6 +358,15 @@ final class WinogradKernel {
         else gemm8x2(x, p, w, wOff, cin, r, o, mStride);
     }
 
+    /**
+     * m[o + t*mStride + (0..CB)] = sum over ci of (tile t's value of channel ci) * u[ci][CB], for the
+     * 8 tiles t of one chunk whose transformed element starts at x[p] (channel groups of VL, each
+     * holding the 8 tiles' VL values, see {@link #paddedChannels}): one element of the chunk times
+     * one output-channel block. The 8 values of a channel lie at constant distances from one
+     * index (with the tiles {@code cin} floats apart, each broadcast had its own address
+     * computation and some offsets lived on the stack); that gained MA-Net only 1-5%, so the
+     * products' ~50-65% of the ceiling is held by something else.
+     */
     private static void gemm8x2(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
