@@ -90,6 +90,9 @@ final class PointwiseKernel {
         return (left(s) + VL - 1) / VL;
     }
 
+    /** Floats of the largest tile's sums ({@link #tileRows} x vectors x VL, over units of 1 to 5 vectors). */
+    static final int MAX_TILE_FLOATS = java.util.stream.IntStream.rangeClosed(1, 5).map(v -> tileRows(v) * v * VL).max().orElseThrow();
+
     /** Pixels per tile of a unit of {@code vectors} vectors: the most that keep the tile's sums, weights and a broadcast in 32 registers. */
     static int tileRows(int vectors) {
         return switch (vectors) {
@@ -129,8 +132,8 @@ final class PointwiseKernel {
     /** One thread's state: its panel and the tile's sums. */
     static final class Job {
         float[] panel = new float[0];
-        /** A tile's raw sums, [pixel][vectors * VL]: room for the largest tile (7 x 3 vectors). */
-        float[] acc = new float[Math.max(7 * 3, Math.max(4 * 5, ROWS * 4)) * VL];
+        /** A tile's raw sums, [pixel][vectors * VL]: room for the largest tile. */
+        float[] acc = new float[MAX_TILE_FLOATS];
 
         float[] panel(int n) {
             if (panel.length < n) panel = new float[n];
