@@ -4,7 +4,6 @@ import dev.mien.engine.Model;
 import dev.mien.engine.Session;
 import dev.mien.engine.io.ModelFile;
 import dev.mien.engine.ir.Graph;
-import dev.mien.engine.ir.ValueInfo;
 import dev.mien.engine.runtime.ImageLanes;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.LoadOptions;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -61,12 +59,7 @@ public final class ConvClassProfile {
         boolean lanes;
         Backend be = a.get("kernels") != null ? KernelRegistry.create(a.get("kernels"), threads) : KernelRegistry.auto(threads);
         try (Model model = mienModel(a, be); Session s = model.newSession(batch, RunOptions.DEFAULT)) {
-            Random r = new Random(42);
-            for (ValueInfo in : model.graph().inputs()) {
-                float[] x = new float[batch * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
-                for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-                s.setInput(in.name(), x);
-            }
+            BenchCommand.randomInputs(model.graph(), s, new Random(42));
             warm(s::run, warmup, warmupSeconds);
             mien = MienConvTimes.measure(model.graph(), s, iters);
             lanes = s.plan().imageLanes();

@@ -2,12 +2,11 @@ package dev.mien.tools.bench;
 
 import dev.mien.engine.Model;
 import dev.mien.engine.Session;
-import dev.mien.engine.Tensor;
-import dev.mien.engine.ir.ValueInfo;
 import dev.mien.engine.runtime.RunOptions;
 import dev.mien.formats.RandomModels;
 import dev.mien.kernels.KernelRegistry;
 import dev.mien.kernels.WorkerTeam;
+import dev.mien.tools.cli.BenchCommand;
 
 import java.util.List;
 import java.util.Random;
@@ -38,12 +37,7 @@ public final class LanesAgainstOneThread {
              Session s2 = two.newSession(1, RunOptions.DEFAULT)) {
             if (!lanes.plan().imageLanes()) throw new IllegalStateException(arch + ": batch 8 does not run as image lanes");
             Random r = new Random(3);
-            for (Session s : List.of(s1, lanes, s2))
-                for (ValueInfo in : one.graph().inputs()) {
-                    float[] x = new float[(int) Tensor.sizeOf(s.plan().shape(in.name()))];
-                    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-                    s.setInput(in.name(), x);
-                }
+            for (Session s : List.of(s1, lanes, s2)) BenchCommand.randomInputs(one.graph(), s, r);
             BatchSweep sw = BatchSweep.run(List.of(s1, lanes, s2), rounds, 16, 200, 8);
             double t1 = sw.medianPerImage(0), t8 = sw.medianPerImage(1), t2 = sw.medianPerImage(2);
             System.out.printf("%s, ms per image (medians of %d rounds): batch 1 on 1 thread %.3f; batch 8 as 2 lanes %.3f (%.2fx half of it, "

@@ -272,7 +272,7 @@ public final class BenchCommand {
     }
 
     /** Uniform [0, 1) inputs for every graph input at the session's batch size, set on the session; returned by name. */
-    private static java.util.Map<String, float[]> randomInputs(Graph g, Session s, Random r) {
+    public static java.util.Map<String, float[]> randomInputs(Graph g, Session s, Random r) {
         java.util.Map<String, float[]> inputs = new java.util.LinkedHashMap<>();
         for (ValueInfo in : g.inputs()) {
             float[] x = new float[s.batch() * Arrays.stream(in.sampleShape()).reduce(1, (p, q) -> p * q)];
