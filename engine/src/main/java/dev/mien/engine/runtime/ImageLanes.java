@@ -104,13 +104,18 @@ public final class ImageLanes implements AutoCloseable {
     }
 
     /** Runs the batch held in {@code b}'s input slots, leaving the kept values in its slots. */
-    void execute(Buffers b) {
+    void execute(Buffers b) { runImages(b, false); }
+
+    /** Every image of the batch in {@code b} on the lanes (timed into {@link #laneNanos} when {@code profiled}). */
+    private void runImages(Buffers b, boolean profiled) {
         body.batch = b;
+        body.profiled = profiled;
         try {
             if (team == null) body.run(0, batch, callerSlot);   // one thread: image after image on its one lane
             else team.parallelFor(batch, 1, body, callerSlot);
         } finally {
             body.batch = null;
+            body.profiled = false;
         }
     }
 
@@ -125,15 +130,7 @@ public final class ImageLanes implements AutoCloseable {
         if (laneNanos == null || laneNanos[0].length != nanos.length) laneNanos = new long[lanes.length][nanos.length];
         for (long[] l : laneNanos) Arrays.fill(l, 0);
         Arrays.fill(laneImages, 0);
-        body.batch = b;
-        body.profiled = true;
-        try {
-            if (team == null) body.run(0, batch, callerSlot);
-            else team.parallelFor(batch, 1, body, callerSlot);
-        } finally {
-            body.batch = null;
-            body.profiled = false;
-        }
+        runImages(b, true);
         addShare(laneNanos, laneImages, nanos);
     }
 
