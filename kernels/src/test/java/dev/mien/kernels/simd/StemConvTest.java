@@ -46,14 +46,7 @@ class StemConvTest {
             float[] bias = rnd.nextBoolean() ? random(s.outC()) : null, res = rnd.nextBoolean() ? random((int) s.outputSize()) : null;
             Activation act = acts[rnd.nextInt(acts.length)];
             float alpha = 0.1f + rnd.nextFloat();
-            float[] exp = new float[(int) s.outputSize()];
-            REF.conv2d(s, x, 0, REF.packConv(s, wt), bias, res, 0, act, alpha, exp, 0);
-            for (VectorBackend v : new VectorBackend[]{V1, V3}) {
-                float[] got = new float[exp.length];
-                v.conv2d(s, ConvAlgorithm.STEM, x, 0, v.packConv(s, wt), bias, res, 0, act, alpha, got, 0);
-                assertClose(exp, got, 1e-4, "stem " + v.threads() + "t " + s + " " + act);
-                runs++;
-            }
+            runs += ConvChecks.sameAsReference(s, ConvAlgorithm.STEM, wt, x, bias, res, act, alpha, "stem", V1, V3);
         }
         assertEquals(120, runs);
     }
