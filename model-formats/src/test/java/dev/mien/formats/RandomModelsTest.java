@@ -36,13 +36,13 @@ class RandomModelsTest {
     void realLayersTakeTheirConvolutionAlgorithm() {
         try (Backend vec = KernelRegistry.create("vector", 2)) {
             // MA-Net at full size, batch 1: the 7x7x512 patch layers are sliced, layer1's 56x56x64 3x3 layers
-            // Winograd, the 56x56 stride-2 entry tiles on the planar copy, the 7x7 RGB stem the stem kernel,
+            // Winograd F(4x4), the 56x56 stride-2 entry tiles on the planar copy, the 7x7 RGB stem the stem kernel,
             // the 1x1 shortcuts the pointwise or direct kernel.
             Plan manet = new Model(RandomModels.graph("manet", 1), vec).plan(1, RunOptions.DEFAULT);
             Map<String, String> alg = algorithms(manet);
             assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer4_1") && e.getValue().equals("sliced")), alg.toString());
-            assertTrue(alg.entrySet().stream().filter(e -> e.getKey().startsWith("layer1")).allMatch(e -> e.getValue().equals("winograd")), alg.toString());
-            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer2") && e.getValue().equals("winograd")), alg.toString());
+            assertTrue(alg.entrySet().stream().filter(e -> e.getKey().startsWith("layer1")).allMatch(e -> e.getValue().equals("winograd4")), alg.toString());
+            assertTrue(alg.entrySet().stream().anyMatch(e -> e.getKey().startsWith("layer2") && e.getValue().equals("winograd4")), alg.toString());
             assertEquals("stem", alg.get("conv1"), alg.toString());
             assertEquals("rows", alg.get("layer2.0.conv1"), alg.toString());
             assertTrue(alg.entrySet().stream().filter(e -> e.getKey().contains("downsample"))

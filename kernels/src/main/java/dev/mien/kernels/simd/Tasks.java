@@ -129,7 +129,7 @@ final class Tasks {
         @Override public void run(int from, int to, WorkerTeam.Slot slot) {
             switch (kernel) {
                 case WINOGRAD_INPUT -> {
-                    if (!WinogradKernel.transformInput(s, x, inOff, tilesIn, from, to, slot.local(ThreadState::new).winograd)) nonFinite = true;
+                    if (!WinogradKernel.transformInput(s, wino, x, inOff, tilesIn, from, to, slot.local(ThreadState::new).winograd)) nonFinite = true;
                 }
                 case WINOGRAD_PRODUCTS -> WinogradKernel.multiply(s, wino, tilesIn, tilesOut, from, to);
                 case WINOGRAD_OUTPUT -> WinogradKernel.transformOutput(s, wino, tilesOut, bias, residual, resDelta, act, alpha, out, outOff,

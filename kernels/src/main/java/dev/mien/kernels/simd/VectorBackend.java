@@ -111,8 +111,8 @@ public final class VectorBackend implements Backend {
         return switch (a) {
             case REFERENCE -> "the vector backend has no 'reference' convolution (that is the scalar backend: --kernels scalar)";
             case DEPTHWISE -> dw ? null : "'depthwise' needs one input channel per output channel, not " + describe(s);
-            case WINOGRAD -> ConvAlgorithm.winogradRuns(s) ? null
-                    : "'winograd' needs a 3x3 kernel, stride 1, one group, and no dilation or one that divides the map and the padding, not "
+            case WINOGRAD, WINOGRAD4 -> ConvAlgorithm.winogradRuns(s) ? null
+                    : "'" + a.label() + "' needs a 3x3 kernel, stride 1, one group, and no dilation or one that divides the map and the padding, not "
                       + describe(s) + ", padding " + s.padTop() + "/" + s.padLeft() + "/" + s.padBottom() + "/" + s.padRight()
                       + ", stride " + s.strideH() + "x" + s.strideW();
             case POINTWISE -> ConvAlgorithm.pointwiseRuns(s) ? null
@@ -152,22 +152,24 @@ public final class VectorBackend implements Backend {
         } else {
             if (!(w instanceof ConvKernel.Packed pk) || !sameGeometry(pk.shape(), s))
                 throw new IllegalArgumentException("weights were packed for " + shapeOf(w) + ", not " + s);
-            if (a == ConvAlgorithm.WINOGRAD && s.dilH() > 1) {
+            boolean winograd = a == ConvAlgorithm.WINOGRAD || a == ConvAlgorithm.WINOGRAD4;
+            if (winograd && s.dilH() > 1) {
                 t.release();
-                winogradPhases(ws, s, pk, in, inOff, bias, residual, resOff, act, alpha, out, outOff);
+                winogradPhases(ws, s, a, pk, in, inOff, bias, residual, resOff, act, alpha, out, outOff);
                 return;
             }
-            if (a == ConvAlgorithm.WINOGRAD) {
+            if (winograd) {
                 // With the residual in the output buffer, a recomputation would add it twice: look
                 // for non-finite inputs first instead (one read of the input).
                 boolean inPlace = residual == out;
                 if (!inPlace || allFinite(in, inOff, (int) s.inputSize())) {
-                    WinogradKernel.Weights uw = pk.winograd().get(pk);
-                    if (uw.finite() && WinogradKernel.elementMajor(s)) {
+                    int m = a == ConvAlgorithm.WINOGRAD4 ? 4 : 2;
+                    WinogradKernel.Weights uw = pk.winograd().get(pk, m);
+                    if (uw.finite() && WinogradKernel.elementMajor(s, m)) {
                         if (winogradElementMajor(ws, s, pk, uw, in, inOff)) return;
                     } else {
                         t.winograd(pk, uw, in, inOff, !inPlace);
-                        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+                        pool.parallelFor(WinogradKernel.items(s, m), 1, t, ws.slot);
                         if (!t.nonFinite || !uw.finite()) {
                             t.release();
                             return;
@@ -209,14 +211,14 @@ public final class VectorBackend implements Backend {
      */
     private boolean winogradElementMajor(Workspace ws, ConvShape s, ConvKernel.Packed pk, WinogradKernel.Weights uw, float[] in, int inOff) {
         Tasks.Conv t = ws.tasks.conv;
-        float[] v = ws.scratch.tilesIn(WinogradKernel.inputFloats(s)), m = ws.scratch.tilesOut(WinogradKernel.productFloats(s, uw));
+        float[] v = ws.scratch.tilesIn(WinogradKernel.inputFloats(s, uw)), m = ws.scratch.tilesOut(WinogradKernel.productFloats(s, uw));
         t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_INPUT, pk, uw, in, inOff, v, m);
-        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+        pool.parallelFor(WinogradKernel.items(s, uw.m()), 1, t, ws.slot);
         if (t.nonFinite) return false;
         t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_PRODUCTS, pk, uw, in, inOff, v, m);
         pool.parallelFor(WinogradKernel.productItems(uw), 1, t, ws.slot);
         t.winogradPass(Tasks.Conv.Kernel.WINOGRAD_OUTPUT, pk, uw, in, inOff, v, m);
-        pool.parallelFor(WinogradKernel.items(s), 1, t, ws.slot);
+        pool.parallelFor(WinogradKernel.items(s, uw.m()), 1, t, ws.slot);
         t.release();
         return true;
     }
@@ -225,7 +227,7 @@ public final class VectorBackend implements Backend {
      * A dilated convolution as one undilated Winograd call over its phases: input (and residual)
      * gathered into phase batches, the call, its output scattered back; each copy split over the team.
      */
-    private void winogradPhases(Workspace ws, ConvShape s, ConvKernel.Packed pk, float[] in, int inOff, float[] bias, float[] residual,
+    private void winogradPhases(Workspace ws, ConvShape s, ConvAlgorithm a, ConvKernel.Packed pk, float[] in, int inOff, float[] bias, float[] residual,
                                 int resOff, Activation act, float alpha, float[] out, int outOff) {
         Tasks.PhaseCopy copy = ws.tasks.phaseCopy;
         ConvShape p = copy.phaseShape(s);
@@ -236,7 +238,7 @@ public final class VectorBackend implements Backend {
         if (residual != null)
             pool.parallelFor(DilationPhases.outputRows(s), 1, copy.set(d, s.outH(), s.outW(), s.outC(), residual, resOff, pres, true), ws.slot);
         copy.release();
-        conv2d(p, ConvAlgorithm.WINOGRAD, pin, 0, pk, bias, pres, 0, act, alpha, pout, 0);
+        conv2d(p, a, pin, 0, pk, bias, pres, 0, act, alpha, pout, 0);
         pool.parallelFor(DilationPhases.outputRows(s), 1, copy.set(d, s.outH(), s.outW(), s.outC(), out, outOff, pout, false), ws.slot);
         copy.release();
     }

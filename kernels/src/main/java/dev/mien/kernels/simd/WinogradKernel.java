@@ -54,12 +54,20 @@ final class WinogradKernel {
 
     /** Tiles per chunk: the micro-kernel's width. */
     static final int T = 8;
-    /** Transformed elements per tile. */
+    /** Transformed elements per tile of F(2x2, 3x3). */
     static final int E = 16;
 
+    /**
+     * The transformed weights {@code [element][block][Cin][CB]} of F(m x m, 3x3) (m = 2, or 4 for
+     * {@link WinogradF4}), or {@code finite == false} when some weight is NaN or infinite.
+     */
+    record Weights(MemorySegment u, int blocks, boolean finite, int m) {
+        /** Side of the input window a tile reads: m + 2. */
+        int window() { return m + 2; }
 
-    /** The transformed weights {@code [16][block][Cin][CB]}, or {@code finite == false} when some weight is NaN or infinite. */
-    record Weights(MemorySegment u, int blocks, boolean finite) {}
+        /** Transformed elements per tile: window^2. */
+        int elements() { return window() * window(); }
+    }
 
     /**
      * The transformed weights of one packed convolution, made on the first Winograd call and kept
@@ -67,14 +75,22 @@ final class WinogradKernel {
      * every plan, and only plans that chose or forced Winograd pay for the transform.
      */
     static final class Lazy {
-        private volatile Weights weights;
+        private volatile Weights f2, f4;
 
-        Weights get(ConvKernel.Packed pk) {
-            Weights w = weights;
+        /** F(2x2, 3x3)'s weights. */
+        Weights get(ConvKernel.Packed pk) { return get(pk, 2); }
+
+        /** The weights of F(m x m, 3x3), m = 2 or 4, each transformed on first use. */
+        Weights get(ConvKernel.Packed pk, int m) {
+            Weights w = m == 4 ? f4 : f2;
             if (w == null) {
                 synchronized (this) {
-                    w = weights;
-                    if (w == null) weights = w = transform(pk);
+                    w = m == 4 ? f4 : f2;
+                    if (w == null) {
+                        w = m == 4 ? WinogradF4.transform(pk) : transform(pk);
+                        if (m == 4) f4 = w;
+                        else f2 = w;
+                    }
                 }
             }
             return w;
@@ -112,18 +128,21 @@ final class WinogradKernel {
                             u.setAtIndex(PackedLayouts.F32, (((long) (r * 4 + c) * nb + b) * cin + ci) * CB + j, row[c]);
                     }
                 }
-        return new Weights(u, nb, finite);
+        return new Weights(u, nb, finite, 2);
     }
 
-    /** Tile rows and columns per image. */
-    static int tilesH(ConvShape s) { return (s.outH() + 1) / 2; }
-    static int tilesW(ConvShape s) { return (s.outW() + 1) / 2; }
+    /** Tile rows and columns per image, tiles of m x m output pixels. */
+    static int tilesH(ConvShape s, int m) { return (s.outH() + m - 1) / m; }
+    static int tilesW(ConvShape s, int m) { return (s.outW() + m - 1) / m; }
 
     /** Work items of one call: chunks of {@link #T} tiles over the whole batch. */
-    static int items(ConvShape s) {
-        long tiles = (long) s.n() * tilesH(s) * tilesW(s);
+    static int items(ConvShape s, int m) {
+        long tiles = (long) s.n() * tilesH(s, m) * tilesW(s, m);
         return (int) ((tiles + T - 1) / T);
     }
+
+    /** F(2x2, 3x3)'s work items. */
+    static int items(ConvShape s) { return items(s, 2); }
 
     /**
      * One thread's buffers: the chunk's transformed input, its products, each tile's input window
@@ -133,20 +152,20 @@ final class WinogradKernel {
         float[] v = new float[0], m = new float[0], patch = new float[0];
         final float[][] tileSrc = new float[T][];
         final int[] tileStride = new int[T], tileN = new int[T];
-        /** The scalar channel tail's 4x4 intermediate. */
-        final float[] tail = new float[16];
-        /** The vector channels' 4x4 intermediate (B^T d), one vector per element. */
-        final float[] tailV = new float[16 * VL];
+        /** The scalar channel tail's intermediate (up to 6x6). */
+        final float[] tail = new float[36];
+        /** The vector channels' intermediate (B^T d), one vector per element (up to 6x6). */
+        final float[] tailV = new float[36 * VL];
         final int[] tileIn = new int[T], tileOut = new int[T], tileH = new int[T], tileW = new int[T];
 
-        void size(int cin, int coutP) {
-            patch(cin);
-            if (v.length < E * T * paddedChannels(cin)) v = new float[E * T * paddedChannels(cin)];
-            if (m.length < E * T * coutP) m = new float[E * T * coutP];
+        void size(int cin, int coutP, int elements) {
+            patch(cin, elements);
+            if (v.length < elements * T * paddedChannels(cin)) v = new float[elements * T * paddedChannels(cin)];
+            if (m.length < elements * T * coutP) m = new float[elements * T * coutP];
         }
 
-        void patch(int cin) {
-            if (patch.length < T * 16 * cin) patch = new float[T * 16 * cin];
+        void patch(int cin, int elements) {
+            if (patch.length < T * elements * cin) patch = new float[T * elements * cin];
         }
     }
 
@@ -158,28 +177,29 @@ final class WinogradKernel {
     static boolean run(ConvShape s, ConvKernel.Packed pk, Weights uw, float[] x, int inOff, float[] bias, float[] res, int resDelta,
                        Activation act, float alpha, float[] out, int outOff, int from, int to, Buffers bf, boolean recompute) {
         boolean allFinite = true;
-        int cin = s.inC(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s), es = T * paddedChannels(cin);
-        bf.size(cin, coutP);
+        int m = uw.m(), ne = uw.elements();
+        int cin = s.inC(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s, m) * tilesW(s, m), es = T * paddedChannels(cin);
+        bf.size(cin, coutP, ne);
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
             boolean finite = uw.finite();
             for (int t = 0; t < T; t++) {
-                locate(s, x, inOff, outOff, bf, t0, count, t);
-                if (finite) finite = inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * VL, es, bf.tail, bf.tailV);
+                locate(s, m, x, inOff, outOff, bf, t0, count, t);
+                if (finite) finite = inputTransform(m, bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, bf.v, t * VL, es, bf.tail, bf.tailV);
             }
             if (!finite) {
                 // Non-finite weights (never in a trained model), or a caller that cannot recompute the
                 // call: the plain loop, exact as the reference. Otherwise the caller recomputes the
                 // whole call with the direct kernel.
-                if (!uw.finite() || !recompute) direct(s, pk, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
+                if (!uw.finite() || !recompute) direct(s, pk, m, x, inOff, bf, count, bias, res, resDelta, act, alpha, out);
                 else allFinite = false;
                 continue;
             }
-            for (int e = 0; e < E; e++)
+            for (int e = 0; e < ne; e++)
                 for (int b = 0; b < uw.blocks(); b++)
                     gemm(bf.v, e * es, uw.u(), 4L * ((long) (e * uw.blocks() + b) * cin) * CB, cin, bf.m, e * T * coutP + b * CB, coutP,
                             s.outC() - b * CB);
-            outputTransform(s, bf, bf.m, 0, T * coutP, count, coutP, bias, res, resDelta, act, alpha, out);
+            outputTransform(s, m, bf, bf.m, 0, T * coutP, count, coutP, bias, res, resDelta, act, alpha, out);
         }
         return allFinite;
     }
@@ -191,30 +211,30 @@ final class WinogradKernel {
      * the image reads it in place, a border tile a zero-bordered copy in the thread's patch. With
      * {@code x} null only the output side is set (the element-major walk's output pass).
      */
-    private static void locate(ConvShape s, float[] x, int inOff, int outOff, Buffers bf, int t0, int count, int t) {
-        int cin = s.inC(), tw = tilesW(s), tilesImg = tilesH(s) * tw, inH = s.inH(), inW = s.inW();
+    private static void locate(ConvShape s, int m, float[] x, int inOff, int outOff, Buffers bf, int t0, int count, int t) {
+        int cin = s.inC(), tw = tilesW(s, m), tilesImg = tilesH(s, m) * tw, inH = s.inH(), inW = s.inW(), win = m + 2;
         int ti = t0 + Math.min(t, count - 1), n = ti / tilesImg, r = ti % tilesImg, ty = r / tw, tx = r % tw;
-        int iy = 2 * ty - s.padTop(), ix = 2 * tx - s.padLeft();
+        int iy = m * ty - s.padTop(), ix = m * tx - s.padLeft();
         bf.tileN[t] = n;
-        bf.tileH[t] = 2 * ty;
-        bf.tileW[t] = 2 * tx;
-        bf.tileOut[t] = outOff + ((n * s.outH() + 2 * ty) * s.outW() + 2 * tx) * s.outC();
+        bf.tileH[t] = m * ty;
+        bf.tileW[t] = m * tx;
+        bf.tileOut[t] = outOff + ((n * s.outH() + m * ty) * s.outW() + m * tx) * s.outC();
         if (x == null) return;
-        if (iy >= 0 && ix >= 0 && iy + 4 <= inH && ix + 4 <= inW) {
+        if (iy >= 0 && ix >= 0 && iy + win <= inH && ix + win <= inW) {
             bf.tileSrc[t] = x;
             bf.tileIn[t] = inOff + ((n * inH + iy) * inW + ix) * cin;
             bf.tileStride[t] = inW * cin;
         } else {
-            int p = t * 16 * cin;
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++) {
-                    int d = p + (4 * a + b) * cin, y = iy + a, xx = ix + b;
+            int p = t * win * win * cin;
+            for (int a = 0; a < win; a++)
+                for (int b = 0; b < win; b++) {
+                    int d = p + (win * a + b) * cin, y = iy + a, xx = ix + b;
                     if (y >= 0 && y < inH && xx >= 0 && xx < inW) System.arraycopy(x, inOff + ((n * inH + y) * inW + xx) * cin, bf.patch, d, cin);
                     else java.util.Arrays.fill(bf.patch, d, d + cin, 0f);
                 }
             bf.tileSrc[t] = bf.patch;
             bf.tileIn[t] = p;
-            bf.tileStride[t] = 4 * cin;
+            bf.tileStride[t] = win * cin;
         }
     }
 
@@ -224,38 +244,41 @@ final class WinogradKernel {
      * Whether a call walks its transformed weights once (element-major) rather than once per
      * chunk of tiles: above 256 x 256 channels they no longer stay in the caches between chunks.
      */
-    static boolean elementMajor(ConvShape s) { return (long) s.inC() * s.outC() > 256 * 256; }
+    static boolean elementMajor(ConvShape s) { return elementMajor(s, 2); }
+
+    /** The same limit on the transformed weights' size for F(m x m, 3x3): (m + 2)^2 x Cin x Cout floats. */
+    static boolean elementMajor(ConvShape s, int m) { return (long) (m + 2) * (m + 2) * s.inC() * s.outC() > (long) E * 256 * 256; }
 
     /** Tiles of a call rounded up to whole chunks: the rows of the shared transformed buffers. */
-    static int paddedTiles(ConvShape s) { return items(s) * T; }
+    static int paddedTiles(ConvShape s, int m) { return items(s, m) * T; }
 
-    /** Floats of the shared transformed input ({@code [16][chunk][channel group][tile][VL]}, see {@link #paddedChannels}) ... */
-    static long inputFloats(ConvShape s) { return (long) E * paddedTiles(s) * paddedChannels(s.inC()); }
+    /** Floats of the shared transformed input ({@code [element][chunk][channel group][tile][VL]}, see {@link #paddedChannels}) ... */
+    static long inputFloats(ConvShape s, Weights uw) { return (long) uw.elements() * paddedTiles(s, uw.m()) * paddedChannels(s.inC()); }
 
-    /** ... and of the shared products ({@code [16][tile][blocks x CB]}). */
-    static long productFloats(ConvShape s, Weights uw) { return (long) E * paddedTiles(s) * uw.blocks() * CB; }
+    /** ... and of the shared products ({@code [element][tile][blocks x CB]}). */
+    static long productFloats(ConvShape s, Weights uw) { return (long) uw.elements() * paddedTiles(s, uw.m()) * uw.blocks() * CB; }
 
     /** Pass 1: the input transform of chunks [from, to) into {@code v}; false when some transformed value is not finite. */
-    static boolean transformInput(ConvShape s, float[] x, int inOff, float[] v, int from, int to, Buffers bf) {
-        int cin = s.inC(), cinP = paddedChannels(cin), total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * cinP;
-        bf.patch(cin);
+    static boolean transformInput(ConvShape s, Weights uw, float[] x, int inOff, float[] v, int from, int to, Buffers bf) {
+        int m = uw.m(), cin = s.inC(), cinP = paddedChannels(cin), total = s.n() * tilesH(s, m) * tilesW(s, m), es = paddedTiles(s, m) * cinP;
+        bf.patch(cin, uw.elements());
         boolean finite = true;
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
             for (int t = 0; t < T; t++) {
-                locate(s, x, inOff, 0, bf, t0, count, t);
-                finite &= inputTransform(bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, v, t0 * cinP + t * VL, es, bf.tail, bf.tailV);
+                locate(s, m, x, inOff, 0, bf, t0, count, t);
+                finite &= inputTransform(m, bf.tileSrc[t], bf.tileIn[t], bf.tileStride[t], cin, v, t0 * cinP + t * VL, es, bf.tail, bf.tailV);
             }
         }
         return finite;
     }
 
     /** Work items of pass 2: one per (element, output block), element-major, so that a thread's consecutive items share an element's input rows. */
-    static int productItems(Weights uw) { return E * uw.blocks(); }
+    static int productItems(Weights uw) { return uw.elements() * uw.blocks(); }
 
     /** Pass 2: items [from, to): element e times block b over every group of 8 tiles, into {@code m}. */
     static void multiply(ConvShape s, Weights uw, float[] v, float[] m, int from, int to) {
-        int cin = s.inC(), cinP = paddedChannels(cin), blocks = uw.blocks(), coutP = blocks * CB, tiles = paddedTiles(s);
+        int cin = s.inC(), cinP = paddedChannels(cin), blocks = uw.blocks(), coutP = blocks * CB, tiles = paddedTiles(s, uw.m());
         for (int item = from; item < to; item++) {
             int e = item / blocks, b = item % blocks;
             long wOff = 4L * ((long) (e * blocks + b) * cin) * CB;
@@ -269,11 +292,11 @@ final class WinogradKernel {
     /** Pass 3: the output transform of chunks [from, to) from {@code m}, with bias, residual and activation. */
     static void transformOutput(ConvShape s, Weights uw, float[] m, float[] bias, float[] res, int resDelta, Activation act, float alpha,
                                 float[] out, int outOff, int from, int to, Buffers bf) {
-        int coutP = uw.blocks() * CB, total = s.n() * tilesH(s) * tilesW(s), es = paddedTiles(s) * coutP;
+        int tm = uw.m(), coutP = uw.blocks() * CB, total = s.n() * tilesH(s, tm) * tilesW(s, tm), es = paddedTiles(s, tm) * coutP;
         for (int chunk = from; chunk < to; chunk++) {
             int t0 = chunk * T, count = Math.min(T, total - t0);
-            for (int t = 0; t < count; t++) locate(s, null, 0, outOff, bf, t0, count, t);
-            outputTransform(s, bf, m, t0 * coutP, es, count, coutP, bias, res, resDelta, act, alpha, out);
+            for (int t = 0; t < count; t++) locate(s, tm, null, 0, outOff, bf, t0, count, t);
+            outputTransform(s, tm, bf, m, t0 * coutP, es, count, coutP, bias, res, resDelta, act, alpha, out);
         }
     }
 
@@ -283,6 +306,12 @@ final class WinogradKernel {
      * see {@link #paddedChannels}): channel vectors, then a scalar tail. Returns
      * false when some transformed value is NaN or infinite (their sum is then not finite).
      */
+    private static boolean inputTransform(int m, float[] x, int p, int rowStride, int cin, float[] v, int o, int es, float[] tcol, float[] tcolV) {
+        return m == 4 ? WinogradF4.inputTransform(x, p, rowStride, cin, v, o, es, tcol, tcolV)
+                : inputTransform(x, p, rowStride, cin, v, o, es, tcol, tcolV);
+    }
+
+    /** F(2x2, 3x3)'s input transform (see {@link #inputTransform(int, float[], int, int, int, float[], int, int, float[], float[])}). */
     private static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, int es, float[] tcol, float[] tcolV) {
         int full = cin - cin % VL, r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride;
         // Two small passes per channel vector (columns of B^T d into a scratch, then the rows of
@@ -428,8 +457,12 @@ final class WinogradKernel {
      * Y = A^T M A per tile, plus bias and residual, stored for the tile's pixels inside the map, then
      * the activation. Tile t's products start at {@code m[mBase + t * coutP]}, elements {@code es} apart.
      */
-    private static void outputTransform(ConvShape s, Buffers bf, float[] m, int mBase, int es, int count, int coutP, float[] bias, float[] res,
-                                        int resDelta, Activation act, float alpha, float[] out) {
+    private static void outputTransform(ConvShape s, int tm, Buffers bf, float[] m, int mBase, int es, int count, int coutP, float[] bias,
+                                        float[] res, int resDelta, Activation act, float alpha, float[] out) {
+        if (tm == 4) {
+            WinogradF4.outputTransform(s, bf, m, mBase, es, count, coutP, bias, res, resDelta, act, alpha, out);
+            return;
+        }
         int outC = s.outC(), full = outC - outC % VL, ow = s.outW(), oh = s.outH(), rowOut = ow * outC;
         for (int t = 0; t < count; t++) {
             int o = bf.tileOut[t], mo = mBase + t * coutP;
@@ -498,13 +531,13 @@ final class WinogradKernel {
      * The chunk's output pixels by the plain direct sum over the packed weights: the path for
      * non-finite values, so that they propagate exactly as in the direct convolution.
      */
-    private static void direct(ConvShape s, ConvKernel.Packed pk, float[] x, int inOff, Buffers bf, int count, float[] bias,
+    private static void direct(ConvShape s, ConvKernel.Packed pk, int m, float[] x, int inOff, Buffers bf, int count, float[] bias,
                                float[] res, int resDelta, Activation act, float alpha, float[] out) {
         int cin = s.inC(), outC = s.outC(), ow = s.outW(), oh = s.outH(), inH = s.inH(), inW = s.inW();
         MemorySegment w = pk.w();
         for (int t = 0; t < count; t++)
-            for (int dy = 0; dy < 2; dy++)
-                for (int dx = 0; dx < 2; dx++) {
+            for (int dy = 0; dy < m; dy++)
+                for (int dx = 0; dx < m; dx++) {
                     if (bf.tileH[t] + dy >= oh || bf.tileW[t] + dx >= ow) continue;
                     int o = bf.tileOut[t] + (dy * ow + dx) * outC;
                     for (int co = 0; co < outC; co++) {

@@ -39,22 +39,30 @@ class ConvAlgorithmTest {
         assertTrue(WinogradKernel.elementMajor(conv(8, 7, 512, 512, 3, 1, 1, 1)));
         assertTrue(WinogradKernel.elementMajor(new ConvShape(8, 7, 7, 256, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
         assertFalse(WinogradKernel.elementMajor(conv(8, 7, 256, 256, 3, 1, 1, 1)));
-        // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd; 7x7 maps at batch 1, stride 2,
-        // few channels and 512 channels do not.
-        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.WINOGRAD, V1.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 14, 256, 256, 3, 1, 1, 1)));
-        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(1, 14, 64, 64, 3, 1, 1, 1)));
+        // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd F(4x4); 7x7 maps at batch 1,
+        // stride 2, few channels and 512 channels do not; 7x7 maps at batch 8 take F(2x2), whose
+        // transformed weights are 16/9 of the direct ones instead of 4x.
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(conv(1, 56, 64, 64, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD4, V1.convAlgorithm(conv(1, 28, 128, 128, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(conv(1, 14, 256, 256, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(conv(1, 14, 64, 64, 3, 1, 1, 1)));
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(conv(8, 14, 64, 64, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 256, 256, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(8, 7, 256, 256, 3, 1, 1, 1)));
+        assertTrue(WinogradKernel.elementMajor(conv(1, 14, 256, 256, 3, 1, 1, 1), 4));
+        assertFalse(WinogradKernel.elementMajor(conv(1, 28, 128, 128, 3, 1, 1, 1), 4));
         assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
         assertEquals(ConvAlgorithm.ROWS, V1.convAlgorithm(conv(1, 56, 64, 128, 3, 2, 1, 1)));
         assertEquals(ConvAlgorithm.ROWS, v.convAlgorithm(conv(1, 56, 16, 16, 3, 1, 1, 1)));
-        // LANMSFF's dilated two-path layers (32x32, dilation 2, padding 2) take Winograd on their phases, on 1 and 2 threads.
+        // LANMSFF's dilated two-path layers (32x32, dilation 2, padding 2) take Winograd F(4x4) on
+        // their 16x16 phases, on 1 and 2 threads; its 64x64 layers F(4x4) too.
         ConvShape dilated = new ConvShape(1, 32, 32, 72, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1);
-        assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(dilated));
-        assertEquals(ConvAlgorithm.WINOGRAD, V1.convAlgorithm(dilated));
+        assertEquals(ConvAlgorithm.WINOGRAD4, v.convAlgorithm(dilated));
+        assertEquals(ConvAlgorithm.WINOGRAD4, V1.convAlgorithm(dilated));
+        assertEquals(ConvAlgorithm.WINOGRAD4, V1.convAlgorithm(conv(1, 64, 66, 66, 3, 1, 1, 1)));
+        // A dilated layer whose phases are smaller than 14x14 stays on F(2x2) (the 16x16 LANMSFF map at dilation 2: 8x8 phases).
+        assertEquals(ConvAlgorithm.WINOGRAD, V1.convAlgorithm(new ConvShape(1, 16, 16, 78, 78, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1)));
         assertEquals(new ConvShape(4, 16, 16, 72, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), ConvAlgorithm.phaseShape(dilated));
         // 1x1 convolutions do not repay the planar copy: the pointwise kernel or the direct one.
         assertEquals(ConvAlgorithm.POINTWISE, v.convAlgorithm(conv(1, 14, 512, 512, 1, 1, 0, 1)));
@@ -84,6 +92,7 @@ class ConvAlgorithmTest {
         assertTrue(e.getMessage().contains("depthwise"));
         assertThrows(IllegalArgumentException.class, () -> ConvAlgorithm.parse("fft"));
         assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.parse("winograd"));
+        assertEquals(ConvAlgorithm.WINOGRAD4, ConvAlgorithm.parse("winograd4"));
         assertTrue(v.refusal(conv(1, 9, 16, 16, 3, 2, 1, 1), ConvAlgorithm.WINOGRAD).contains("stride 1"));
         assertTrue(v.refusal(conv(1, 9, 16, 16, 1, 1, 0, 1), ConvAlgorithm.WINOGRAD).contains("3x3"));
         assertNull(v.refusal(conv(1, 5, 3, 7, 3, 1, 0, 1), ConvAlgorithm.WINOGRAD));

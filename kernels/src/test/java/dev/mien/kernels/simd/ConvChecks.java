@@ -38,7 +38,7 @@ final class ConvChecks {
         for (VectorBackend v : backends) {
             float[] got = new float[exp.length];
             v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, res, 0, act, alpha, got, 0);
-            assertClose(exp, got, 1e-4, what + " " + v.threads() + "t, " + s + " " + act);
+            assertClose(a, exp, got, 1e-4, what + " " + v.threads() + "t, " + s + " " + act);
         }
         return backends.length;
     }
@@ -51,7 +51,7 @@ final class ConvChecks {
         float[] exp = new float[(int) s.outputSize() + outOff], got = new float[exp.length];
         REF.conv2d(s, x, inOff, REF.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, exp, outOff);
         v.conv2d(s, a, x, inOff, v.packConv(s, wt), bias, res, resOff, Activation.RELU, 0f, got, outOff);
-        assertClose(exp, got, 1e-4, a.label() + " at offsets, " + s);
+        assertClose(a, exp, got, 1e-4, a.label() + " at offsets, " + s);
         for (int i = 0; i < outOff; i++) assertEquals(0f, got[i], "wrote before the output offset");
     }
 
@@ -69,7 +69,7 @@ final class ConvChecks {
         for (VectorBackend v : backends) {
             float[] got = new float[exp.length];
             v.conv2d(s, a, x, 0, v.packConv(s, wt), bias, null, 0, act, 0f, got, 0);
-            assertClose(exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
+            assertClose(a, exp, got, 1e-4, "non-finite " + (inWeights ? "weights " : "input ") + v.threads() + "t " + s);
         }
     }
 }

@@ -62,14 +62,14 @@ class RowsConvTest {
     @Test
     void realLayerShapes() {
         // MA-Net's 56x56 stride-2 entry and a 7x7 patch layer at batch 2 choose rows; LANMSFF's
-        // dilated 32x32x36 (Winograd on its phases) and its 1 -> 66 stem (the stem kernel) are
+        // dilated 32x32x36 (Winograd F(4x4) on its phases) and its 1 -> 66 stem (the stem kernel) are
         // forced onto it, which it must still compute.
         ConvShape[] shapes = {
                 new ConvShape(1, 56, 56, 64, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(2, 7, 7, 96, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new ConvShape(1, 32, 32, 36, 36, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1),
                 new ConvShape(1, 64, 64, 1, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)};
-        ConvAlgorithm[] chosen = {ConvAlgorithm.ROWS, ConvAlgorithm.ROWS, ConvAlgorithm.WINOGRAD, ConvAlgorithm.STEM};
+        ConvAlgorithm[] chosen = {ConvAlgorithm.ROWS, ConvAlgorithm.ROWS, ConvAlgorithm.WINOGRAD4, ConvAlgorithm.STEM};
         for (int i = 0; i < shapes.length; i++) {
             ConvShape s = shapes[i];
             assertEquals(chosen[i], V2.convAlgorithm(s), s.toString());
