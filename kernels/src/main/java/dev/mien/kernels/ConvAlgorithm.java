@@ -33,8 +33,8 @@ public enum ConvAlgorithm {
     /**
      * Winograd F(4x4, 3x3): the same shapes as {@link #WINOGRAD} in 4x fewer multiplies, on 6x6
      * input windows whose larger transform coefficients cost some accuracy (still far inside the
-     * parity tolerance); chosen where the map is large enough for whole 4x4 tiles to pay (see
-     * {@link #winograd4Pays}).
+     * parity tolerance); chosen where enough pixels share its larger transformed weights (see
+     * {@link #winograd4Pays}: MA-Net's 56x56 and 28x28 layers, LANMSFF's 64x64 and dilated 32x32).
      */
     WINOGRAD4,
     /**
@@ -155,19 +155,26 @@ public enum ConvAlgorithm {
     }
 
     /**
-     * F(4x4) instead of F(2x2) on maps (per image, after taking a dilation apart into phases) at
-     * least this wide and high: {@code -Dmien.winograd4.minMap}; a huge value turns F(4x4) off.
-     * It is faster wherever Winograd runs (1.14-1.53x on the three networks' layers, one and two
-     * threads), but its transformed weights are 4x the direct ones (F(2x2): 16/9x). 7x7 maps,
-     * which take Winograd only from batch 4, stay on F(2x2): F(4x4) would be 1.2-1.45x faster on
-     * MA-Net's at batch 8 and hold about 400 MB more of transformed weights.
+     * F(4x4) instead of F(2x2) from this many output pixels per call (batch, and a dilation's
+     * phases, included: the pixels that share one read of the transformed weights) ...
+     * ({@code -Dmien.winograd4.minPixels}; a huge value turns F(4x4) off). Its transformed weights
+     * are 4x the direct ones (F(2x2): 16/9x), and inside a network they come from memory: with
+     * 16 weight sets in turn, F(4x4) was 1.18-1.57x faster than F(2x2) on MA-Net's 56x56 and
+     * 28x28 layers and LANMSFF's 64x64 and 32x32 dilated ones (one and two threads), but
+     * 0.96-1.05x on the 14x14x256 layer and 0.91-1.10x on the 14x14x64 ones at batch 1.
+     */
+    public static final int MIN_WINOGRAD4_PIXELS = Integer.getInteger("mien.winograd4.minPixels", 28 * 28);
+    /**
+     * ... on maps at least this wide and high per image (or phase). 7x7 maps, which take
+     * Winograd only from batch 4, stay on F(2x2): F(4x4) was 1.2-1.45x faster on MA-Net's at
+     * batch 8 but would hold about 400 MB more of transformed weights.
      */
     public static final int MIN_WINOGRAD4_MAP = Integer.getInteger("mien.winograd4.minMap", 14);
 
     /** Whether a layer that {@link #winogradPays} takes F(4x4, 3x3) rather than F(2x2, 3x3). */
     static boolean winograd4Pays(ConvShape s) {
         ConvShape p = s.dilH() > 1 ? phaseShape(s) : s;
-        return p.outH() >= MIN_WINOGRAD4_MAP && p.outW() >= MIN_WINOGRAD4_MAP;
+        return (long) p.n() * p.outH() * p.outW() >= MIN_WINOGRAD4_PIXELS && p.outH() >= MIN_WINOGRAD4_MAP && p.outW() >= MIN_WINOGRAD4_MAP;
     }
 
     /** Shapes the pointwise kernel computes: 1x1, one group (any stride; padding gives zero rows). */

@@ -103,8 +103,11 @@ class ConvAlgorithmPlanTest {
     void oneByOneStepsArePlannedPointwiseAndMatchTheReference() {
         Graph g = withPointwise();
         Model m = new Model(g, VEC);
-        assertEquals(List.of("pointwise", "pointwise", "winograd4"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
-        assertEquals(List.of("pointwise", "pointwise", "winograd4"), convAlgorithms(m.plan(4, RunOptions.DEFAULT)));
+        // The 3x3 on its 16x16 map: F(2x2) at batch 1 (and at batch 4, which runs as image lanes of
+        // the one-image plan); a batch-4 plan takes F(4x4): 1024 pixels share its transformed weights.
+        assertEquals(List.of("pointwise", "pointwise", "winograd"), convAlgorithms(m.plan(1, RunOptions.DEFAULT)));
+        assertEquals(List.of("pointwise", "pointwise", "winograd"), convAlgorithms(m.plan(4, RunOptions.DEFAULT)));
+        assertEquals(List.of("pointwise", "pointwise", "winograd4"), convAlgorithms(ImageLanesTest.planWithLanesOff(new Model(g, VEC), 4)));
         Tensor x = new GraphBuilder(3).random(2, 32, 32, 40);
         float[] exp = new Model(g, REF).run(Map.of("x", x)).get(g.outputs().get(0)).data();
         float[] got = m.run(Map.of("x", x)).get(g.outputs().get(0)).data();

@@ -120,14 +120,14 @@ class PlannerTest {
         // ~20, so the bound is 48 bytes a run: objects per kernel call (a captured lambda, a shape
         // record) came to ~490 bytes a run here, 8 calls a run.
         GraphBuilder b = new GraphBuilder(6);
-        String x = b.input("x", 16, 16, 8);
+        String x = b.input("x", 32, 32, 8);
         String c = b.conv(x, 8, 32, 3, 1, 1, 1, "relu", true);
-        // Two dilated layers of different shapes (Winograd on their phases, as in LANMSFF): each
-        // call's phase shape is made once, not per run.
+        // Two dilated layers of different shapes (Winograd F(4x4) on their 16x16 phases, as in
+        // LANMSFF), and one on 8x8 phases (F(2x2)): each call's phase shape is made once, not per run.
         String e = dilated(b, dilated(b, c, 32, 40), 40, 32);
         String d = b.conv(e, 32, 32, 3, 2, 1, 32, "relu6", true);
         String p = b.node(Op.MAX_POOL2D, c, new Attrs().set("kernel", new int[]{2, 2}));
-        String s = b.node(Op.ADD, List.of(d, p), null, null);
+        String s = dilated(b, b.node(Op.ADD, List.of(d, p), null, null), 32, 32);
         String c2 = b.conv(s, 32, 48, 1, 1, 0, 1, "none", false);
         String g = b.node(Op.GLOBAL_AVG_POOL, c2, new Attrs());
         String f = b.node(Op.FLATTEN, g, new Attrs());
@@ -135,8 +135,9 @@ class PlannerTest {
                 java.util.Map.of("weight", b.random(48, 7), "bias", b.random(7)));
         Model m = new Model(b.build(y), KernelRegistry.create("vector", 2));
         Session session = m.newSession(2, RunOptions.DEFAULT);
-        assertEquals(2, session.plan().stepAlgorithms().stream().filter("winograd"::equals).count(), session.plan().stepAlgorithms().toString());
-        session.setInput("x", b.random(2, 16, 16, 8).data());
+        assertEquals(2, session.plan().stepAlgorithms().stream().filter("winograd4"::equals).count(), session.plan().stepAlgorithms().toString());
+        assertEquals(1, session.plan().stepAlgorithms().stream().filter("winograd"::equals).count(), session.plan().stepAlgorithms().toString());
+        session.setInput("x", b.random(2, 32, 32, 8).data());
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long deadline = System.nanoTime() + 30_000_000_000L;
         long perBatch;

@@ -88,44 +88,13 @@ final class WinogradF4 {
      */
     static boolean inputTransform(float[] x, int p, int rowStride, int cin, float[] v, int o, int es, float[] tcol, float[] tcolV) {
         int full = cin - cin % VL;
-        FloatVector zero = FloatVector.zero(S), sum = zero;
+        boolean finite = true;
         float tail = 0f;
+        // Each pass is its own small method, taking and returning no vectors: one body with all of
+        // a tile's vectors ran with them boxed inside a network (megabytes allocated per run).
         for (int c = 0; c < full; c += VL) {
-            int q = p + c;
-            // Columns of B^T d: window column j's six rows in, element (i, j) out at tcolV[(6i + j) * VL].
-            for (int j = 0; j < WIN; j++) {
-                int qj = q + j * cin;
-                FloatVector d0 = FloatVector.fromArray(S, x, qj), d1 = FloatVector.fromArray(S, x, qj + rowStride),
-                        d2 = FloatVector.fromArray(S, x, qj + 2 * rowStride), d3 = FloatVector.fromArray(S, x, qj + 3 * rowStride),
-                        d4 = FloatVector.fromArray(S, x, qj + 4 * rowStride), d5 = FloatVector.fromArray(S, x, qj + 5 * rowStride);
-                FloatVector d42 = d4.sub(d2), d31 = d3.sub(d1).mul(2f);
-                d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(tcolV, j * VL);
-                d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(tcolV, (6 + j) * VL);
-                d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(tcolV, (12 + j) * VL);
-                d42.add(d31).intoArray(tcolV, (18 + j) * VL);
-                d42.sub(d31).intoArray(tcolV, (24 + j) * VL);
-                d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(tcolV, (30 + j) * VL);
-            }
-            // Rows of (B^T d) B into v.
-            int a = o + c * WinogradKernel.T;
-            for (int i = 0; i < WIN; i++) {
-                int ti = WIN * i * VL, ai = a + WIN * i * es;
-                FloatVector r0 = FloatVector.fromArray(S, tcolV, ti), r1 = FloatVector.fromArray(S, tcolV, ti + VL),
-                        r2 = FloatVector.fromArray(S, tcolV, ti + 2 * VL), r3 = FloatVector.fromArray(S, tcolV, ti + 3 * VL),
-                        r4 = FloatVector.fromArray(S, tcolV, ti + 4 * VL), r5 = FloatVector.fromArray(S, tcolV, ti + 5 * VL);
-                FloatVector r42 = r4.sub(r2), r31 = r3.sub(r1).mul(2f);
-                FloatVector e0 = r0.mul(4f).add(r4).sub(r2.mul(5f)), e1 = r3.add(r4).sub(r1.add(r2).mul(4f)),
-                        e2 = r4.sub(r3).add(r1.sub(r2).mul(4f)), e3 = r42.add(r31), e4 = r42.sub(r31), e5 = r1.mul(4f).add(r5).sub(r3.mul(5f));
-                e0.intoArray(v, ai);
-                e1.intoArray(v, ai + es);
-                e2.intoArray(v, ai + 2 * es);
-                e3.intoArray(v, ai + 3 * es);
-                e4.intoArray(v, ai + 4 * es);
-                e5.intoArray(v, ai + 5 * es);
-                // Non-finite detection: a sum of the row is not finite when any of it is not (or,
-                // harmlessly, when finite values overflow: the call is then recomputed directly).
-                sum = e0.add(e1).add(e2).add(e3).add(e4).add(e5).fma(zero, sum);
-            }
+            inputColumns(x, p + c, rowStride, cin, tcolV);
+            finite &= inputRows(tcolV, v, o + c * WinogradKernel.T, es);
         }
         for (int c = full; c < cin; c++) {
             int q = p + c;
@@ -157,7 +126,51 @@ final class WinogradF4 {
                 tail += (e0 + e1 + e2 + e3 + e4 + e5) * 0f;
             }
         }
-        return !sum.compare(VectorOperators.NE, sum).anyTrue() && !Float.isNaN(tail);
+        return finite && !Float.isNaN(tail);
+    }
+
+    /** Columns of B^T d for one channel vector: window column j's six rows in, element (i, j) out at {@code t[(6i + j) * VL]}. */
+    private static void inputColumns(float[] x, int q, int rowStride, int cin, float[] t) {
+        for (int j = 0; j < WIN; j++) {
+            int qj = q + j * cin;
+            FloatVector d0 = FloatVector.fromArray(S, x, qj), d1 = FloatVector.fromArray(S, x, qj + rowStride),
+                    d2 = FloatVector.fromArray(S, x, qj + 2 * rowStride), d3 = FloatVector.fromArray(S, x, qj + 3 * rowStride),
+                    d4 = FloatVector.fromArray(S, x, qj + 4 * rowStride), d5 = FloatVector.fromArray(S, x, qj + 5 * rowStride);
+            FloatVector d42 = d4.sub(d2), d31 = d3.sub(d1).mul(2f);
+            d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(t, j * VL);
+            d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(t, (6 + j) * VL);
+            d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(t, (12 + j) * VL);
+            d42.add(d31).intoArray(t, (18 + j) * VL);
+            d42.sub(d31).intoArray(t, (24 + j) * VL);
+            d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(t, (30 + j) * VL);
+        }
+    }
+
+    /**
+     * Rows of (B^T d) B for one channel vector into v (element 6i + k at {@code v[a + (6i + k) * es]});
+     * false when some value is not finite: a row's sum is not finite when any of it is not (or,
+     * harmlessly, when finite values overflow: the call is then recomputed directly).
+     */
+    private static boolean inputRows(float[] t, float[] v, int a, int es) {
+        FloatVector zero = FloatVector.zero(S), sum = zero;
+        for (int i = 0; i < WIN; i++) {
+            int ti = WIN * i * VL, ai = a + WIN * i * es;
+            FloatVector r0 = FloatVector.fromArray(S, t, ti), r1 = FloatVector.fromArray(S, t, ti + VL),
+                    r2 = FloatVector.fromArray(S, t, ti + 2 * VL), r3 = FloatVector.fromArray(S, t, ti + 3 * VL),
+                    r4 = FloatVector.fromArray(S, t, ti + 4 * VL), r5 = FloatVector.fromArray(S, t, ti + 5 * VL);
+            FloatVector r42 = r4.sub(r2), r31 = r3.sub(r1).mul(2f);
+            FloatVector e0 = r0.mul(4f).add(r4).sub(r2.mul(5f)), e1 = r3.add(r4).sub(r1.add(r2).mul(4f)),
+                    e2 = r4.sub(r3).add(r1.sub(r2).mul(4f)), e3 = r42.add(r31), e4 = r42.sub(r31), e5 = r1.mul(4f).add(r5).sub(r3.mul(5f));
+            e0.intoArray(v, ai);
+            e1.intoArray(v, ai + es);
+            e2.intoArray(v, ai + 2 * es);
+            e3.intoArray(v, ai + 3 * es);
+            e4.intoArray(v, ai + 4 * es);
+            e5.intoArray(v, ai + 5 * es);
+            sum = e0.add(e1).add(e2).add(e3).add(e4).add(e5).fma(zero, sum);
+        }
+        // A lane comparison rather than reduceLanes(ADD), which C2 left as a call (boxing the vector).
+        return !sum.compare(VectorOperators.NE, sum).anyTrue();
     }
 
     /**
@@ -173,32 +186,8 @@ final class WinogradF4 {
             int o = bf.tileOut[t], mo = mBase + t * coutP;
             int rows = Math.min(M, oh - bf.tileH[t]), cols = Math.min(M, ow - bf.tileW[t]);
             for (int c = 0; c < full; c += VL) {
-                int a = mo + c;
-                // A^T M: for each column j, the four rows of the 4x6 intermediate at u[(6i + j) * VL].
-                for (int j = 0; j < WIN; j++) {
-                    int aj = a + j * es;
-                    FloatVector m0 = FloatVector.fromArray(S, m, aj), m1 = FloatVector.fromArray(S, m, aj + 6 * es),
-                            m2 = FloatVector.fromArray(S, m, aj + 12 * es), m3 = FloatVector.fromArray(S, m, aj + 18 * es),
-                            m4 = FloatVector.fromArray(S, m, aj + 24 * es), m5 = FloatVector.fromArray(S, m, aj + 30 * es);
-                    FloatVector p12 = m1.add(m2), d12 = m1.sub(m2), p34 = m3.add(m4), d34 = m3.sub(m4);
-                    m0.add(p12).add(p34).intoArray(u, j * VL);
-                    d12.add(d34.mul(2f)).intoArray(u, (6 + j) * VL);
-                    p12.add(p34.mul(4f)).intoArray(u, (12 + j) * VL);
-                    d12.add(d34.mul(8f)).add(m5).intoArray(u, (18 + j) * VL);
-                }
-                FloatVector bv = bias != null ? FloatVector.fromArray(S, bias, c) : FloatVector.zero(S);
-                for (int i = 0; i < rows; i++) {
-                    int ui = WIN * i * VL;
-                    FloatVector n0 = FloatVector.fromArray(S, u, ui), n1 = FloatVector.fromArray(S, u, ui + VL),
-                            n2 = FloatVector.fromArray(S, u, ui + 2 * VL), n3 = FloatVector.fromArray(S, u, ui + 3 * VL),
-                            n4 = FloatVector.fromArray(S, u, ui + 4 * VL), n5 = FloatVector.fromArray(S, u, ui + 5 * VL);
-                    FloatVector p12 = n1.add(n2), d12 = n1.sub(n2), p34 = n3.add(n4), d34 = n3.sub(n4);
-                    int d = o + i * rowOut + c;
-                    store(n0.add(p12).add(p34).add(bv), res, resDelta, out, d);
-                    if (cols > 1) store(d12.add(d34.mul(2f)).add(bv), res, resDelta, out, d + outC);
-                    if (cols > 2) store(p12.add(p34.mul(4f)).add(bv), res, resDelta, out, d + 2 * outC);
-                    if (cols > 3) store(d12.add(d34.mul(8f)).add(n5).add(bv), res, resDelta, out, d + 3 * outC);
-                }
+                outputColumns(m, mo + c, es, u);
+                outputRows(u, rows, cols, bias, c, res, resDelta, out, o + c, outC, rowOut);
             }
             for (int c = full; c < outC; c++) {
                 int a = mo + c;
@@ -228,8 +217,46 @@ final class WinogradF4 {
         }
     }
 
-    private static void store(FloatVector y, float[] res, int resDelta, float[] out, int d) {
-        if (res != null) y = y.add(FloatVector.fromArray(S, res, d + resDelta));
-        y.intoArray(out, d);
+    /** A^T M for one channel vector: for each column j, the four rows of the 4x6 intermediate at {@code u[(6i + j) * VL]}. */
+    private static void outputColumns(float[] m, int a, int es, float[] u) {
+        for (int j = 0; j < WIN; j++) {
+            int aj = a + j * es;
+            FloatVector m0 = FloatVector.fromArray(S, m, aj), m1 = FloatVector.fromArray(S, m, aj + 6 * es),
+                    m2 = FloatVector.fromArray(S, m, aj + 12 * es), m3 = FloatVector.fromArray(S, m, aj + 18 * es),
+                    m4 = FloatVector.fromArray(S, m, aj + 24 * es), m5 = FloatVector.fromArray(S, m, aj + 30 * es);
+            FloatVector p12 = m1.add(m2), d12 = m1.sub(m2), p34 = m3.add(m4), d34 = m3.sub(m4);
+            m0.add(p12).add(p34).intoArray(u, j * VL);
+            d12.add(d34.mul(2f)).intoArray(u, (6 + j) * VL);
+            p12.add(p34.mul(4f)).intoArray(u, (12 + j) * VL);
+            d12.add(d34.mul(8f)).add(m5).intoArray(u, (18 + j) * VL);
+        }
+    }
+
+    /**
+     * (A^T M) A for one channel vector, plus bias (channels from {@code c}) and residual, stored
+     * for the tile's {@code rows} x {@code cols} pixels inside the map from {@code out[d]}.
+     */
+    private static void outputRows(float[] u, int rows, int cols, float[] bias, int c, float[] res, int resDelta, float[] out, int d,
+                                   int outC, int rowOut) {
+        FloatVector bv = bias != null ? FloatVector.fromArray(S, bias, c) : FloatVector.zero(S);
+        for (int i = 0; i < rows; i++) {
+            int ui = WIN * i * VL, di = d + i * rowOut;
+            FloatVector n0 = FloatVector.fromArray(S, u, ui), n1 = FloatVector.fromArray(S, u, ui + VL),
+                    n2 = FloatVector.fromArray(S, u, ui + 2 * VL), n3 = FloatVector.fromArray(S, u, ui + 3 * VL),
+                    n4 = FloatVector.fromArray(S, u, ui + 4 * VL), n5 = FloatVector.fromArray(S, u, ui + 5 * VL);
+            FloatVector p12 = n1.add(n2), d12 = n1.sub(n2), p34 = n3.add(n4), d34 = n3.sub(n4);
+            FloatVector y0 = n0.add(p12).add(p34).add(bv), y1 = d12.add(d34.mul(2f)).add(bv),
+                    y2 = p12.add(p34.mul(4f)).add(bv), y3 = d12.add(d34.mul(8f)).add(n5).add(bv);
+            if (res != null) {
+                y0 = y0.add(FloatVector.fromArray(S, res, di + resDelta));
+                if (cols > 1) y1 = y1.add(FloatVector.fromArray(S, res, di + outC + resDelta));
+                if (cols > 2) y2 = y2.add(FloatVector.fromArray(S, res, di + 2 * outC + resDelta));
+                if (cols > 3) y3 = y3.add(FloatVector.fromArray(S, res, di + 3 * outC + resDelta));
+            }
+            y0.intoArray(out, di);
+            if (cols > 1) y1.intoArray(out, di + outC);
+            if (cols > 2) y2.intoArray(out, di + 2 * outC);
+            if (cols > 3) y3.intoArray(out, di + 3 * outC);
+        }
     }
 }
