@@ -35,6 +35,10 @@ import static dev.mien.kernels.simd.ConvKernel.VL;
  * multiplying all tiles with that block's weights (read once per call, 64 KB at 512 input
  * channels, reused from L2 by every group of 8 tiles), then every tile's output transform.
  *
+ * <p>The same machinery runs F(4x4, 3x3) ({@link WinogradF4}'s transforms: 36 elements per tile
+ * of 4x4 output pixels from a 6x6 window) when a call's {@link Weights} are for m = 4: tiles,
+ * windows, elements and the element-major walk's buffers all follow {@link Weights#m()}.
+ *
  * <p>Non-finite values: the transforms mix several inputs into each product, so an infinity
  * that the direct convolution would carry as one term can meet its negation and turn into NaN.
  * When some chunk's transformed input is not all finite, {@link #run} says so and the caller
