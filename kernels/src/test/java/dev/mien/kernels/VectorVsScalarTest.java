@@ -16,6 +16,31 @@ class VectorVsScalarTest {
     static final Backend REF = new ScalarBackend();
     // The 3-thread one is a workspace (as sessions use), the 1-thread one the shared handle.
     static final Backend[] VEC = {KernelRegistry.create("vector", 1), KernelRegistry.create("vector", 3).newWorkspace()};
+
+    /**
+     * A uniform scale-shift (the same affine on every channel) on short and long rows matches the
+     * reference; a short one (MA-Net's head weighting: 7 classes x 8 images) allocates nothing even
+     * before C2 has compiled it, where Vector API code boxes every vector.
+     */
+    @Test
+    void uniformScaleShiftMatchesAndAShortRowAllocatesNothing() {
+        for (int[] rc : new int[][]{{8, 7}, {1, 3}, {300, 3}, {700, 3}, {4, 5}}) {
+            int rows = rc[0], c = rc[1];
+            float[] scale = new float[c], shift = new float[c], x = random(rows * c), e = new float[x.length], g = new float[x.length];
+            Arrays.fill(scale, 0.6f);
+            Arrays.fill(shift, -0.25f);
+            REF.scaleShift(rows, c, x, 0, scale, shift, Activation.RELU, 0f, e, 0);
+            VEC[0].scaleShift(rows, c, x, 0, scale, shift, Activation.RELU, 0f, g, 0);
+            assertNear(e, g, e.length, 1e-5, "uniform scaleShift " + rows + "x" + c);
+        }
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        float[] scale = new float[7], shift = new float[7], x = random(56), y = new float[56];
+        Arrays.fill(scale, 0.6f);
+        mx.getCurrentThreadAllocatedBytes();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) VEC[0].scaleShift(8, 7, x, 0, scale, shift, Activation.NONE, 0f, y, 0);
+        assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, "bytes allocated by 10 short uniform scale-shifts");
+    }
     final Random rnd = new Random(20261122);
 
     float[] random(int n) {

@@ -376,14 +376,20 @@ public final class VectorBackend implements Backend {
         Activations.apply(act, alpha, x, xOff, y, yOff, len);
     }
 
+    /** Below this many values a uniform scale-shift runs as a scalar loop (see {@link #scaleShift}). */
+    static final int SHORT_ROW = 1024;
+
     @Override public void scaleShift(int rows, int c, float[] x, int xOff, float[] scale, float[] shift,
                                      Activation act, float alpha, float[] y, int yOff) {
         checkOpen();
         if (c < VL && c > 1 && uniform(scale, c) && uniform(shift, c)) {
-            // The same affine on every channel (Rescaling, preprocessing): one long row.
+            // The same affine on every channel (Rescaling, preprocessing): one long row. A short one
+            // (MA-Net's head weighting: 7 classes x the batch) stays scalar: called twice a run, this
+            // loop is not compiled by C2 for thousands of runs, and until then every vector is boxed
+            // (384 bytes a call at batch 4).
             int len = rows * c, i = 0;
             float sc = scale[0], sh = shift[0];
-            for (int end = len - len % VL; i < end; i += VL)
+            for (int end = len < SHORT_ROW ? 0 : len - len % VL; i < end; i += VL)
                 FloatVector.fromArray(S, x, xOff + i).fma(sc, sh).intoArray(y, yOff + i);
             for (; i < len; i++) y[yOff + i] = x[xOff + i] * sc + sh;
             Activations.apply(act, alpha, y, yOff, len);
