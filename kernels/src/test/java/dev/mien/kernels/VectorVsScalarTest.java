@@ -22,6 +22,51 @@ class VectorVsScalarTest {
      * reference; a short one (MA-Net's head weighting: 7 classes x 8 images) allocates nothing even
      * before C2 has compiled it, where Vector API code boxes every vector.
      */
+    /**
+     * Classifier heads: dense layers of up to {@code SMALL_DENSE_MACS} multiply-adds and global
+     * pools of up to 4096 values take plain loops; both sides of each threshold match the
+     * reference, and the small ones allocate nothing even before C2 has compiled them.
+     */
+    @Test
+    void smallDenseAndGlobalPoolsMatchAndAllocateNothing() {
+        Backend v = VEC[0];
+        for (int[] d : new int[][]{{1, 32, 8}, {1, 512, 7}, {2, 40, 50}, {1, 64, 65}, {3, 33, 41}, {8, 512, 7}}) {
+            int rows = d[0], in = d[1], out = d[2];
+            float[] w = random(in * out), x = random(rows * in), bias = random(out), e = new float[rows * out], g = new float[rows * out];
+            for (Activation act : new Activation[]{Activation.NONE, Activation.RELU}) {
+                REF.dense(rows, in, out, x, 0, REF.packDense(in, out, w), bias, act, 0f, e, 0);
+                v.dense(rows, in, out, x, 0, v.packDense(in, out, w), bias, act, 0f, g, 0);
+                assertNear(e, g, e.length, 1e-3 * Math.sqrt(in), "dense " + rows + "x" + in + "->" + out + " " + act);
+            }
+        }
+        for (int[] d : new int[][]{{1, 4, 256}, {2, 49, 40}, {1, 9, 512}, {3, 5, 17}}) {
+            int n = d[0], hw = d[1], c = d[2];
+            float[] x = random(n * hw * c), e = new float[n * c], g = new float[n * c];
+            x[x.length / 2] = Float.NaN;
+            REF.globalAvgPool(n, hw, c, x, 0, e, 0);
+            v.globalAvgPool(n, hw, c, x, 0, g, 0);
+            assertNearOrNaN(e, g, "global average pool " + n + "x" + hw + "x" + c);
+            REF.globalMaxPool(n, hw, c, x, 0, e, 0);
+            v.globalMaxPool(n, hw, c, x, 0, g, 0);
+            assertNearOrNaN(e, g, "global max pool " + n + "x" + hw + "x" + c);
+        }
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        PackedWeights head = v.packDense(32, 8, random(256));
+        float[] x = random(1024), bias = random(8), y = new float[256];
+        v.dense(1, 32, 8, x, 0, head, bias, Activation.NONE, 0f, y, 0);
+        mx.getCurrentThreadAllocatedBytes();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) {
+            v.dense(1, 32, 8, x, 0, head, bias, Activation.NONE, 0f, y, 0);
+            v.globalAvgPool(1, 4, 256, x, 0, y, 0);
+            v.globalMaxPool(1, 4, 256, x, 0, y, 0);
+        }
+        // Alone this is 0 bytes; after the other tests of this JVM up to ~2 KB appeared (not from
+        // these loops). Their vector versions allocated ~990 KB here.
+        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < 4096, "10 small dense layers and global pools allocated " + bytes + " bytes");
+    }
+
     @Test
     void uniformScaleShiftMatchesAndAShortRowAllocatesNothing() {
         for (int[] rc : new int[][]{{8, 7}, {1, 3}, {300, 3}, {700, 3}, {4, 5}}) {
@@ -39,7 +84,9 @@ class VectorVsScalarTest {
         mx.getCurrentThreadAllocatedBytes();
         long before = mx.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 10; i++) VEC[0].scaleShift(8, 7, x, 0, scale, shift, Activation.NONE, 0f, y, 0);
-        assertEquals(0, mx.getCurrentThreadAllocatedBytes() - before, "bytes allocated by 10 short uniform scale-shifts");
+        // 0 bytes alone; the bound leaves room for the stray ~2 KB seen after other tests (the vector loop: 11,520).
+        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < 4096, "10 short uniform scale-shifts allocated " + bytes + " bytes");
     }
     final Random rnd = new Random(20261122);
 
@@ -50,6 +97,13 @@ class VectorVsScalarTest {
     }
 
     /** Error bound for a sum of {@code terms} products of unit-scale values computed in another order. */
+    /** NaN where the reference has NaN (one NaN input poisons its channel), close elsewhere. */
+    static void assertNearOrNaN(float[] exp, float[] got, String what) {
+        for (int i = 0; i < exp.length; i++)
+            if (Float.isNaN(exp[i]) ? !Float.isNaN(got[i]) : !(Math.abs(exp[i] - got[i]) <= 1e-5 + 1e-5 * Math.abs(exp[i])))
+                fail(what + ": element " + i + " expected " + exp[i] + " got " + got[i]);
+    }
+
     static void assertNear(float[] exp, float[] got, int len, double scale, String what) {
         for (int i = 0; i < len; i++) {
             double tol = 1e-5 * scale + 1e-5 * Math.abs(exp[i]);

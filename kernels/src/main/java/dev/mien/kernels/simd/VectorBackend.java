@@ -343,12 +343,38 @@ public final class VectorBackend implements Backend {
         @Override public MemorySegment segment() { return conv.segment(); }
     }
 
+    /**
+     * Dense calls of at most this many multiply-adds (a classifier head on one image: PAtt-Lite's
+     * 32 -> 8, MA-Net's 512 -> 7) run as a scalar loop over the packed weights. Called once a run,
+     * the tiles' vector code for such a shape stays uncompiled by C2 for hundreds of runs and
+     * boxes every vector until it is (52 KB a PAtt-Lite run for its 256 multiply-adds).
+     */
+    static final long SMALL_DENSE_MACS = 4096;
+
+    /** y = act(x W + bias) for {@code rows} rows, W read from the 1x1 convolution packing ([block][in][CB]). */
+    private static void smallDense(int rows, int in, int out, float[] x, int xOff, MemorySegment w, float[] bias, Activation act, float alpha,
+                                   float[] y, int yOff) {
+        for (int r = 0; r < rows; r++)
+            for (int co = 0; co < out; co++) {
+                long base = (long) (co / ConvKernel.CB) * in * ConvKernel.CB + co % ConvKernel.CB;
+                float sum = 0f;
+                for (int ci = 0; ci < in; ci++) sum += x[xOff + r * in + ci] * w.getAtIndex(PackedLayouts.F32, base + (long) ci * ConvKernel.CB);
+                if (bias != null) sum += bias[co];
+                y[yOff + r * out + co] = act.apply(sum, alpha);
+            }
+    }
+
     @Override public void dense(int rows, int in, int out, float[] x, int xOff, PackedWeights w, float[] bias,
                                 Activation act, float alpha, float[] y, int yOff) {
-        Workspace ws = ws();
+        checkOpen();
         if (rows == 0) return;
         if (!(w instanceof DensePacked dp) || dp.conv.shape().inC() != in || dp.conv.shape().outC() != out)
             throw new IllegalArgumentException("dense weights packed for another shape or backend");
+        if ((long) rows * in * out <= SMALL_DENSE_MACS) {
+            smallDense(rows, in, out, x, xOff, dp.conv.w(), bias, act, alpha, y, yOff);
+            return;
+        }
+        Workspace ws = ws();
         Tasks.Conv t = ws.tasks.conv;
         DensePacked.Call c = dp.call(rows);
         ConvShape s = c.shape();
