@@ -149,21 +149,27 @@ public final class ScalarBackend implements Backend {
 
     @Override public void globalAvgPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
         open();
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++) {
-                float acc = 0f;
-                for (int p = 0; p < hw; p++) acc += in[inOff + (b * hw + p) * c + ch];
-                out[outOff + b * c + ch] = acc / hw;
-            }
+        globalPool(n, hw, c, in, inOff, out, outOff, false);
     }
 
     @Override public void globalMaxPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff) {
         open();
+        globalPool(n, hw, c, in, inOff, out, outOff, true);
+    }
+
+    /**
+     * The reference global pool (mean, or max with NaN kept) over each image's {@code hw} pixels;
+     * public so that the vector backend runs these same loops on small inputs.
+     */
+    public static void globalPool(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff, boolean max) {
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++) {
-                float acc = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p < hw; p++) acc = Math.max(acc, in[inOff + (b * hw + p) * c + ch]);
-                out[outOff + b * c + ch] = acc;
+                float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                for (int p = 0; p < hw; p++) {
+                    float v = in[inOff + (b * hw + p) * c + ch];
+                    acc = max ? Math.max(acc, v) : acc + v;
+                }
+                out[outOff + b * c + ch] = max ? acc : acc / hw;
             }
     }
 

@@ -1,6 +1,7 @@
 package dev.mien.kernels.simd;
 
 import dev.mien.kernels.PoolShape;
+import dev.mien.kernels.ScalarBackend;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -39,7 +40,7 @@ final class Pooling {
 
     static void global(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff, boolean max) {
         if ((long) n * hw * c <= SMALL) {
-            globalScalar(n, hw, c, in, inOff, out, outOff, max);
+            ScalarBackend.globalPool(n, hw, c, in, inOff, out, outOff, max);
             return;
         }
         for (int b = 0; b < n; b++)
@@ -56,22 +57,10 @@ final class Pooling {
     }
 
     /**
-     * Global pools of at most this many input values (PAtt-Lite's 2x2x256 before its head) run as a
-     * scalar loop: called once a run, the vector loop stays uncompiled by C2 for hundreds of runs,
-     * and until it is every vector (and mask) is boxed: 17 KB a PAtt-Lite run.
+     * Global pools of at most this many input values (PAtt-Lite's 2x2x256 before its head) run the
+     * reference loops ({@link ScalarBackend#globalPool}): called once a run, the vector loop stays
+     * uncompiled by C2 for hundreds of runs, and until it is every vector (and mask) is boxed: 17 KB
+     * a PAtt-Lite run.
      */
     static final int SMALL = 4096;
-
-    /** {@link #global} in plain Java, summing (or taking the max) in the same order. */
-    private static void globalScalar(int n, int hw, int c, float[] in, int inOff, float[] out, int outOff, boolean max) {
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++) {
-                float acc = max ? Float.NEGATIVE_INFINITY : 0f;
-                for (int p = 0; p < hw; p++) {
-                    float v = in[inOff + (b * hw + p) * c + ch];
-                    acc = max ? Math.max(acc, v) : acc + v;
-                }
-                out[outOff + b * c + ch] = max ? acc : acc / hw;
-            }
-    }
 }
