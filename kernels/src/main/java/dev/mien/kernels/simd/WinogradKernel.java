@@ -81,9 +81,6 @@ final class WinogradKernel {
     static final class Lazy {
         private volatile Weights f2, f4;
 
-        /** F(2x2, 3x3)'s weights. */
-        Weights get(ConvKernel.Packed pk) { return get(pk, 2); }
-
         /** The weights of F(m x m, 3x3), m = 2 or 4, each transformed on first use. */
         Weights get(ConvKernel.Packed pk, int m) {
             Weights w = m == 4 ? f4 : f2;
@@ -144,9 +141,6 @@ final class WinogradKernel {
         long tiles = (long) s.n() * tilesH(s, m) * tilesW(s, m);
         return (int) ((tiles + T - 1) / T);
     }
-
-    /** F(2x2, 3x3)'s work items. */
-    static int items(ConvShape s) { return items(s, 2); }
 
     /**
      * One thread's buffers: the chunk's transformed input, its products, each tile's input window
@@ -246,11 +240,9 @@ final class WinogradKernel {
 
     /**
      * Whether a call walks its transformed weights once (element-major) rather than once per
-     * chunk of tiles: above 256 x 256 channels they no longer stay in the caches between chunks.
+     * chunk of tiles: above F(2x2)'s size at 256 x 256 channels ((m + 2)^2 x Cin x Cout floats)
+     * they no longer stay in the caches between chunks.
      */
-    static boolean elementMajor(ConvShape s) { return elementMajor(s, 2); }
-
-    /** The same limit on the transformed weights' size for F(m x m, 3x3): (m + 2)^2 x Cin x Cout floats. */
     static boolean elementMajor(ConvShape s, int m) { return (long) (m + 2) * (m + 2) * s.inC() * s.outC() > (long) E * 256 * 256; }
 
     /** Tiles of a call rounded up to whole chunks: the rows of the shared transformed buffers. */

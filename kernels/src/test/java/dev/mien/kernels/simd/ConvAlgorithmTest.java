@@ -36,9 +36,9 @@ class ConvAlgorithmTest {
         // MA-Net: the 7x7x512 patch layers at batch 1 are sliced, at batch 8 Winograd (element-major).
         assertEquals(ConvAlgorithm.SLICED, v.convAlgorithm(conv(1, 7, 512, 512, 3, 1, 1, 1)));
         assertEquals(ConvAlgorithm.WINOGRAD, v.convAlgorithm(conv(8, 7, 512, 512, 3, 1, 1, 1)));
-        assertTrue(WinogradKernel.elementMajor(conv(8, 7, 512, 512, 3, 1, 1, 1)));
-        assertTrue(WinogradKernel.elementMajor(new ConvShape(8, 7, 7, 256, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
-        assertFalse(WinogradKernel.elementMajor(conv(8, 7, 256, 256, 3, 1, 1, 1)));
+        assertTrue(WinogradKernel.elementMajor(conv(8, 7, 512, 512, 3, 1, 1, 1), 2));
+        assertTrue(WinogradKernel.elementMajor(new ConvShape(8, 7, 7, 256, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 2));
+        assertFalse(WinogradKernel.elementMajor(conv(8, 7, 256, 256, 3, 1, 1, 1), 2));
         // The 3x3 stride-1 layers on 56x56 to 14x14 maps take Winograd: F(4x4) on 56x56 and 28x28
         // (and 14x14 from batch 4), F(2x2) on 14x14 at batch 1; 7x7 maps at batch 1, stride 2, few
         // channels and 512 channels do not; 7x7 maps at batch 8 take F(2x2), whose transformed
