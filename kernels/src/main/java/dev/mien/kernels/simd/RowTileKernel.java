@@ -43,8 +43,9 @@ final class RowTileKernel {
      * Reduction steps per slice on the sliced path: 256 x 32 channels = 32 KB of weights, which
      * stay in L1 while every tile of the block consumes them. No software read-ahead of the
      * next slice: one extra load per step into it (in the second and third tile) made a cold
-     * 7x7x512 layer slower, 1.48 -> 1.70 ms on one thread, with slices of 64 to 256; loads that
-     * miss hold up retirement, and Java has no prefetch instruction.
+     * 7x7x512 layer slower, 1.48 -> 1.70 ms on one thread, with slices of 64 to 256; one load
+     * every 20 bytes in every tile (the next slice at ~10 GB/s) also did, 1.29-1.32 -> 1.40-1.42 ms.
+     * Loads that miss hold up retirement, and Java has no prefetch instruction.
      */
     static final int SLICE = 256;
 
