@@ -48,7 +48,7 @@ public final class Main {
                        each one's time per image and its ratio to the first's
               serve    [--port 8080] [--host 127.0.0.1] [--model [NAME=]M]... [--max-body 16m]
                        [--max-pixels 40000000] [--queue 32] [--queue-timeout-ms 10000] [--workers 2]
-                       [--max-batch 16] [--batch-wait-ms 2] [--drain-seconds 30]
+                       [--max-batch 16] [--batch-wait-ms 2] [--drain-seconds 30] [--warmup-seconds 5]
                        HTTP server: POST /v1/faces (image bytes -> faces and expressions JSON), GET /v1/models,
                        /healthz, /metrics, and a page at / to try a photo; Ctrl-C / SIGTERM drain it
               loadtest --image F [--url http://127.0.0.1:8080/v1/faces] [--clients 8] [--seconds 10] [--json]

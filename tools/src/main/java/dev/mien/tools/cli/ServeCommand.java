@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class ServeCommand {
     static final Set<String> OPTIONS = Common.with(Common.BACKEND_OPTS, "port", "host", "max-body", "max-pixels", "queue", "queue-timeout-ms", "workers",
-            "max-batch", "batch-wait-ms", "drain-seconds");
+            "max-batch", "batch-wait-ms", "drain-seconds", "warmup-seconds");
 
     public int run(List<String> argv, PrintStream out, PrintStream err) {
         // --model may be given several times; Args keeps one value per option, so collect them first.
@@ -63,6 +63,9 @@ public final class ServeCommand {
             out.flush();
         }, "mien-serve-drain");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (server.warmUpRuns() > 0)
+            out.printf(java.util.Locale.ROOT, "mien serve: warmed up on a synthetic photo (%d rounds in %.1f s; --warmup-seconds 0 skips it)%n",
+                    server.warmUpRuns(), server.warmUpTime().toMillis() / 1000.0);
         out.println("mien serve: listening on " + server.uri() + " (models: " + String.join(", ", server.modelNames())
                 + "; POST /v1/faces, GET /v1/models /healthz /metrics, page at /); Ctrl-C drains and stops");
         out.flush();
@@ -88,10 +91,19 @@ public final class ServeCommand {
                     Duration.ofMillis(a.intValue("queue-timeout-ms", (int) ServeConfig.DEFAULT_QUEUE_TIMEOUT.toMillis(), 1, 3_600_000)),
                     a.intValue("max-batch", ServeConfig.DEFAULT_MAX_BATCH, 1, 4096),
                     Duration.ofMillis(a.intValue("batch-wait-ms", (int) ServeConfig.DEFAULT_BATCH_WAIT.toMillis(), 0, 10_000)),
-                    Duration.ofSeconds(a.intValue("drain-seconds", (int) ServeConfig.DEFAULT_DRAIN.toSeconds(), 0, 3600)), 1);
+                    Duration.ofSeconds(a.intValue("drain-seconds", (int) ServeConfig.DEFAULT_DRAIN.toSeconds(), 0, 3600)), 1,
+                    warmup(a));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+    }
+
+    /** {@code --warmup-seconds}: 0 to {@link ServeConfig#MAX_WARMUP}, fractions allowed. */
+    static Duration warmup(Args a) {
+        float s = a.floatValue("warmup-seconds", ServeConfig.DEFAULT_WARMUP.toMillis() / 1000f);
+        if (!(s >= 0 && s <= ServeConfig.MAX_WARMUP.toSeconds()))
+            throw new CliException("--warmup-seconds must be between 0 and " + ServeConfig.MAX_WARMUP.toSeconds() + ", got '" + a.get("warmup-seconds") + "'");
+        return Duration.ofMillis(Math.round(1000.0 * s));
     }
 
     /** A count with an optional k / m / g suffix (powers of 1024 for bytes, of 1000 for pixels is not worth a second rule). */

@@ -6,7 +6,9 @@ import dev.mien.faces.FacePipeline;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ public final class FaceServer implements AutoCloseable {
     private final Routes routes;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
+    private final int warmUpRuns;
+    private final Duration warmUpTime;
 
     private FaceServer(ServeConfig config, Map<String, ? extends FaceStages<?, ?>> stages) throws IOException {
         if (stages.isEmpty()) throw new IllegalArgumentException("no model to serve");
@@ -49,6 +53,14 @@ public final class FaceServer implements AutoCloseable {
         this.metrics = new Metrics(admission::inFlight, admission::queueDepth, this::batchQueueDepth);
         for (Map.Entry<String, ? extends FaceStages<?, ?>> e : stages.entrySet())
             models.put(e.getKey(), serve(e.getKey(), e.getValue()));
+        long warmUpStart = System.nanoTime();
+        try {
+            warmUpRuns = warmUp(config.warmup(), config.maxPixels(), models.values());
+            warmUpTime = Duration.ofNanos(System.nanoTime() - warmUpStart);
+        } catch (IOException e) {
+            models.values().forEach(ServedModel::close);
+            throw e;
+        }
         this.routes = new Routes(config, models, admission, metrics, () -> closing);
         this.threads = Executors.newVirtualThreadPerTaskExecutor();
         HttpServer s;
@@ -63,6 +75,37 @@ public final class FaceServer implements AutoCloseable {
         http.setExecutor(threads);
         http.start();
     }
+
+    /**
+     * Runs every model as a request would (PNG decode, detection, cropping, a batched expression
+     * call with 1 to 4 faces, the JSON) on a synthetic photo until {@code budget} has passed:
+     * the JIT compiles these paths before the server listens instead of during its first
+     * requests. Returns the number of rounds (every model once per round); none for a zero budget.
+     * A model that fails on the photo fails the start, naming it.
+     */
+    static int warmUp(Duration budget, long maxPixels, Collection<ServedModel<?, ?>> models) throws IOException {
+        if (budget.isZero()) return 0;
+        byte[] png = WarmUpPhoto.png();
+        long deadline = System.nanoTime() + budget.toNanos();
+        int rounds = 0;
+        do {
+            for (ServedModel<?, ?> m : models) {
+                try {
+                    m.warmUp(png, maxPixels, 1 + rounds % 4);
+                } catch (RuntimeException e) {
+                    throw new IOException("model '" + m.name() + "' failed its warm-up on a synthetic photo: " + e.getMessage(), e);
+                }
+            }
+            rounds++;
+        } while (System.nanoTime() < deadline);
+        return rounds;
+    }
+
+    /** Warm-up rounds run before listening ({@link ServeConfig#warmup}). */
+    public int warmUpRuns() { return warmUpRuns; }
+
+    /** How long the warm-up took: its budget, or more when a round outlasted it (the first, while the JIT compiles). */
+    public Duration warmUpTime() { return warmUpTime; }
 
     private <D, R> ServedModel<D, R> serve(String name, FaceStages<D, R> s) {
         return new ServedModel<>(name, s, config.maxBatch(), config.batchWait(), metrics::batch);

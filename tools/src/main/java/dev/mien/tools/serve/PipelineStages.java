@@ -3,6 +3,7 @@ package dev.mien.tools.serve;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mien.engine.image.RgbImage;
+import dev.mien.faces.Box;
 import dev.mien.faces.DetectedFace;
 import dev.mien.faces.Expressions;
 import dev.mien.faces.FaceAnalysis;
@@ -11,6 +12,7 @@ import dev.mien.faces.FaceCrops;
 import dev.mien.faces.FacePipeline;
 import dev.mien.tools.faces.FacesJson;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,6 +38,18 @@ public final class PipelineStages implements FaceStages<FaceCrops, List<Expressi
 
     @Override
     public int faces(FaceCrops detected) { return detected.size(); }
+
+    /** Crops of {@code faces} squares side by side across the image's middle, whatever the detector sees there. */
+    @Override
+    public FaceCrops warmUpFaces(RgbImage image, int faces) {
+        int side = Math.max(1, Math.min(image.height(), image.width() / Math.max(1, faces)));
+        List<DetectedFace> boxes = new ArrayList<>();
+        for (int i = 0; i < faces; i++) {
+            Box b = new Box(Math.min(i * side, image.width() - side), (image.height() - side) / 2, side, side);
+            boxes.add(new DetectedFace(b, b, 1f, List.of()));
+        }
+        return pipeline.crop(image, boxes);
+    }
 
     @Override
     public List<List<Expressions>> classify(List<FaceCrops> detected) { return pipeline.classify(detected); }

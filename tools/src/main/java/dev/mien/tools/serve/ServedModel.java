@@ -59,6 +59,22 @@ final class ServedModel<D, R> implements AutoCloseable {
         return new Answer("application/json", mapper.writeValueAsBytes(stages.json(imageName, d.image, d.faces, expressions, mapper)));
     }
 
+    /** One warm-up round ({@link FaceServer#warmUp}): what {@link #analyze} does, on the stages directly. */
+    void warmUp(byte[] png, long maxPixels, int faces) {
+        RgbImage img;
+        try {
+            img = ImageDecoder.decode(png, maxPixels);
+        } catch (HttpError e) {
+            throw new IllegalStateException("the warm-up photo does not decode: " + e.getMessage(), e);
+        }
+        stages.detect(img);
+        D d = stages.warmUpFaces(img, faces);
+        R r = stages.classify(List.of(d)).getFirst();
+        stages.json("warm-up.png", img, d, r, WARM_UP_JSON);
+    }
+
+    private static final ObjectMapper WARM_UP_JSON = new ObjectMapper();
+
     @Override
     public void close() {
         try {

@@ -254,8 +254,45 @@ class FaceServerTest {
         assertThrows(IllegalArgumentException.class, () -> c.withQueueTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> c.withMaxBatch(0));
         assertThrows(IllegalArgumentException.class, () -> c.withBatchWait(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> c.withWarmup(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> c.withWarmup(ServeConfig.MAX_WARMUP.plusMillis(1)));
+        assertEquals(ServeConfig.DEFAULT_WARMUP, ServeConfig.defaults(8080).warmup());
+        assertEquals(Duration.ZERO, c.warmup(), "loopback (tests) starts cold");
         assertEquals(16L << 20, ServeConfig.defaults(8080).maxBodyBytes());
         assertEquals(8080, ServeConfig.defaults(8080).bind().getPort());
+    }
+
+    @Test
+    void theWarmUpRunsEveryModelBeforeListeningAndIsNoRequest() throws Exception {
+        FakeStages a = new FakeStages(), b = new FakeStages();
+        try (FaceServer s = FaceServer.start(ServeConfig.loopback().withWarmup(Duration.ofMillis(200)), Map.of("a", a, "b", b))) {
+            int rounds = s.warmUpRuns();
+            assertTrue(rounds >= 1, "at least one round, however slow: " + rounds);
+            assertTrue(s.warmUpTime().compareTo(Duration.ofMillis(200)) >= 0, "rounds until the budget has passed: " + s.warmUpTime());
+            // Every round ran each model as a request would: detection, then one expression call.
+            assertEquals(rounds, a.classifyCalls.size());
+            assertEquals(rounds, b.classifyCalls.size());
+            String m = s.metricsText();
+            assertFalse(m.contains("route=\"/v1/faces\""), "the warm-up is not counted as requests:\n" + m);
+            assertFalse(m.contains("mien_batch_faces_count 1"), "nor as batches:\n" + m);
+            assertEquals(200, post(s, "/v1/faces?model=b", TestImages.bands(32, 32, 1)).statusCode());
+            assertEquals(rounds + 1, b.classifyCalls.size());
+        }
+        FakeStages cold = new FakeStages();
+        try (FaceServer s = start(ServeConfig.loopback(), cold)) {
+            assertEquals(0, s.warmUpRuns());
+            assertEquals(List.of(), cold.classifyCalls);
+        }
+    }
+
+    @Test
+    void aModelThatFailsItsWarmUpStopsTheStartAndIsClosed() {
+        FakeStages broken = new FakeStages();
+        broken.failClassify = true;
+        IOException e = assertThrows(IOException.class,
+                () -> start(ServeConfig.loopback().withWarmup(Duration.ofMillis(50)), broken).close());
+        assertEquals("model 'fake' failed its warm-up on a synthetic photo: the expression model failed", e.getMessage());
+        assertTrue(broken.closed, "the server closes the models it was given when it cannot start");
     }
 
     @Test

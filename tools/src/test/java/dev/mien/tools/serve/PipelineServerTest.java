@@ -3,6 +3,8 @@ package dev.mien.tools.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.image.ImageLoader;
 import dev.mien.engine.image.RgbImage;
+import dev.mien.faces.Expressions;
+import dev.mien.faces.FaceCrops;
 import dev.mien.faces.FacePipeline;
 import dev.mien.tools.faces.FacesJson;
 import org.junit.jupiter.api.AfterAll;
@@ -119,6 +121,29 @@ class PipelineServerTest {
             JsonNode models = ServerClient.json(ServerClient.get(s, "/v1/models"));
             assertEquals("default", models.get("models").get(0).get("name").asText());
             assertEquals(7, models.get("models").get(0).get("expressions").size());
+        }
+    }
+
+    @Test
+    void theWarmUpClassifiesCropsAndLeavesTheAnswersAsTheyWere() throws Exception {
+        try (PipelineStages stages = new PipelineStages(FacePipeline.openDefault(), "builtin")) {
+            RgbImage photo = ImageDecoder.decode(WarmUpPhoto.png(), Long.MAX_VALUE);
+            assertEquals(WarmUpPhoto.WIDTH, photo.width());
+            for (int n = 1; n <= 4; n++) {
+                FaceCrops crops = stages.warmUpFaces(photo, n);
+                assertEquals(n, crops.size(), "whatever the detector sees in the synthetic photo");
+                List<Expressions> e = stages.classify(List.of(crops)).getFirst();
+                assertEquals(n, e.size());
+            }
+        }
+        try (FaceServer s = FaceServer.start(ServeConfig.loopback().withWarmup(Duration.ofMillis(300)),
+                Map.of("default", new PipelineStages(FacePipeline.openDefault(), "builtin")))) {
+            assertTrue(s.warmUpRuns() >= 1);
+            for (int i = 0; i < photos.size(); i++) {
+                HttpResponse<String> r = ServerClient.post(s, "/v1/faces?name=" + names.get(i), photos.get(i));
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(predictJson(names.get(i), photos.get(i)), ServerClient.json(r), "exactly predict --json's object after the warm-up");
+            }
         }
     }
 

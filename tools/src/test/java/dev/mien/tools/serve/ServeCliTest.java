@@ -37,6 +37,10 @@ class ServeCliTest {
         refused("serve takes no arguments", "serve", "photo.jpg");
         refused("no such file", "serve", "--model", "/nonexistent/model.pth");
         refused("--model needs a value", "serve", "--model");
+        refused("--warmup-seconds must be between 0 and 600, got '-1'", "serve", "--warmup-seconds", "-1");
+        refused("--warmup-seconds must be between 0 and 600, got 'NaN'", "serve", "--warmup-seconds", "NaN");
+        refused("--warmup-seconds must be between 0 and 600, got '601'", "serve", "--warmup-seconds", "601");
+        refused("--warmup-seconds must be a number", "serve", "--warmup-seconds", "soon");
     }
 
     @Test

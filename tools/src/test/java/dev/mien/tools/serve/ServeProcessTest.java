@@ -24,7 +24,7 @@ class ServeProcessTest {
     void sigtermDrainsAndStops() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "dev.mien.tools.Main", "serve", "--port", "0", "--threads", "1"));
+                "dev.mien.tools.Main", "serve", "--port", "0", "--threads", "1", "--warmup-seconds", "0.5"));
         // Output to a file: a pipe's last lines can be lost to the reader when the process exits.
         Path log = dir.resolve("serve.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -46,6 +46,8 @@ class ServeProcessTest {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "mien serve did not stop on SIGTERM: " + Files.readString(log));
             String out = Files.readString(log);
             assertTrue(out.contains("mien serve: drained and stopped"), out);
+            assertTrue(Pattern.compile("mien serve: warmed up on a synthetic photo \\([1-9][0-9]* rounds in [0-9]+\\.[0-9] s").matcher(out).find(), out);
+            assertTrue(out.indexOf("warmed up") < out.indexOf("listening on"), "warm-up before listening: " + out);
             assertFalse(out.contains("Exception"), out);
         } finally {
             p.destroyForcibly();
@@ -57,7 +59,7 @@ class ServeProcessTest {
         Path log = dir.resolve("serve2.log");
         Process p = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "dev.mien.tools.Main", "serve", "--port", "0", "--threads", "1", "--model", "builtin:emotion", "--model", "second=builtin:emotion"))
+                "dev.mien.tools.Main", "serve", "--port", "0", "--threads", "1", "--warmup-seconds", "0", "--model", "builtin:emotion", "--model", "second=builtin:emotion"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             URI base = awaitListening(p, log);
