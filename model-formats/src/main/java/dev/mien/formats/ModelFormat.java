@@ -1,5 +1,6 @@
 package dev.mien.formats;
 
+import dev.mien.engine.io.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mien.engine.io.ModelSource;
@@ -96,7 +97,7 @@ public enum ModelFormat {
                 boolean pickle = z.stream().anyMatch(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"));
                 if (pickle) return PYTORCH_ZIP;
             } catch (IOException e) {
-                throw new IOException(file + ": corrupt zip archive (" + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160) + ")");
+                throw new IOException(file + ": corrupt zip archive (" + Printable.reason(e, 160) + ")");
             }
             throw new IOException(file + ": a zip archive that is neither a PyTorch checkpoint (no data.pkl) nor a Keras archive (no config.json + model.weights.h5)");
         }

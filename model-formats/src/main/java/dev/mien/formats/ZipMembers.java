@@ -69,7 +69,7 @@ public final class ZipMembers {
         } catch (BadMember x) {
             throw x;
         } catch (IOException | RuntimeException x) {
-            throw new BadMember("zip member " + name + " is corrupt or truncated (" + Printable.clip(String.valueOf(x.getMessage()), 120) + ")");
+            throw new BadMember("zip member " + name + " is corrupt or truncated (" + Printable.reason(x, 120) + ")");
         }
         crc.update(out);
         if (e.getCrc() != -1 && crc.getValue() != e.getCrc())

@@ -17,6 +17,8 @@ import java.util.List;
 
 /** The {@code mien} command line. */
 public final class Main {
+    /** Longest error line printed: long enough for every unsupported layer of a large model, short enough for a terminal. */
+    static final int MAX_MESSAGE = 4000;
     private Main() {}
 
     static final String USAGE = """
@@ -90,7 +92,8 @@ public final class Main {
             }
             return 0;
         } catch (CliException e) {
-            err.println("mien " + cmd + ": " + Problems.describe(e));
+            // Messages quote names from files (layers, attributes, layouts): one safe line whatever they hold.
+            err.println("mien " + cmd + ": " + dev.mien.engine.io.Printable.line(Problems.describe(e), MAX_MESSAGE));
             if (verbose) e.printStackTrace(err);
             return e.exitCode;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {

@@ -412,6 +412,31 @@ class CliTest {
         assertTrue(verbose.err().contains("\tat "), "--verbose keeps the stack trace: " + verbose.err());
     }
 
+    /**
+     * A node the planner refuses (found by mutating a .mien header: an attribute name with a
+     * terminal escape) is the model file's problem: predict names the file and quotes the name
+     * escaped, in one line.
+     */
+    @Test
+    void aModelRefusedWhenPlannedIsNamedAndQuotedPrintable() throws Exception {
+        Path mien = dir.resolve("to-patch.mien");
+        assertEquals(0, mien("convert", checkpoint.toString(), "-o", mien.toString()).code());
+        byte[] bytes = Files.readAllBytes(mien);
+        byte[] from = "strides".getBytes(StandardCharsets.US_ASCII), to = "\u001b[1mdes".getBytes(StandardCharsets.US_ASCII);
+        int at = -1;
+        for (int i = 0; i + from.length <= bytes.length && at < 0; i++) if (java.util.Arrays.equals(bytes, i, i + from.length, from, 0, from.length)) at = i;
+        assertTrue(at > 0, "an attribute named strides in the header");
+        System.arraycopy(to, 0, bytes, at, to.length);
+        Path patched = dir.resolve("patched.mien");
+        Files.write(patched, bytes);
+        Result r = mien("predict", "--crop", "--model", patched.toString(), "--preprocess", "manet", image.toString());
+        assertNotEquals(0, r.code());
+        assertOneLineErrors(r, 1, "predict on " + patched);
+        assertTrue(r.err().contains("mien predict: " + patched + ": "), "names the model: " + r.err());
+        assertTrue(r.err().contains("unknown attribute '\\u001b[1mdes'"), r.err());
+        assertTrue(r.err().chars().noneMatch(c -> c == 0x1b), "no raw escape: " + r.err());
+    }
+
     @Test
     void jvmFailuresAreDescribedNotDumped() {
         Path f = Path.of("model.h5");

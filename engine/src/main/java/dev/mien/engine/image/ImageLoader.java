@@ -46,7 +46,7 @@ public final class ImageLoader {
             }
         } catch (IOException e) {
             throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
-                    : new IOException(file + ": cannot decode image (" + Printable.clip(String.valueOf(e.getMessage()), 160) + ")", e);
+                    : new IOException(file + ": cannot decode image (" + Printable.reason(e, 160) + ")", e);
         } catch (RuntimeException e) {
             throw new IOException(file + ": corrupt or truncated image (" + Printable.clip(e.toString(), 160) + ")", e);
         } catch (OutOfMemoryError e) {

@@ -323,7 +323,7 @@ public final class ModelFile {
             Graph g = new Graph(inputs, nodes, outputs, meta);
             return new Mapped(h.sections(g, map, size), saved, arena);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
-            throw new ModelFileException(file, "corrupt header (" + Printable.clip(String.valueOf(e.getMessage()), 160) + ")");
+            throw new ModelFileException(file, "corrupt header (" + Printable.reason(e, 160) + ")");
         }
     }
 
@@ -361,7 +361,8 @@ public final class ModelFile {
 
     /** A Mien model file that cannot be read; the message names the file. */
     public static final class ModelFileException extends IOException {
-        public ModelFileException(Path file, String problem) { super(file + ": " + problem); }
+        /** The problem may quote names from the file's header: made printable and cut here, once for every message. */
+        public ModelFileException(Path file, String problem) { super(file + ": " + Printable.clip(problem, Printable.PROBLEM)); }
     }
 
     private static final byte T_INT = 1, T_FLOAT = 2, T_BOOL = 3, T_STR = 4, T_INTS = 5, T_FLOATS = 6;

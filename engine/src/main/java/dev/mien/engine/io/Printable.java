@@ -10,6 +10,11 @@ public final class Printable {
 
     /** Default length of an excerpt in an error message. */
     public static final int EXCERPT = 80;
+    /**
+     * Longest problem an exception about a file states: format exceptions clip theirs to this,
+     * since their problems quote names from the file (layers, attributes, layouts).
+     */
+    public static final int PROBLEM = 1000;
 
     public static String clip(CharSequence s) { return clip(s, EXCERPT); }
 
@@ -28,6 +33,48 @@ public final class Printable {
             else b.append(String.format("\\u%04x", (int) c));
         }
         return b.toString();
+    }
+
+    /**
+     * A message for one terminal line: every control or format character (escapes, newlines,
+     * bidirectional overrides, separators) shown as an escape, other text, accents included,
+     * kept as it is; cut to {@code max} characters. The last guard before a message is printed.
+     */
+    public static String line(CharSequence s, int max) {
+        if (s == null) return "null";
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 16);
+        for (int i = 0; i < s.length(); i++) {
+            if (b.length() >= max) {
+                b.append("... (").append(s.length()).append(" chars)");
+                break;
+            }
+            char c = s.charAt(i);
+            int type = Character.getType(c);
+            boolean unsafe = type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
+                    || type == Character.SURROGATE && !(Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                                                       || Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
+            if (!unsafe) b.append(c);
+            else if (c == '\n') b.append("\\n");
+            else if (c == '\t') b.append("\\t");
+            else b.append(String.format("\\u%04x", (int) c));
+        }
+        return b.toString();
+    }
+
+    /**
+     * Why a read failed, for a one-line message: the exception's message made printable and cut
+     * to {@code max}, or, where it has none (a buffer that ran out, an index outside an array),
+     * what its kind means: never "null".
+     */
+    public static String reason(Throwable t, int max) {
+        String m = t.getMessage();
+        if (m != null && !m.isBlank()) return clip(m, max);
+        if (t instanceof java.nio.BufferUnderflowException || t instanceof java.io.EOFException) return "the data ends early";
+        if (t instanceof IndexOutOfBoundsException) return "an offset or length points outside the data";
+        if (t instanceof NegativeArraySizeException) return "a negative size";
+        if (t instanceof ArithmeticException) return "a size overflows";
+        return clip(t.getClass().getSimpleName(), max);
     }
 
     /** Bytes as Latin-1 text, made printable and cut. */

@@ -1,5 +1,7 @@
 package dev.mien.engine.ops;
 
+import dev.mien.engine.io.Printable;
+
 import dev.mien.engine.ir.GraphException;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;
@@ -77,7 +79,7 @@ public final class OpDefinition {
                 continue;
             }
             AttrSpec spec = attrs.get(e.getKey());
-            if (spec == null) { problems.add("unknown attribute '" + e.getKey() + "' (known: " + attrs.keySet() + ")"); continue; }
+            if (spec == null) { problems.add("unknown attribute '" + Printable.clip(e.getKey()) + "' (known: " + attrs.keySet() + ")"); continue; }
             String p = spec.problem(e.getValue());
             if (p != null) problems.add(p);
         }
@@ -94,7 +96,7 @@ public final class OpDefinition {
             return shapes.outputShapes(n, in);
         } catch (GraphException e) {
             String m = e.getMessage();
-            throw new GraphException(m != null && m.startsWith(n.name()) ? m : where(n) + m, e);
+            throw new GraphException(m != null && m.startsWith(where(n)) ? m : where(n) + m, e);
         } catch (RuntimeException e) {
             throw new GraphException(where(n) + e.getMessage(), e);
         }
@@ -102,7 +104,11 @@ public final class OpDefinition {
 
     public long macs(Node n, int[][] in, int[][] out) { return macs.macs(n, in, out); }
 
-    static String where(Node n) { return n.name() + " (" + n.op() + "): "; }
+    /** The node a message is about; its name comes from a file, so it is quoted printable. */
+    static String where(Node n) { return Printable.clip(n.name(), NAME_CHARS) + " (" + n.op() + "): "; }
+
+    /** Longest node name quoted in a message. */
+    private static final int NAME_CHARS = 200;
 
     // ---- typed attribute access: a node's value, else this definition's default ----------------
 

@@ -61,6 +61,26 @@ class ModelFileTest {
                 new Model(r, be).run(Map.of("x", in)).get(r.outputs().get(0)).data());
     }
 
+    /** A name in the header with terminal escapes (the fuzzer's attribute "\\u001b...on") is quoted escaped, never raw. */
+    @Test
+    void namesFromTheHeaderAreQuotedPrintable() throws IOException {
+        Path f = dir.resolve("m.mien");
+        ModelFile.write(f, sample());
+        byte[] bytes = Files.readAllBytes(f);
+        byte[] from = "ceil_mode".getBytes(java.nio.charset.StandardCharsets.US_ASCII), to = "\u001b[1m_mode".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals(from.length, to.length);
+        int at = -1;
+        for (int i = 0; i + from.length <= bytes.length && at < 0; i++) if (Arrays.equals(bytes, i, i + from.length, from, 0, from.length)) at = i;
+        assertTrue(at > 0, "the attribute's name is in the header");
+        System.arraycopy(to, 0, bytes, at, to.length);
+        Path evil = dir.resolve("evil.mien");
+        Files.write(evil, bytes);
+        Graph read = ModelFile.read(evil);   // the header is well formed; the node is not
+        RuntimeException e = assertThrows(RuntimeException.class, () -> dev.mien.engine.ops.ShapeInference.infer(read, 1));
+        assertTrue(e.getMessage().contains("unknown attribute '\\u001b[1m_mode'"), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20), "no control character: " + e.getMessage());
+    }
+
     @Test
     void truncatedAndCorruptFilesGiveClearErrors() throws IOException {
         Path f = dir.resolve("m.mien");

@@ -43,4 +43,24 @@ class ReadLimitsTest {
         assertEquals("plain", Printable.clip("plain"));
         assertEquals("\\u00e9t\\u00e9", Printable.clip("été"));
     }
+
+    /** A failure without a message still says why in words, never "null" (the fuzzer's "corrupt header (null)"). */
+    @Test
+    void reasonsAreWordsEvenWithoutAMessage() {
+        assertEquals("the data ends early", Printable.reason(new java.nio.BufferUnderflowException(), 80));
+        assertEquals("the data ends early", Printable.reason(new java.io.EOFException(), 80));
+        assertEquals("an offset or length points outside the data", Printable.reason(new IndexOutOfBoundsException(), 80));
+        assertEquals("a negative size", Printable.reason(new NegativeArraySizeException(), 80));
+        assertEquals("IllegalStateException", Printable.reason(new IllegalStateException(), 80));
+        assertEquals("bad \\u001b[0... (998 chars)", Printable.reason(new IllegalArgumentException("bad \u001b[0m" + "x".repeat(990)), 12));
+    }
+
+    /** The CLI's last guard: control, format and bidi characters escaped; letters of any script kept. */
+    @Test
+    void aLineKeepsLettersAndEscapesWhatDrivesATerminal() {
+        assertEquals("\u00e9t\u00e9 \\u001b[31m \\n \\u202e x", Printable.line("\u00e9t\u00e9 \u001b[31m \n \u202e x", 100));
+        assertEquals("\u00e9t\u00e9", Printable.line("\u00e9t\u00e9", 100), "accents stay as they are");
+        assertEquals("\ud83d\ude00 \\ud83d", Printable.line("\ud83d\ude00 \ud83d", 100), "a paired surrogate stays, a lone one is escaped");
+        assertEquals("abc... (10 chars)", Printable.line("abcdefghij", 3));
+    }
 }

@@ -68,8 +68,8 @@ final class Hdf5Access {
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        String d = e.getClass().getSimpleName() + (m == null ? "" : ": " + Printable.clip(m, 160));
+        // The problem in words (the HDF5 library's own exception class means nothing to a user).
+        String d = Printable.reason(e, 160);
         // jHDF wraps the real problem (a checksum mismatch, a bad address) in generic exceptions.
         Throwable root = e;
         for (int i = 0; i < 8 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();

@@ -1,5 +1,6 @@
 package dev.mien.formats.keras;
 
+import dev.mien.engine.io.Printable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -53,7 +54,7 @@ final class Hdf5Superblock {
 
     /** The problem found (a KerasFormatException already names the file), or an I/O failure. */
     private static KerasFormatException readError(String source, IOException e) {
-        return e instanceof KerasFormatException k ? k : new KerasFormatException(source, "cannot read: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
+        return e instanceof KerasFormatException k ? k : new KerasFormatException(source, "cannot read: " + Printable.reason(e, 160), e);
     }
 
     static void checkComplete(String source, long size, Source in) throws IOException, KerasFormatException {

@@ -1,5 +1,6 @@
 package dev.mien.formats.keras;
 
+import dev.mien.engine.io.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.Tensor;
 import dev.mien.engine.io.ReadLimits;
@@ -80,7 +81,7 @@ public final class KerasArchiveFile implements KerasModelFile {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             entries = readEntries(source, zip);
         } catch (ZipException e) {
-            throw new KerasFormatException(source, "not a readable zip archive: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
+            throw new KerasFormatException(source, "not a readable zip archive: " + Printable.reason(e, 160), e);
         } catch (KerasFormatException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

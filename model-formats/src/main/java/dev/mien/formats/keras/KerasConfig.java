@@ -2,6 +2,7 @@ package dev.mien.formats.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.mien.engine.io.Printable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,8 @@ final class KerasConfig {
         boolean isModel() {
             return className.equals("Functional") || className.equals("Sequential") || className.equals("Model");
         }
-        String describe() { return className + " '" + name + "'"; }
+        /** For messages: class and name come from the file, so each is quoted printable and cut. */
+        String describe() { return Printable.clip(className) + " '" + Printable.clip(name) + "'"; }
     }
 
     static LayerSpec layer(JsonNode entry, String source) {
@@ -54,7 +56,11 @@ final class KerasConfig {
     static Call call(JsonNode node, String layer, String source) {
         List<Arg> args = new ArrayList<>();
         if (node.isObject() && node.has("args")) {
-            flattenKeras3(node.get("args"), args);
+            try {
+                flattenKeras3(node.get("args"), args);
+            } catch (KerasImportException e) {
+                throw new KerasImportException(source + ": layer '" + layer + "': " + e.getMessage());
+            }
             return new Call(args, node.path("kwargs"));
         }
         if (!node.isArray() || node.isEmpty())
@@ -84,7 +90,13 @@ final class KerasConfig {
     /** A Keras 3 {@code __keras_tensor__} dict, or null. */
     static TensorRef keras3Ref(JsonNode n) {
         if (n == null || !n.isObject() || !"__keras_tensor__".equals(text(n.get("class_name")))) return null;
-        JsonNode h = n.path("config").path("keras_history");
+        return ref(n.path("config").path("keras_history"), n);
+    }
+
+    /** The [layer, node, tensor] triple {@code h} found in {@code where}, or a one-line refusal quoting it: a config is a stranger's JSON. */
+    private static TensorRef ref(JsonNode h, JsonNode where) {
+        if (!h.isArray() || h.size() < 3 || !h.get(0).isTextual() || !h.get(1).canConvertToInt() || !h.get(2).canConvertToInt())
+            throw new KerasImportException("unreadable tensor reference " + abbreviate(where) + " (expected [layer, node, tensor])");
         return new TensorRef(h.get(0).asText(), h.get(1).asInt(), h.get(2).asInt());
     }
 
@@ -102,10 +114,10 @@ final class KerasConfig {
         List<TensorRef> out = new ArrayList<>();
         if (n == null || !n.isArray() || n.isEmpty()) return out;
         if (n.get(0).isTextual()) {
-            out.add(new TensorRef(n.get(0).asText(), n.get(1).asInt(), n.get(2).asInt()));
+            out.add(ref(n, n));
             return out;
         }
-        for (JsonNode e : n) out.add(new TensorRef(e.get(0).asText(), e.get(1).asInt(), e.get(2).asInt()));
+        for (JsonNode e : n) out.add(ref(e, e));
         return out;
     }
 

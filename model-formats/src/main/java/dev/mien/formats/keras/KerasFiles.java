@@ -1,5 +1,6 @@
 package dev.mien.formats.keras;
 
+import dev.mien.engine.io.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,7 +70,7 @@ public final class KerasFiles {
             if (node == null || !node.isObject()) throw new KerasFormatException(source, what + " is not a JSON object");
             return node;
         } catch (IOException e) {
-            throw new KerasFormatException(source, what + " is not valid JSON: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getMessage()), 160), e);
+            throw new KerasFormatException(source, what + " is not valid JSON: " + Printable.reason(e, 160), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.mien.formats.keras;
 
+import dev.mien.engine.io.Printable;
+
 import java.io.IOException;
 
 /** A Keras model file that cannot be read: the message always starts with the file's name. */
@@ -7,12 +9,12 @@ public class KerasFormatException extends IOException {
     private final String source;
 
     public KerasFormatException(String source, String problem) {
-        super(source + ": " + problem);
+        super(source + ": " + Printable.clip(problem, Printable.PROBLEM));
         this.source = source;
     }
 
     public KerasFormatException(String source, String problem, Throwable cause) {
-        super(source + ": " + problem, cause);
+        super(source + ": " + Printable.clip(problem, Printable.PROBLEM), cause);
         this.source = source;
     }
 

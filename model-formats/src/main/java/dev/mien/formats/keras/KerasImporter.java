@@ -27,6 +27,9 @@ import java.util.Map;
  * before anything is built.
  */
 public final class KerasImporter {
+    /** Layers a "cannot order" refusal names before it only counts the rest. */
+    static final int STUCK_NAMED = 10;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KerasModelFile file;
@@ -224,9 +227,11 @@ public final class KerasImporter {
             }
         }
         if (!pending.isEmpty()) {
+            // A mangled config can leave every layer pending: name the first few, count the rest.
             List<String> stuck = new ArrayList<>();
-            for (int[] p : pending) stuck.add(layers.get(p[0]).name());
-            throw new KerasImportException(file.source() + ": cannot order layers " + stuck + " (missing or cyclic inputs)");
+            for (int[] p : pending) if (stuck.size() < STUCK_NAMED) stuck.add(dev.mien.engine.io.Printable.clip(layers.get(p[0]).name()));
+            String more = pending.size() > STUCK_NAMED ? " and " + (pending.size() - STUCK_NAMED) + " more" : "";
+            throw new KerasImportException(file.source() + ": cannot order layers " + stuck + more + " (missing or cyclic inputs)");
         }
         List<String> outs = new ArrayList<>();
         for (KerasConfig.TensorRef r : outRefs) {

@@ -109,7 +109,7 @@ final class OnnxTensorData {
         } catch (OnnxFormatException x) {
             throw x;
         } catch (IOException x) {
-            throw new OnnxFormatException(m.source(), name + ": " + Printable.clip(String.valueOf(x.getMessage()), 160));
+            throw new OnnxFormatException(m.source(), name + ": " + Printable.reason(x, 160));
         }
     }
 
@@ -132,7 +132,7 @@ final class OnnxTensorData {
         } catch (OnnxFormatException x) {
             throw x;
         } catch (IOException | RuntimeException x) {
-            throw new OnnxFormatException(m.source(), name + ": " + Printable.clip(String.valueOf(x.getMessage()), 160));
+            throw new OnnxFormatException(m.source(), name + ": " + Printable.reason(x, 160));
         }
     }
 }

@@ -152,7 +152,9 @@ final class ProtoReader {
     }
 
     OnnxFormatException error(String problem) {
-        return new OnnxFormatException(source, path + ": " + problem);
+        // A deeply nested path runs to thousands of characters: keep its two ends, and the problem whole.
+        String where = path.length() <= 200 ? path : path.substring(0, 80) + "..." + path.substring(path.length() - 100);
+        return new OnnxFormatException(source, where + ": " + problem);
     }
 
     private void expect(int type) throws OnnxFormatException {

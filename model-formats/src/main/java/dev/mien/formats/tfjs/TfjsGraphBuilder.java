@@ -64,7 +64,7 @@ final class TfjsGraphBuilder {
             try {
                 convert(n);
             } catch (GraphException | IllegalArgumentException | ArithmeticException e) {
-                throw fail("node '" + Printable.clip(n.name()) + "' (" + Printable.clip(n.op()) + "): " + Printable.clip(String.valueOf(e.getMessage()), 200));
+                throw fail("node '" + Printable.clip(n.name()) + "' (" + Printable.clip(n.op()) + "): " + Printable.reason(e, 200));
             }
         }
         if (inputs.isEmpty()) throw fail("the graph has no Placeholder input");

@@ -30,7 +30,7 @@ public final class TfjsImporter {
             return TfjsGraphBuilder.build(m, weights);
         } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException e) {
             // Whatever slipped past the checks (an attribute that is not base64, a number out of range) is still one line.
-            throw new IOException(manifest.name() + ": malformed model.json: " + Printable.clip(String.valueOf(e.getMessage()), 160), e);
+            throw new IOException(manifest.name() + ": malformed model.json: " + Printable.reason(e, 160), e);
         }
     }
 

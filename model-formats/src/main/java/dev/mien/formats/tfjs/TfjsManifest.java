@@ -125,7 +125,7 @@ record TfjsManifest(String source, List<TfNode> nodes, List<WeightGroup> weightG
             return new TfjsManifest(source, nodes(root.path("modelTopology")), groups(root.path("weightsManifest")),
                     signature(root, "inputs"), signature(root, "outputs"), info(root));
         } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
-            throw new IOException(source + ": malformed model.json: " + Printable.clip(String.valueOf(e.getMessage()), 160));
+            throw new IOException(source + ": malformed model.json: " + Printable.reason(e, 160));
         }
     }
 

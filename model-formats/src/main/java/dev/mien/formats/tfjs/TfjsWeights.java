@@ -46,7 +46,7 @@ final class TfjsWeights {
                 try {
                     shard = dir.resolve(p);
                 } catch (IOException e) {
-                    throw new IOException(m.source() + ": weight shard '" + Printable.clip(p) + "': " + Printable.clip(String.valueOf(e.getMessage()), 160));
+                    throw new IOException(m.source() + ": weight shard '" + Printable.clip(p) + "': " + Printable.reason(e, 160));
                 }
                 long room = expected - all.size();
                 byte[] b;

@@ -191,7 +191,7 @@ public final class TorchCheckpoint {
             }
             return new TorchCheckpoint(file, root, storages);
         } catch (java.util.zip.ZipException e) {
-            throw new CheckpointException(file, "corrupt or truncated zip archive (" + Printable.clip(String.valueOf(e.getMessage())) + ")");
+            throw new CheckpointException(file, "corrupt or truncated zip archive (" + Printable.reason(e, Printable.EXCERPT) + ")");
         }
     }
 

@@ -82,4 +82,49 @@ class ImportErrorsTest {
         assertThrows(KerasImportException.class,
                 () -> KerasImporter.importModel(unknownExtra.file(), KerasImportOptions.DEFAULT.withExtraOutputs("nope")));
     }
+
+    /** Malformed tensor references (found by mutating lanmsff.keras's config) are one clear refusal, never a NullPointerException. */
+    @Test
+    void malformedTensorReferencesNameTheLayer() {
+        for (String bad : List.of("\"x\"", "{\"shape\":null}", "{\"keras_history\":[\"in\",0]}", "{\"keras_history\":[7,0,0]}",
+                "{\"keras_history\":[\"in\",\"zero\",0]}")) {
+            ImportTestModel m = new ImportTestModel(true);
+            String x = m.input("in", 4, 4, 1);
+            m.layer("ReLU", "relu", cfg(), x);
+            m.output("relu");
+            String config = m.functionalConfig("test_model").toString()
+                    .replace("\"config\":{\"shape\":null,\"keras_history\":[\"in\",0,0]}", "\"config\":" + bad);
+            assertNotEquals(m.functionalConfig("test_model").toString(), config, "the reference was replaced");
+            KerasImportException e = assertThrows(KerasImportException.class, () -> KerasImporter.importModel(m.file(config)), bad);
+            assertTrue(e.getMessage().contains("layer 'relu': unreadable tensor reference"), e.getMessage());
+            assertTrue(e.getMessage().contains("expected [layer, node, tensor]"), e.getMessage());
+        }
+        ImportTestModel m = new ImportTestModel(false);
+        m.layer("ReLU", "relu", cfg(), m.input("in", 4, 4, 1));
+        m.output("relu");
+        String config = m.functionalConfig("test_model").toString().replace("\"output_layers\":[[\"relu\",0,0]]", "\"output_layers\":[[\"relu\"]]");
+        KerasImportException e = assertThrows(KerasImportException.class, () -> KerasImporter.importModel(m.file(config)));
+        assertTrue(e.getMessage().contains("unreadable tensor reference [\"relu\"]"), e.getMessage());
+    }
+
+    /** Names from a mangled config are cut (a 1000-character class name) and a long stuck list is counted, not printed. */
+    @Test
+    void refusalsStayShortWhateverTheConfigHolds() {
+        ImportTestModel m = new ImportTestModel(false);
+        String x = m.input("in", 4, 4, 1);
+        m.layer("X".repeat(1000), "odd", cfg(), x);
+        m.output("odd");
+        KerasImportException e = assertThrows(KerasImportException.class, () -> KerasImporter.importModel(m.file()));
+        assertTrue(e.getMessage().contains("XXX... (1000 chars) 'odd'"), e.getMessage());
+        assertTrue(e.getMessage().length() < 300, e.getMessage());
+
+        ImportTestModel ghosts = new ImportTestModel(false);
+        ghosts.input("in", 4, 4, 1);
+        int n = KerasImporter.STUCK_NAMED + 5;
+        for (int i = 0; i < n; i++) ghosts.layer("ReLU", "relu_" + i, cfg(), "relu_" + (i + 1) % n);   // one cycle through all
+        ghosts.output("relu_0");
+        KerasImportException g = assertThrows(KerasImportException.class, () -> KerasImporter.importModel(ghosts.file()));
+        assertTrue(g.getMessage().contains("cannot order layers [relu_0, relu_1"), g.getMessage());
+        assertTrue(g.getMessage().contains("relu_9] and 5 more (missing or cyclic inputs)"), g.getMessage());
+    }
 }

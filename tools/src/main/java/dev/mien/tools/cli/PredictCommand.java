@@ -67,7 +67,8 @@ public final class PredictCommand {
         String output = card.output();
         boolean probabilities = card.softmax();
         String input = card.input();
-        try (Session session = model.newSession(1, RunOptions.DEFAULT.withExtraOutputs(List.of(output)))) {
+        // Planning checks every node: a problem found there is the model file's.
+        try (Session session = Problems.on(modelPath, () -> model.newSession(1, RunOptions.DEFAULT.withExtraOutputs(List.of(output))))) {
             return predict(a, card, pipeline, session, input, output, probabilities, out, err);
         }
     }
