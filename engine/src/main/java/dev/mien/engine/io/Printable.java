@@ -18,7 +18,17 @@ public final class Printable {
 
     public static String clip(CharSequence s) { return clip(s, EXCERPT); }
 
-    public static String clip(CharSequence s, int max) {
+    public static String clip(CharSequence s, int max) { return escaped(s, max, false); }
+
+    /**
+     * A message for one terminal line: every control or format character (escapes, newlines,
+     * bidirectional overrides, separators) shown as an escape, other text, accents included,
+     * kept as it is; cut to {@code max} characters. The last guard before a message is printed.
+     */
+    public static String line(CharSequence s, int max) { return escaped(s, max, true); }
+
+    /** {@code s} cut to {@code max} characters, with what must not reach a terminal as escapes: all but printable ASCII, or with {@code letters} only what {@link #drivesATerminal} says. */
+    private static String escaped(CharSequence s, int max, boolean letters) {
         if (s == null) return "null";
         StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 16);
         for (int i = 0; i < s.length(); i++) {
@@ -27,7 +37,7 @@ public final class Printable {
                 break;
             }
             char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x7f) b.append(c);
+            if (letters ? !drivesATerminal(s, i) : c >= 0x20 && c < 0x7f) b.append(c);
             else if (c == '\n') b.append("\\n");
             else if (c == '\t') b.append("\\t");
             else b.append(String.format("\\u%04x", (int) c));
@@ -35,31 +45,15 @@ public final class Printable {
         return b.toString();
     }
 
-    /**
-     * A message for one terminal line: every control or format character (escapes, newlines,
-     * bidirectional overrides, separators) shown as an escape, other text, accents included,
-     * kept as it is; cut to {@code max} characters. The last guard before a message is printed.
-     */
-    public static String line(CharSequence s, int max) {
-        if (s == null) return "null";
-        StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 16);
-        for (int i = 0; i < s.length(); i++) {
-            if (b.length() >= max) {
-                b.append("... (").append(s.length()).append(" chars)");
-                break;
-            }
-            char c = s.charAt(i);
-            int type = Character.getType(c);
-            boolean unsafe = type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
-                    || type == Character.SURROGATE && !(Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-                                                       || Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
-            if (!unsafe) b.append(c);
-            else if (c == '\n') b.append("\\n");
-            else if (c == '\t') b.append("\\t");
-            else b.append(String.format("\\u%04x", (int) c));
-        }
-        return b.toString();
+    /** Whether character i of s is a control, format, separator, private or unassigned character, or half of a broken surrogate pair. */
+    private static boolean drivesATerminal(CharSequence s, int i) {
+        char c = s.charAt(i);
+        int type = Character.getType(c);
+        if (type == Character.SURROGATE)
+            return !(Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                     || Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
+        return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+               || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE;
     }
 
     /**
