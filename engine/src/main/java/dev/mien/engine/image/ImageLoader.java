@@ -45,15 +45,25 @@ public final class ImageLoader {
                 r.dispose();
             }
         } catch (IOException e) {
-            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
-                    : new IOException(file + ": cannot decode image (" + Printable.reason(e, 160) + ")", e);
+            if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) throw e;
+            if (e.getCause() instanceof RuntimeException) throw corrupt(file, e);
+            throw new IOException(file + ": cannot decode image (" + Printable.reason(e, 160) + ")", e);
         } catch (RuntimeException e) {
-            throw new IOException(file + ": corrupt or truncated image (" + Printable.clip(e.toString(), 160) + ")", e);
+            throw corrupt(file, e);
         } catch (OutOfMemoryError e) {
             throw new IOException(file + ": image needs more memory than this JVM has", e);
         }
         if (img == null) throw new IOException(file + ": cannot decode image");
         return toRgb(img);
+    }
+
+    /**
+     * A decoder that failed inside (an index past its buffers, a negative size, a division by
+     * zero: the JDK's readers on corrupt data) says nothing a user can act on: the message says
+     * what it means, the cause keeps the detail for {@code --verbose}.
+     */
+    private static IOException corrupt(Path file, Exception e) {
+        return new IOException(file + ": corrupt or truncated image (its decoder stopped on invalid data)", e);
     }
 
     /** PIL convert('RGB') semantics for the common BufferedImage types. */

@@ -29,4 +29,22 @@ class ImagePixelLimitTest {
             System.clearProperty("mien.limits.maxImagePixels");
         }
     }
+
+    /**
+     * A BMP whose info-header size is mangled (56 instead of 40, as a fuzzer did) makes the JDK's
+     * reader fail inside (a negative array size): the message says the image is corrupt, in
+     * words, without the decoder's exception class.
+     */
+    @Test
+    void aDecoderFailingInsideIsACorruptImageInWords() throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(128, 150, BufferedImage.TYPE_3BYTE_BGR), "bmp", out);
+        byte[] b = out.toByteArray();
+        assertEquals(40, b[14], "a BITMAPINFOHEADER");
+        b[14] = 56;
+        Path bmp = java.nio.file.Files.write(dir.resolve("mangled.bmp"), b);
+        IOException e = assertThrows(IOException.class, () -> ImageLoader.readRgb(bmp));
+        assertEquals(bmp + ": corrupt or truncated image (its decoder stopped on invalid data)", e.getMessage());
+        assertNotNull(e.getCause(), "the decoder's own failure is kept for --verbose");
+    }
 }
