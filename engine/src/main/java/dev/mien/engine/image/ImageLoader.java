@@ -34,6 +34,8 @@ public final class ImageLoader {
             if (!readers.hasNext()) throw new IOException(file + ": not an image Mien can decode (PNG, JPEG, BMP, GIF)");
             ImageReader r = readers.next();
             try {
+                String no = refusal(r, in);
+                if (no != null) throw new IOException(file + ": " + no);
                 r.setInput(in, true, true);
                 long w = r.getWidth(0), h = r.getHeight(0), max = ReadLimits.current().maxImagePixels();
                 if (w <= 0 || h <= 0) throw new IOException(file + ": image header declares " + w + "x" + h + " pixels");
@@ -55,6 +57,37 @@ public final class ImageLoader {
         }
         if (img == null) throw new IOException(file + ": cannot decode image");
         return toRgb(img);
+    }
+
+    /** The formats Mien decodes (ImageIO's format names); the JDK's others (TIFF) are refused, not advertised and not fuzzed. */
+    static final java.util.Set<String> FORMATS = java.util.Set.of("png", "jpeg", "bmp", "gif");
+
+    /**
+     * Why the image {@code r} found in {@code in} must not be decoded, or null; reads nothing
+     * ({@code in} is reset). A format outside {@link #FORMATS}, or a BMP that wraps a JPEG or
+     * PNG (compression 4 or 5): the JDK decodes the wrapped image at its own size, which the BMP
+     * header does not state, so a 343-byte file declaring 10 x 10 pixels took 5 GB (found by a
+     * fuzzer). The pixel limit is checked from the header, so such a header must be the truth.
+     */
+    public static String refusal(ImageReader r, ImageInputStream in) throws IOException {
+        String format = r.getFormatName().toLowerCase(java.util.Locale.ROOT);
+        if (!FORMATS.contains(format)) return "a " + Printable.clip(format) + " image; Mien decodes PNG, JPEG, BMP and GIF";
+        if (!format.equals("bmp")) return null;
+        byte[] head = new byte[34];
+        in.mark();
+        int n;
+        try {
+            n = in.read(head);
+        } finally {
+            in.reset();
+        }
+        if (n < head.length) return null;   // too short for a compression field: the reader refuses it
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int headerSize = b.getInt(14), compression = b.getInt(30);
+        if (headerSize >= 40 && (compression == 4 || compression == 5))
+            return "a BMP that wraps a " + (compression == 4 ? "JPEG" : "PNG") + " (compression " + compression
+                    + "), whose real size its header does not state; not decoded";
+        return null;
     }
 
     /**

@@ -47,4 +47,38 @@ class ImagePixelLimitTest {
         assertEquals(bmp + ": corrupt or truncated image (its decoder stopped on invalid data)", e.getMessage());
         assertNotNull(e.getCause(), "the decoder's own failure is kept for --verbose");
     }
+
+    /** A BMP header (BITMAPINFOHEADER) declaring {@code w} x {@code h} around {@code inner}, stored with {@code compression} (4: JPEG, 5: PNG). */
+    static byte[] bmpWrapping(int w, int h, int compression, byte[] inner) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(54 + inner.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 'B').put((byte) 'M').putInt(54 + inner.length).putInt(0).putInt(54);
+        b.putInt(40).putInt(w).putInt(h).putShort((short) 1).putShort((short) 0).putInt(compression).putInt(inner.length)
+                .putInt(2835).putInt(2835).putInt(0).putInt(0);
+        return b.put(inner).array();
+    }
+
+    /**
+     * A BMP that wraps a JPEG or PNG states 10 x 10 pixels while the JDK decodes the wrapped
+     * image at its own size (an image fuzzer's 343-byte file took 5 GB): refused before decoding.
+     * So is TIFF, which the JDK reads but Mien does not offer.
+     */
+    @Test
+    void wrappedImagesAndOtherFormatsAreRefusedUndecoded() throws IOException {
+        for (String inner : new String[]{"jpeg", "png"}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ImageIO.write(new BufferedImage(640, 480, BufferedImage.TYPE_3BYTE_BGR), inner, out);
+            int compression = inner.equals("jpeg") ? 4 : 5;
+            Path bmp = java.nio.file.Files.write(dir.resolve("wrapped-" + inner + ".bmp"), bmpWrapping(10, 10, compression, out.toByteArray()));
+            IOException e = assertThrows(IOException.class, () -> ImageLoader.readRgb(bmp));
+            assertEquals(bmp + ": a BMP that wraps a " + inner.toUpperCase(java.util.Locale.ROOT) + " (compression " + compression
+                    + "), whose real size its header does not state; not decoded", e.getMessage());
+        }
+        Path tiff = dir.resolve("face.tiff");
+        assertTrue(ImageIO.write(new BufferedImage(12, 10, BufferedImage.TYPE_3BYTE_BGR), "tiff", tiff.toFile()), "the JDK writes TIFF");
+        IOException t = assertThrows(IOException.class, () -> ImageLoader.readRgb(tiff));
+        assertTrue(t.getMessage().endsWith("image; Mien decodes PNG, JPEG, BMP and GIF"), t.getMessage());
+        Path plain = dir.resolve("plain.bmp");
+        ImageIO.write(new BufferedImage(12, 10, BufferedImage.TYPE_3BYTE_BGR), "bmp", plain.toFile());
+        assertEquals(12, ImageLoader.readRgb(plain).width(), "an ordinary BMP still reads");
+    }
 }

@@ -28,6 +28,8 @@ final class ImageDecoder {
                 throw new HttpError(400, "bad_image", "not an image the server can decode (PNG, JPEG, BMP, GIF)");
             ImageReader r = readers.next();
             try {
+                String no = ImageLoader.refusal(r, in);
+                if (no != null) throw new HttpError(400, "bad_image", no);
                 r.setInput(in, true, true);
                 long w = r.getWidth(0), h = r.getHeight(0);
                 if (w <= 0 || h <= 0) throw new HttpError(400, "bad_image", "image header declares " + w + "x" + h + " pixels");

@@ -163,10 +163,12 @@ class FaceServerTest {
             byte[] png = TestImages.bands(64, 64, 4, 1);
             assertError(400, post(s, "/v1/faces", java.util.Arrays.copyOf(png, png.length / 2)), "cannot decode");
             assertError(400, post(s, "/v1/faces", new byte[0]), "empty");
+            // A BMP declaring 10 x 10 around a 640 x 480 PNG: the JDK would decode the PNG at its own size.
+            assertError(400, post(s, "/v1/faces", TestImages.bmpWrappingPng(10, 10, 640, 480)), "a BMP that wraps a PNG");
             assertEquals(0, stages.classifyCalls.size());
             String m = s.metricsText();
             assertTrue(m.contains("mien_errors_total{cause=\"too_many_pixels\"} 1"), m);
-            assertTrue(m.contains("mien_errors_total{cause=\"bad_image\"} 3"), m);
+            assertTrue(m.contains("mien_errors_total{cause=\"bad_image\"} 4"), m);
         }
         // The limit is the server's option: a lower one refuses an ordinary image.
         try (FaceServer s = start(ServeConfig.loopback().withMaxPixels(1000), new FakeStages())) {

@@ -48,4 +48,15 @@ final class TestImages {
         crc.update(data);
         b.putInt((int) crc.getValue());
     }
+
+    /** A BMP whose header says {@code w} x {@code h} but whose pixels are a {@code pw} x {@code ph} PNG (BMP compression 5). */
+    static byte[] bmpWrappingPng(int w, int h, int pw, int ph) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(pw, ph, BufferedImage.TYPE_3BYTE_BGR), "png", png);
+        byte[] inner = png.toByteArray();
+        ByteBuffer b = ByteBuffer.allocate(54 + inner.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 'B').put((byte) 'M').putInt(54 + inner.length).putInt(0).putInt(54);   // file header: size, reserved, pixel offset
+        b.putInt(40).putInt(w).putInt(h).putShort((short) 1).putShort((short) 0).putInt(5).putInt(inner.length).putInt(0).putInt(0).putInt(0).putInt(0);
+        return b.put(inner).array();
+    }
 }
