@@ -9,9 +9,13 @@ import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * Decodes PNG, JPEG, BMP and GIF files like PIL's {@code Image.open(p).convert('RGB')}: gray
@@ -60,7 +64,7 @@ public final class ImageLoader {
     }
 
     /** The formats Mien decodes (ImageIO's format names); the JDK's others (TIFF) are refused, not advertised and not fuzzed. */
-    static final java.util.Set<String> FORMATS = java.util.Set.of("png", "jpeg", "bmp", "gif");
+    static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
 
     /**
      * Why the image {@code r} found in {@code in} must not be decoded, or null; reads nothing
@@ -70,7 +74,7 @@ public final class ImageLoader {
      * fuzzer). The pixel limit is checked from the header, so such a header must be the truth.
      */
     public static String refusal(ImageReader r, ImageInputStream in) throws IOException {
-        String format = r.getFormatName().toLowerCase(java.util.Locale.ROOT);
+        String format = r.getFormatName().toLowerCase(Locale.ROOT);
         if (!FORMATS.contains(format)) return "a " + Printable.clip(format) + " image; Mien decodes PNG, JPEG, BMP and GIF";
         if (!format.equals("bmp")) return null;
         byte[] head = new byte[34];
@@ -82,7 +86,7 @@ public final class ImageLoader {
             in.reset();
         }
         if (n < head.length) return null;   // too short for a compression field: the reader refuses it
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         int headerSize = b.getInt(14), compression = b.getInt(30);
         if (headerSize >= 40 && (compression == 4 || compression == 5))
             return "a BMP that wraps a " + (compression == 4 ? "JPEG" : "PNG") + " (compression " + compression

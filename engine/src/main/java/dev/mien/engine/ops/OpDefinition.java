@@ -1,7 +1,6 @@
 package dev.mien.engine.ops;
 
 import dev.mien.engine.io.Printable;
-
 import dev.mien.engine.ir.GraphException;
 import dev.mien.engine.ir.Node;
 import dev.mien.engine.ir.Op;

@@ -1,6 +1,7 @@
 package dev.mien.engine.ops;
 
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.Printable;
 import dev.mien.engine.ir.Graph;
 import dev.mien.engine.ir.GraphException;
 import dev.mien.engine.ir.Node;
@@ -52,14 +53,14 @@ public final class ShapeInference {
             int[][] in = new int[n.inputs().size()][];
             for (int k = 0; k < in.length; k++) {
                 in[k] = shapes.get(n.inputs().get(k));
-                if (in[k] == null) throw new GraphException(OpDefinition.where(n) + "input '" + dev.mien.engine.io.Printable.clip(n.inputs().get(k)) + "' is not produced by any earlier node");
+                if (in[k] == null) throw new GraphException(OpDefinition.where(n) + "input '" + Printable.clip(n.inputs().get(k)) + "' is not produced by any earlier node");
             }
             int[][] out = d.outputShapes(n, in);
             if (out.length != n.outputs().size())
                 throw new GraphException(OpDefinition.where(n) + "produces " + out.length + " values, graph names " + n.outputs().size());
             for (int k = 0; k < out.length; k++) {
                 for (int dim : out[k])
-                    if (dim < 1) throw new GraphException(n.name() + " (" + n.op() + "): value '" + n.outputs().get(k) + "' would have shape "
+                    if (dim < 1) throw new GraphException(OpDefinition.where(n) + "value '" + Printable.clip(n.outputs().get(k)) + "' would have shape "
                             + Arrays.toString(out[k]) + " (input too small for this op?)");
                 define(shapes, n.outputs().get(k), out[k]);
             }

@@ -1,6 +1,7 @@
 package dev.mien.formats.keras;
 
 import dev.mien.engine.io.Printable;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,8 +1,8 @@
 package dev.mien.formats.keras;
 
-import dev.mien.engine.io.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mien.engine.Tensor;
+import dev.mien.engine.io.Printable;
 import dev.mien.engine.io.ReadLimits;
 import dev.mien.formats.ZipMembers;
 import io.jhdf.HdfFile;

@@ -1,9 +1,9 @@
 package dev.mien.formats.keras;
 
-import dev.mien.engine.io.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mien.engine.io.Printable;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,6 +3,7 @@ package dev.mien.formats.keras;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mien.engine.io.Printable;
 import dev.mien.engine.ir.Attrs;
 import dev.mien.engine.NetworkCard;
 import dev.mien.engine.ir.Graph;
@@ -51,7 +52,7 @@ public final class KerasImporter {
         try {
             root = JSON.readTree(f.modelConfigJson());
         } catch (JsonProcessingException e) {
-            throw new KerasImportException(f.source() + ": model config is not valid JSON: " + dev.mien.engine.io.Printable.clip(String.valueOf(e.getOriginalMessage()), 160));
+            throw new KerasImportException(f.source() + ": model config is not valid JSON: " + Printable.clip(String.valueOf(e.getOriginalMessage()), 160));
         }
         if (root == null || !root.isObject() || !root.has("class_name"))
             throw new KerasImportException(f.source() + ": model config has no class_name");
@@ -229,7 +230,7 @@ public final class KerasImporter {
         if (!pending.isEmpty()) {
             // A mangled config can leave every layer pending: name the first few, count the rest.
             List<String> stuck = new ArrayList<>();
-            for (int[] p : pending) if (stuck.size() < STUCK_NAMED) stuck.add(dev.mien.engine.io.Printable.clip(layers.get(p[0]).name()));
+            for (int[] p : pending) if (stuck.size() < STUCK_NAMED) stuck.add(Printable.clip(layers.get(p[0]).name()));
             String more = pending.size() > STUCK_NAMED ? " and " + (pending.size() - STUCK_NAMED) + " more" : "";
             throw new KerasImportException(file.source() + ": cannot order layers " + stuck + more + " (missing or cyclic inputs)");
         }
