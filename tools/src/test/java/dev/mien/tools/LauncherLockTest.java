@@ -54,6 +54,8 @@ class LauncherLockTest {
                 """);
         script(tmp.resolve("jdk/bin/javac"), "exit 0\n");
         script(tmp.resolve("bin/mvn"), """
+                printf '\\033[0m\\033[0m'
+                if [ -n "${FAKE_FAIL:-}" ]; then printf '\\033[0m[ERROR] COMPILATION ERROR in Model.java\\n' >&2; exit 1; fi
                 mkdir "$FAKE_MARK" 2>/dev/null || echo overlap >>"$FAKE_LOG"
                 echo start >>"$FAKE_LOG"
                 sleep 1
@@ -90,7 +92,10 @@ class LauncherLockTest {
     void assertOneBuildAndEveryoneRuns(String lockMode) throws Exception {
         Path root = fakeTree();
         List<String> outs = runConcurrently(root, 4, lockMode);
-        for (int i = 0; i < outs.size(); i++) assertTrue(outs.get(i).contains("dev.mien.tools.Main inspect m" + i), outs.get(i));
+        for (int i = 0; i < outs.size(); i++) {
+            assertTrue(outs.get(i).contains("dev.mien.tools.Main inspect m" + i), outs.get(i));
+            assertFalse(outs.get(i).contains("\u001b"), "Maven's terminal codes stay in its log: " + outs.get(i));
+        }
         List<String> log = Files.readAllLines(tmp.resolve("builds.log"));
         assertEquals(List.of("start", "end"), log, "exactly one build, never two at once");
         runConcurrently(root, 2, lockMode);
@@ -106,6 +111,25 @@ class LauncherLockTest {
     @Test
     void concurrentFirstUseBuildsOnceWithTheMkdirFallback() throws Exception {
         assertOneBuildAndEveryoneRuns("mkdir");
+    }
+
+    /** A failed build shows Maven's output, without its terminal codes, and stops with exit 1 before running anything. */
+    @Test
+    void aFailedBuildShowsItsLogAndStops() throws Exception {
+        Path root = fakeTree();
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("mien").toString(), "inspect", "m").redirectErrorStream(true);
+        var env = pb.environment();
+        env.put("MIEN_JAVA_HOME", tmp.resolve("jdk").toString());
+        env.remove("JAVA_HOME");
+        env.put("PATH", tmp.resolve("bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+        env.put("FAKE_FAIL", "1");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher hung");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("[ERROR] COMPILATION ERROR in Model.java\nmien: build failed"), out);
+        assertFalse(out.contains("\u001b"), out);
+        assertFalse(out.contains("dev.mien.tools.Main"), "nothing runs after a failed build: " + out);
     }
 
     @Test
