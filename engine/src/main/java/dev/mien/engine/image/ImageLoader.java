@@ -32,35 +32,62 @@ public final class ImageLoader {
     public static RgbImage readRgb(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
         if (Files.size(file) == 0) throw new IOException(file + ": empty file, not an image");
+        long max = ReadLimits.current().maxImagePixels();
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new IOException(file + ": not an image Mien can decode (PNG, JPEG, BMP, GIF)");
+            img = decode(in, max);
+        } catch (ImageRefusal e) {
+            throw new IOException(file + ": " + switch (e.kind()) {
+                case NOT_AN_IMAGE -> "not an image Mien can decode (PNG, JPEG, BMP, GIF)";
+                case REFUSED -> e.detail();
+                case BAD_SIZE -> "image header declares " + e.width() + "x" + e.height() + " pixels";
+                case TOO_MANY_PIXELS -> "image of " + e.width() + "x" + e.height() + " pixels exceeds " + max + " pixels ("
+                        + ReadLimits.howToRaise("maxImagePixels") + ")";
+                case CORRUPT -> "corrupt or truncated image (its decoder stopped on invalid data)";
+                case UNREADABLE -> e.detail() == null ? "cannot decode image" : "cannot decode image (" + e.detail() + ")";
+                case OUT_OF_MEMORY -> "image needs more memory than this JVM has";
+            }, e.getCause());
+        } catch (IOException e) {   // opening or closing the file
+            throw new IOException(file + ": cannot decode image (" + Printable.reason(e, 160) + ")", e);
+        }
+        return toRgb(img);
+    }
+
+    /**
+     * Decodes the one image in {@code in}, the steps the CLI and the server share: the reader
+     * the content asks for, {@link #refusal}, the size from the header checked against
+     * {@code maxPixels} before any pixel is decoded, and every way a JDK decoder can fail sorted
+     * into an {@link ImageRefusal} that each caller words for its own users.
+     */
+    public static BufferedImage decode(ImageInputStream in, long maxPixels) throws ImageRefusal {
+        try {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) throw new ImageRefusal(ImageRefusal.Kind.NOT_AN_IMAGE, null, 0, 0, null);
             ImageReader r = readers.next();
             try {
                 String no = refusal(r, in);
-                if (no != null) throw new IOException(file + ": " + no);
+                if (no != null) throw new ImageRefusal(ImageRefusal.Kind.REFUSED, no, 0, 0, null);
                 r.setInput(in, true, true);
-                long w = r.getWidth(0), h = r.getHeight(0), max = ReadLimits.current().maxImagePixels();
-                if (w <= 0 || h <= 0) throw new IOException(file + ": image header declares " + w + "x" + h + " pixels");
-                if (w * h > max)
-                    throw new IOException(file + ": image of " + w + "x" + h + " pixels exceeds " + max + " pixels ("
-                            + ReadLimits.howToRaise("maxImagePixels") + ")");
-                img = r.read(0);
+                long w = r.getWidth(0), h = r.getHeight(0);
+                if (w <= 0 || h <= 0) throw new ImageRefusal(ImageRefusal.Kind.BAD_SIZE, null, w, h, null);
+                if (w * h > maxPixels) throw new ImageRefusal(ImageRefusal.Kind.TOO_MANY_PIXELS, null, w, h, null);
+                BufferedImage img = r.read(0);
+                if (img == null) throw new ImageRefusal(ImageRefusal.Kind.UNREADABLE, null, w, h, null);
+                return img;
             } finally {
                 r.dispose();
             }
+        } catch (ImageRefusal e) {
+            throw e;
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) throw e;
-            if (e.getCause() instanceof RuntimeException) throw corrupt(file, e);
-            throw new IOException(file + ": cannot decode image (" + Printable.reason(e, 160) + ")", e);
+            // An IIOException wrapping a RuntimeException is the decoder failing inside, as below.
+            if (e.getCause() instanceof RuntimeException) throw new ImageRefusal(ImageRefusal.Kind.CORRUPT, null, 0, 0, e);
+            throw new ImageRefusal(ImageRefusal.Kind.UNREADABLE, Printable.reason(e, 160), 0, 0, e);
         } catch (RuntimeException e) {
-            throw corrupt(file, e);
+            throw new ImageRefusal(ImageRefusal.Kind.CORRUPT, null, 0, 0, e);
         } catch (OutOfMemoryError e) {
-            throw new IOException(file + ": image needs more memory than this JVM has", e);
+            throw new ImageRefusal(ImageRefusal.Kind.OUT_OF_MEMORY, null, 0, 0, e);
         }
-        if (img == null) throw new IOException(file + ": cannot decode image");
-        return toRgb(img);
     }
 
     /** The formats Mien decodes (ImageIO's format names); the JDK's others (TIFF) are refused, not advertised and not fuzzed. */
@@ -92,15 +119,6 @@ public final class ImageLoader {
             return "a BMP that wraps a " + (compression == 4 ? "JPEG" : "PNG") + " (compression " + compression
                     + "), whose real size its header does not state; not decoded";
         return null;
-    }
-
-    /**
-     * A decoder that failed inside (an index past its buffers, a negative size, a division by
-     * zero: the JDK's readers on corrupt data) says nothing a user can act on: the message says
-     * what it means, the cause keeps the detail for {@code --verbose}.
-     */
-    private static IOException corrupt(Path file, Exception e) {
-        return new IOException(file + ": corrupt or truncated image (its decoder stopped on invalid data)", e);
     }
 
     /** PIL convert('RGB') semantics for the common BufferedImage types. */

@@ -81,4 +81,40 @@ class ImagePixelLimitTest {
         ImageIO.write(new BufferedImage(12, 10, BufferedImage.TYPE_3BYTE_BGR), "bmp", plain.toFile());
         assertEquals(12, ImageLoader.readRgb(plain).width(), "an ordinary BMP still reads");
     }
+
+    /** The core both the CLI and the server decode through sorts every failure into a kind, before decoding where it can. */
+    @Test
+    void theSharedDecoderSortsEveryFailureIntoAKind() throws IOException, ImageRefusal {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(12, 10, BufferedImage.TYPE_3BYTE_BGR), "png", png);
+        byte[] good = png.toByteArray();
+        assertEquals(12, decode(good, 120).getWidth());
+        assertKind(ImageRefusal.Kind.NOT_AN_IMAGE, "plain text, not an image".getBytes(), 1000);
+        ImageRefusal big = assertKind(ImageRefusal.Kind.TOO_MANY_PIXELS, good, 119);
+        assertEquals(12, big.width());
+        assertEquals(10, big.height());
+        ImageRefusal cut = assertKind(ImageRefusal.Kind.UNREADABLE, java.util.Arrays.copyOf(good, good.length / 2), 1000);
+        assertNotNull(cut.detail(), "a read error keeps its reason");
+        java.io.ByteArrayOutputStream bmp = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(128, 150, BufferedImage.TYPE_3BYTE_BGR), "bmp", bmp);
+        byte[] mangled = bmp.toByteArray();
+        mangled[14] = 56;   // the info-header size, as in aDecoderFailingInsideIsACorruptImageInWords
+        assertNotNull(assertKind(ImageRefusal.Kind.CORRUPT, mangled, 1_000_000).getCause(), "the decoder's failure is the cause");
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(640, 480, BufferedImage.TYPE_3BYTE_BGR), "jpeg", jpeg);
+        ImageRefusal wrapped = assertKind(ImageRefusal.Kind.REFUSED, bmpWrapping(10, 10, 4, jpeg.toByteArray()), 1000);
+        assertTrue(wrapped.detail().startsWith("a BMP that wraps a JPEG"), wrapped.detail());
+    }
+
+    private static BufferedImage decode(byte[] bytes, long maxPixels) throws IOException, ImageRefusal {
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return ImageLoader.decode(in, maxPixels);
+        }
+    }
+
+    private static ImageRefusal assertKind(ImageRefusal.Kind kind, byte[] bytes, long maxPixels) {
+        ImageRefusal e = assertThrows(ImageRefusal.class, () -> decode(bytes, maxPixels));
+        assertEquals(kind, e.kind(), String.valueOf(e.getMessage()));
+        return e;
+    }
 }
