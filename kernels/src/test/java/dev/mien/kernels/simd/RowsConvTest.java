@@ -85,10 +85,38 @@ class RowsConvTest {
             if (ConvAlgorithm.depthwise(s)) continue;
             ConvChecks.nonFiniteMatchesReference(s, ConvAlgorithm.ROWS, false, 1 + rnd.nextInt(4), Activation.NONE, this::random, rnd, V1, V2);
             // A non-finite weight on a tap that falls in the padding: the reference skips the tap,
-            // the tiles multiply the copy's zero border (as the direct kernel does); unpadded only.
+            // the tiles skip it only where a narrower micro-kernel fits (tapsOverThePaddingAreSkipped)
+            // and otherwise multiply the copy's zero border (as the direct kernel does); unpadded here.
             ConvShape unpadded = new ConvShape(s.n(), s.inH(), s.inW(), s.inC(), s.outC(), s.kH(), s.kW(), s.strideH(), s.strideW(),
                     s.dilH(), s.dilW(), 0, 0, 0, 0, s.groups());
             ConvChecks.nonFiniteMatchesReference(unpadded, ConvAlgorithm.ROWS, true, 1 + rnd.nextInt(3), Activation.RELU, this::random, rnd, V1, V2);
+        }
+    }
+
+    /**
+     * Taps over the padding are skipped, whole kernel rows and a tile's first or last pixels
+     * (a 6- or 7-pixel micro-kernel started inside the tile): 7- and 8-pixel tiles, stride 2,
+     * dilation 2 (two padded columns), a 5x5 kernel whose outermost taps leave 5 pixels (computed
+     * whole), on the direct and the sliced walk. Where every padded tap is skipped (3x3 on 7-
+     * and 8-pixel tiles of two-vector blocks), a non-finite weight on a tap that meets the
+     * padding gives the reference's result exactly: it multiplies no padded zero (0 x Inf).
+     */
+    @Test
+    void tapsOverThePaddingAreSkipped() {
+        int[][] dims = {   // h, w, cin, cout, k, stride, dilation, pad
+                {7, 7, 32, 64, 3, 1, 1, 1}, {16, 16, 24, 64, 3, 1, 1, 1}, {56, 56, 16, 64, 3, 2, 1, 1},
+                {8, 8, 20, 64, 3, 1, 2, 2}, {14, 14, 17, 64, 5, 1, 1, 2}, {7, 7, 300, 96, 3, 1, 1, 1}};
+        for (int[] d : dims) {
+            ConvShape s = new ConvShape(1 + rnd.nextInt(2), d[0], d[1], d[2], d[3], d[4], d[4], d[5], d[5], d[6], d[6],
+                    d[7], d[7], d[7], d[7], 1);
+            for (ConvAlgorithm a : new ConvAlgorithm[]{ConvAlgorithm.ROWS, ConvAlgorithm.SLICED}) {
+                if (V1.refusal(s, a) != null) continue;
+                ConvChecks.matchesReference(s, a, V1, Activation.NONE, this::random);
+                ConvChecks.matchesReference(s, a, V2, Activation.RELU, this::random);
+                if (d[4] == 3 && d[6] == 1)
+                    for (int k = 0; k < 4; k++)
+                        ConvChecks.nonFiniteMatchesReference(s, a, true, 1 + rnd.nextInt(3), Activation.NONE, this::random, rnd, V1, V2);
+            }
         }
     }
 
