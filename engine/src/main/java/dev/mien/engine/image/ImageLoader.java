@@ -77,8 +77,6 @@ public final class ImageLoader {
             } finally {
                 r.dispose();
             }
-        } catch (ImageRefusal e) {
-            throw e;
         } catch (IOException e) {
             // An IIOException wrapping a RuntimeException is the decoder failing inside, as below.
             if (e.getCause() instanceof RuntimeException) throw new ImageRefusal(ImageRefusal.Kind.CORRUPT, null, 0, 0, e);

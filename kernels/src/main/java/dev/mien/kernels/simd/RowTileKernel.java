@@ -244,15 +244,11 @@ final class RowTileKernel {
         hi = Math.min(hi, count);
         if (lo >= hi) return;
         int n = hi - lo, width = count == 8 ? 8 : count > 4 ? 7 : 4;
-        if (n == count || valid <= VL || width < 7 || lo + n > width) {
-            tile(x, base, taps, tap, tap + 1, steps, rl, w, wk, r, ro, count, valid);
-        } else if (n == 7) {
-            acc7x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
-        } else if (n == 6) {
-            acc6x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
-        } else {
-            tile(x, base, taps, tap, tap + 1, steps, rl, w, wk, r, ro, count, valid);
-        }
+        // A narrower kernel only for part of a two-vector tile, and only within the whole tile's reach.
+        boolean narrower = n < count && valid > VL && lo + n <= width;
+        if (narrower && n == 7) acc7x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
+        else if (narrower && n == 6) acc6x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
+        else tile(x, base, taps, tap, tap + 1, steps, rl, w, wk, r, ro, count, valid);
     }
 
     /** Bias, residual and activation of one tile's sums, stored to its output pixels. */
