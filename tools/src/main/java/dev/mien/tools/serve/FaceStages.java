@@ -30,10 +30,10 @@ public interface FaceStages<D, R> extends AutoCloseable {
     /**
      * What the server's warm-up classifies ({@link ServeConfig#warmup}): about {@code faces}
      * faces of {@code image}, a synthetic photo in which a detector may find none. By default
-     * what {@link #detect} finds; stages that can crop a given box return that many crops, so
-     * that the expression model is compiled too.
+     * what {@link #detect} found there ({@code detected}); stages that can crop a given box
+     * return that many crops, so that the expression model is compiled too.
      */
-    default D warmUpFaces(RgbImage image, int faces) { return detect(image); }
+    default D warmUpFaces(RgbImage image, D detected, int faces) { return detected; }
 
     /** One image's result as {@code mien predict --json} writes it. */
     ObjectNode json(String imageName, RgbImage image, D detected, R expressions, ObjectMapper mapper);

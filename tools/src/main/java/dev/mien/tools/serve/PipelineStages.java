@@ -41,7 +41,7 @@ public final class PipelineStages implements FaceStages<FaceCrops, List<Expressi
 
     /** Crops of {@code faces} squares side by side across the image's middle, whatever the detector sees there. */
     @Override
-    public FaceCrops warmUpFaces(RgbImage image, int faces) {
+    public FaceCrops warmUpFaces(RgbImage image, FaceCrops detected, int faces) {
         int side = Math.max(1, Math.min(image.height(), image.width() / Math.max(1, faces)));
         List<DetectedFace> boxes = new ArrayList<>();
         for (int i = 0; i < faces; i++) {

@@ -67,8 +67,7 @@ final class ServedModel<D, R> implements AutoCloseable {
         } catch (HttpError e) {
             throw new IllegalStateException("the warm-up photo does not decode: " + e.getMessage(), e);
         }
-        stages.detect(img);
-        D d = stages.warmUpFaces(img, faces);
+        D d = stages.warmUpFaces(img, stages.detect(img), faces);
         R r = stages.classify(List.of(d)).getFirst();
         stages.json("warm-up.png", img, d, r, WARM_UP_JSON);
     }

@@ -130,7 +130,7 @@ class PipelineServerTest {
             RgbImage photo = ImageDecoder.decode(WarmUpPhoto.png(), Long.MAX_VALUE);
             assertEquals(WarmUpPhoto.WIDTH, photo.width());
             for (int n = 1; n <= 4; n++) {
-                FaceCrops crops = stages.warmUpFaces(photo, n);
+                FaceCrops crops = stages.warmUpFaces(photo, stages.detect(photo), n);
                 assertEquals(n, crops.size(), "whatever the detector sees in the synthetic photo");
                 List<Expressions> e = stages.classify(List.of(crops)).getFirst();
                 assertEquals(n, e.size());
