@@ -23,6 +23,25 @@ final class ConvKernel {
     static final int CB = 2 * VL;   // output channels per block
     static final int TW = 8;        // output pixels per tile
 
+    /**
+     * Vector registers the micro-kernels plan for: 32 with AVX-512 and on AArch64, 16 on x86
+     * without AVX-512 (AVX2: 256-bit vectors, 16 ymm registers). A tile of 8 pixels x 2 vectors
+     * needs 16 sums, 2 weight vectors and a broadcast: it fits 32 registers, but with 16 C2
+     * keeps some sums on the stack, and an AMD EPYC (Zen 3, AVX2) ran MA-Net's, PAtt-Lite's and
+     * LANMSFF's convolutions at 1.4-2.9x ONNX Runtime's time. Where {@link #NARROW}, every such
+     * tile runs as halves of at most 12 sums. {@code -Dmien.vectorRegisters=16|32} overrides
+     * the detection (the tests run both layouts of tiles on any machine).
+     */
+    static final int REGISTERS = Integer.getInteger("mien.vectorRegisters", detectRegisters());
+    /** Whether the tiles must fit 16 vector registers ({@link #REGISTERS}). */
+    static final boolean NARROW = REGISTERS < 32;
+
+    private static int detectRegisters() {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86") || arch.equals("i386");
+        return x86 && S.vectorByteSize() < 64 ? 16 : 32;
+    }
+
     private ConvKernel() {}
 
     /**
@@ -170,8 +189,12 @@ final class ConvKernel {
     /** Adds the current tile's products over the job's reduction range to its sums. */
     private static void compute(Job j, int count) {
         if (j.valid > VL) {
-            if (j.oneRow) row8x2(j, j.s.strideW() * j.s.inC());
-            else if (count <= TW / 2) tile4x2(j);  // a short last tile: half the work
+            if (count <= TW / 2) tile4x2(j, 0);  // a short last tile: half the work
+            else if (NARROW) {                   // two halves of 8 sums each
+                tile4x2(j, 0);
+                tile4x2(j, 4);
+            }
+            else if (j.oneRow) row8x2(j, j.s.strideW() * j.s.inC());
             else tile8x2(j);
         }
         else tile8x1(j);
@@ -268,8 +291,8 @@ final class ConvKernel {
         a7.intoArray(r, 7 * CB); b7.intoArray(r, 7 * CB + VL);
     }
 
-    /** As {@link #tile8x2} for at most 4 pixels (the short last tile of a small map). */
-    private static void tile4x2(Job j) {
+    /** As {@link #tile8x2} for the tile's pixels [h, h + 4): a short last tile (h = 0), or half a tile on a {@link #NARROW} machine. */
+    private static void tile4x2(Job j, int h) {
         ConvShape s = j.s;
         int inC = s.inC(), kH = s.kH(), dh = s.dilH() * j.inRowStride, dw = s.dilW() * inC;
         MemorySegment w = j.w;
@@ -279,7 +302,7 @@ final class ConvKernel {
         boolean flat = s.dilW() == 1 && s.groups() == 1;
         int kW = flat ? 1 : s.kW(), cig = flat ? s.kW() * s.inGroupC() : s.inGroupC();
         int[] q = j.q;
-        int q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        int q0 = q[h], q1 = q[h + 1], q2 = q[h + 2], q3 = q[h + 3];
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int wk = j.wBase;
@@ -298,10 +321,11 @@ final class ConvKernel {
             }
         }
         float[] r = j.acc;
-        a0.intoArray(r, 0); b0.intoArray(r, VL);
-        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
-        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
-        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
+        int o = h * CB;
+        a0.intoArray(r, o); b0.intoArray(r, o + VL);
+        a1.intoArray(r, o + CB); b1.intoArray(r, o + CB + VL);
+        a2.intoArray(r, o + 2 * CB); b2.intoArray(r, o + 2 * CB + VL);
+        a3.intoArray(r, o + 3 * CB); b3.intoArray(r, o + 3 * CB + VL);
     }
 
     /** As {@link #tile8x2} for 8 pixels of one row: pixel t reads at q[0] + t * step. */

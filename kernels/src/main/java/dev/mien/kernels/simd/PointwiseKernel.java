@@ -9,6 +9,7 @@ import java.util.Arrays;
 
 import static dev.mien.kernels.simd.ConvKernel.CB;
 import static dev.mien.kernels.simd.ConvKernel.LE;
+import static dev.mien.kernels.simd.ConvKernel.NARROW;
 import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.VL;
 
@@ -40,8 +41,12 @@ final class PointwiseKernel {
      * broadcast first, which it does in some compilations, e.g. without loop strip mining under
      * the parallel collector) two accumulators lived on the stack and the layer ran at 0.72 ms
      * instead of 0.51 (56x56x128 -> 128, one thread); 5 pixels run at 0.53-0.55 in every compilation.
+     * With 16 registers ({@link ConvKernel#NARROW}) a unit is one block (two vectors) and a tile
+     * 6 pixels: 12 sums, 2 weight vectors and a broadcast.
      */
-    static final int ROWS = 5;
+    static final int ROWS = NARROW ? 6 : 5;
+    /** Output channels of a full unit: a pair of blocks, or one block on a {@link ConvKernel#NARROW} machine. */
+    static final int UNIT = NARROW ? CB : 2 * CB;
     /**
      * A chunk's input rows are sized to stay in L2 next to a unit's weights while every unit of the
      * chunk walks them: at most this many floats ({@code -Dmien.pointwise.panelFloats}).
@@ -57,11 +62,11 @@ final class PointwiseKernel {
         return s.strideH() != 1 || s.strideW() != 1 || s.padTop() != 0 || s.padLeft() != 0 || s.padBottom() != 0 || s.padRight() != 0;
     }
 
-    /** Full pairs of channel blocks (2 x CB channels each). */
-    static int pairs(ConvShape s) { return s.outC() / (2 * CB); }
+    /** Full units of {@link #UNIT} channels: pairs of channel blocks (single blocks where {@link ConvKernel#NARROW}). */
+    static int pairs(ConvShape s) { return s.outC() / UNIT; }
 
-    /** Channels left after the full pairs. */
-    static int left(ConvShape s) { return s.outC() - 2 * CB * pairs(s); }
+    /** Channels left after the full units. */
+    static int left(ConvShape s) { return s.outC() - UNIT * pairs(s); }
 
     /**
      * Whether the channels left after the full pairs (one vector's worth at most: LANMSFF's 66,
@@ -71,7 +76,7 @@ final class PointwiseKernel {
      */
     static boolean widensLastPair(ConvShape s) {
         int l = left(s);
-        return pairs(s) > 0 && l > 0 && l <= VL;
+        return !NARROW && pairs(s) > 0 && l > 0 && l <= VL;
     }
 
     /** Channel units: the pairs (the last one widened where {@link #widensLastPair}), then one unit for any channels left. */
@@ -86,7 +91,7 @@ final class PointwiseKernel {
      */
     static int unitVectors(ConvShape s, int unit) {
         int p = pairs(s);
-        if (unit < p) return unit == p - 1 && widensLastPair(s) ? 5 : 4;
+        if (unit < p) return NARROW ? 2 : unit == p - 1 && widensLastPair(s) ? 5 : 4;
         return (left(s) + VL - 1) / VL;
     }
 
@@ -95,6 +100,7 @@ final class PointwiseKernel {
 
     /** Pixels per tile of a unit of {@code vectors} vectors: the most that keep the tile's sums, weights and a broadcast in 32 registers. */
     static int tileRows(int vectors) {
+        if (NARROW) return vectors == 1 ? 5 : ROWS;   // one5x1, one6x2
         return switch (vectors) {
             case 5 -> 4;    // 20 sums + 5 weight vectors
             case 3 -> 7;    // 21 sums + 3 weight vectors
@@ -177,7 +183,7 @@ final class PointwiseKernel {
                 x = in;
                 xBase = inOff + p0 * cin;
             }
-            int vectors = unitVectors(s, unit), rows = tileRows(vectors), co = unit * 2 * CB;
+            int vectors = unitVectors(s, unit), rows = tileRows(vectors), co = unit * UNIT;
             int valid = Math.min(vectors * VL, outC - co);
             long wOff = (long) (co / CB) * cin * CB;
             int o = outOff + p0 * outC + co;
@@ -187,7 +193,10 @@ final class PointwiseKernel {
                     case 5 -> wide4x5(j, w, wOff, cin, x, q, n);
                     case 4 -> pair5x4(j, w, wOff, cin, x, q, n);
                     case 3 -> three7x3(j, w, wOff, cin, x, q, n);
-                    case 2 -> one5x2(j, w, wOff, cin, x, q, n);
+                    case 2 -> {
+                        if (NARROW) one6x2(j, w, wOff, cin, x, q, n);
+                        else one5x2(j, w, wOff, cin, x, q, n);
+                    }
                     default -> one5x1(j, w, wOff, cin, x, q, n);
                 }
                 ConvKernel.store(j.acc, 0, vectors * VL, n, valid, co, bias, res, resDelta, lo, hi, out, o + t * outC, outC);
@@ -317,6 +326,32 @@ final class PointwiseKernel {
         a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
         a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
         a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
+    }
+
+    /** As {@link #one5x2} for 6 pixels: the unit of a {@link ConvKernel#NARROW} machine (12 sums, 2 weight vectors, a broadcast). */
+    private static void one6x2(Job j, MemorySegment w, long wOff, int cin, float[] x, int q, int n) {
+        int q0 = q, q1 = q + Math.min(1, n - 1) * cin, q2 = q + Math.min(2, n - 1) * cin,
+                q3 = q + Math.min(3, n - 1) * cin, q4 = q + Math.min(4, n - 1) * cin, q5 = q + Math.min(5, n - 1) * cin;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        long wk = 4 * wOff;
+        for (int c = 0; c < cin; c++, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[q0 + c]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[q1 + c]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[q2 + c]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[q3 + c]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[q4 + c]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[q5 + c]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+        }
+        float[] r = j.acc;
+        a0.intoArray(r, 0); b0.intoArray(r, VL);
+        a1.intoArray(r, CB); b1.intoArray(r, CB + VL);
+        a2.intoArray(r, 2 * CB); b2.intoArray(r, 2 * CB + VL);
+        a3.intoArray(r, 3 * CB); b3.intoArray(r, 3 * CB + VL);
+        a4.intoArray(r, 4 * CB); b4.intoArray(r, 4 * CB + VL);
+        a5.intoArray(r, 5 * CB); b5.intoArray(r, 5 * CB + VL);
     }
 
     /** As {@link #one5x2} for at most VL channels (a layer of 16 or fewer): half the multiplies. Sums [pixel][VL]. */

@@ -9,6 +9,7 @@ import java.util.Arrays;
 
 import static dev.mien.kernels.simd.ConvKernel.CB;
 import static dev.mien.kernels.simd.ConvKernel.LE;
+import static dev.mien.kernels.simd.ConvKernel.NARROW;
 import static dev.mien.kernels.simd.ConvKernel.S;
 import static dev.mien.kernels.simd.ConvKernel.TW;
 import static dev.mien.kernels.simd.ConvKernel.VL;
@@ -222,9 +223,15 @@ final class RowTileKernel {
     private static void tile(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
                              float[] r, int ro, int count, int valid) {
         if (valid <= VL) acc8x1(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+        else if (count <= 4) acc4x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+        else if (NARROW) {
+            // 16 registers: the tile as pixels [0, 4) and [4, count), at most 8 sums each.
+            acc4x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+            if (count == 8) acc4x2(x, base + 4, taps, t0, t1, steps, rl, w, wk, r, ro + 4 * CB);
+            else acc3x2(x, base + 4, taps, t0, t1, steps, rl, w, wk, r, ro + 4 * CB);
+        }
         else if (count == 8) acc8x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-        else if (count > 4) acc7x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-        else acc4x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+        else acc7x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
     }
 
     /**
@@ -246,7 +253,11 @@ final class RowTileKernel {
         int n = hi - lo, width = count == 8 ? 8 : count > 4 ? 7 : 4;
         // A narrower kernel only for part of a two-vector tile, and only within the whole tile's reach.
         boolean narrower = n < count && valid > VL && lo + n <= width;
-        if (narrower && n == 7) acc7x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
+        if (narrower && n == 7 && NARROW) {
+            acc4x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
+            acc3x2(x, base + lo + 4, taps, tap, tap + 1, steps, rl, w, wk, r, ro + (lo + 4) * CB);
+        }
+        else if (narrower && n == 7) acc7x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
         else if (narrower && n == 6) acc6x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
         else tile(x, base, taps, tap, tap + 1, steps, rl, w, wk, r, ro, count, valid);
     }
@@ -385,6 +396,28 @@ final class RowTileKernel {
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
         a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
         a3.intoArray(r, ro + 3 * CB); b3.intoArray(r, ro + 3 * CB + VL);
+    }
+
+    /** As {@link #acc4x2} for 3 pixels: the second half of a 7-pixel tile on a {@link ConvKernel#NARROW} machine. */
+    private static void acc3x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
+                               float[] r, int ro) {
+        FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
+                a2 = FloatVector.fromArray(S, r, ro + 2 * CB);
+        FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
+                b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL);
+        for (int tap = t0; tap < t1; tap++) {
+            int p = base + taps[tap];
+            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+                FloatVector v;
+                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            }
+        }
+        a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
+        a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
+        a2.intoArray(r, ro + 2 * CB); b2.intoArray(r, ro + 2 * CB + VL);
     }
 
     /** One vector of output channels (a block's last 16 or fewer), 8 pixels. */

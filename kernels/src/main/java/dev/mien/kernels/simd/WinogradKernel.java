@@ -380,7 +380,34 @@ final class WinogradKernel {
      */
     private static void gemm(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride, int valid) {
         if (valid <= VL) gemm8x1(x, p, w, wOff, cin, r, o, mStride);
+        else if (ConvKernel.NARROW) {
+            // 16 registers: tiles [0, 4) and [4, 8) of the chunk apart, 8 sums each.
+            gemm4x2(x, p, w, wOff, cin, r, o, mStride);
+            gemm4x2(x, p + 4 * VL, w, wOff, cin, r, o + 4 * mStride, mStride);
+        }
         else gemm8x2(x, p, w, wOff, cin, r, o, mStride);
+    }
+
+    /** {@link #gemm8x2} for 4 of the chunk's tiles (those from x[p], sums from r[o]): half a chunk on a {@link ConvKernel#NARROW} machine. */
+    private static void gemm4x2(float[] x, int p, MemorySegment w, long wOff, int cin, float[] r, int o, int mStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long wk = wOff;
+        for (int c0 = 0; c0 < cin; c0 += VL, p += T * VL) {
+            int end = p + Math.min(VL, cin - c0);
+            for (int q = p; q < end; q++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
+                FloatVector v;
+                v = FloatVector.broadcast(S, x[q]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                v = FloatVector.broadcast(S, x[q + VL]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                v = FloatVector.broadcast(S, x[q + 2 * VL]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                v = FloatVector.broadcast(S, x[q + 3 * VL]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            }
+        }
+        a0.intoArray(r, o); b0.intoArray(r, o + VL);
+        a1.intoArray(r, o + mStride); b1.intoArray(r, o + mStride + VL);
+        a2.intoArray(r, o + 2 * mStride); b2.intoArray(r, o + 2 * mStride + VL);
+        a3.intoArray(r, o + 3 * mStride); b3.intoArray(r, o + 3 * mStride + VL);
     }
 
     /**

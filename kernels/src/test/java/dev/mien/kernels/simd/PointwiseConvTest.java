@@ -121,6 +121,19 @@ class PointwiseConvTest {
         // tile (LANMSFF's 66, 72, 78); more forms a unit of as many vectors as they fill
         // (36, 42: three vectors; 100: a pair and three vectors; 96: a pair and a block; 49: a partial pair).
         int vl = ConvKernel.VL, cb = ConvKernel.CB;
+        if (ConvKernel.NARROW) {
+            // 16 registers: a unit is one block (2 vectors, 6-pixel tiles); what is left fills 1 or 2 vectors.
+            assertEquals(ConvKernel.CB, PointwiseKernel.UNIT);
+            assertEquals(6, PointwiseKernel.tileRows(2));
+            assertEquals(3, PointwiseKernel.units(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0)));
+            assertEquals(2, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0), 1));
+            assertEquals(1, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0), 2));
+            assertEquals(2, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, cb + vl + 1, 1, 0), 1));
+            assertEquals(3, PointwiseKernel.units(pw(1, 4, 4, 8, 3 * cb, 1, 0)));
+            assertEquals(1, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 7, 1, 0), 0));
+            return;
+        }
+        assertEquals(2 * ConvKernel.CB, PointwiseKernel.UNIT);
         assertEquals(1, PointwiseKernel.units(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0)));
         assertEquals(5, PointwiseKernel.unitVectors(pw(1, 4, 4, 8, 2 * cb + 2, 1, 0), 0));
         assertEquals(2, PointwiseKernel.units(pw(1, 4, 4, 8, 4 * cb + vl, 1, 0)));
