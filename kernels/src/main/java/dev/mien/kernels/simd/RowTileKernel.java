@@ -222,16 +222,22 @@ final class RowTileKernel {
     /** Adds taps [t0, t1), {@code steps} channels each, of one tile to its sums at r[ro..]. */
     private static void tile(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
                              float[] r, int ro, int count, int valid) {
-        if (valid <= VL) acc8x1(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-        else if (count <= 4) acc4x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-        else if (NARROW) {
-            // 16 registers: the tile as pixels [0, 4) and [4, count), at most 8 sums each.
-            acc4x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-            if (count == 8) acc4x2(x, base + 4, taps, t0, t1, steps, rl, w, wk, r, ro + 4 * CB);
-            else acc3x2(x, base + 4, taps, t0, t1, steps, rl, w, wk, r, ro + 4 * CB);
+        if (valid <= VL) {
+            acc8x1(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+            return;
         }
-        else if (count == 8) acc8x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
-        else acc7x2(x, base, taps, t0, t1, steps, rl, w, wk, r, ro);
+        for (int tap = t0; tap < t1; tap++, wk += 4L * steps * CB) {
+            int p = base + taps[tap];
+            if (count <= 4) acc4x2(x, p, steps, rl, w, wk, r, ro);
+            else if (NARROW) {
+                // 16 registers: the tile as pixels [0, 4) and [4, count), at most 8 sums each.
+                acc4x2(x, p, steps, rl, w, wk, r, ro);
+                if (count == 8) acc4x2(x, p + 4, steps, rl, w, wk, r, ro + 4 * CB);
+                else acc3x2(x, p + 4, steps, rl, w, wk, r, ro + 4 * CB);
+            }
+            else if (count == 8) acc8x2(x, p, steps, rl, w, wk, r, ro);
+            else acc7x2(x, p, steps, rl, w, wk, r, ro);
+        }
     }
 
     /**
@@ -253,12 +259,13 @@ final class RowTileKernel {
         int n = hi - lo, width = count == 8 ? 8 : count > 4 ? 7 : 4;
         // A narrower kernel only for part of a two-vector tile, and only within the whole tile's reach.
         boolean narrower = n < count && valid > VL && lo + n <= width;
+        int p = base + taps[tap] + lo;
         if (narrower && n == 7 && NARROW) {
-            acc4x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
-            acc3x2(x, base + lo + 4, taps, tap, tap + 1, steps, rl, w, wk, r, ro + (lo + 4) * CB);
+            acc4x2(x, p, steps, rl, w, wk, r, ro + lo * CB);
+            acc3x2(x, p + 4, steps, rl, w, wk, r, ro + (lo + 4) * CB);
         }
-        else if (narrower && n == 7) acc7x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
-        else if (narrower && n == 6) acc6x2(x, base + lo, taps, tap, tap + 1, steps, rl, w, wk, r, ro + lo * CB);
+        else if (narrower && n == 7) acc7x2(x, p, steps, rl, w, wk, r, ro + lo * CB);
+        else if (narrower && n == 6) acc6x2(x, p, steps, rl, w, wk, r, ro + lo * CB);
         else tile(x, base, taps, tap, tap + 1, steps, rl, w, wk, r, ro, count, valid);
     }
 
@@ -273,10 +280,19 @@ final class RowTileKernel {
     }
 
     // The micro-kernels: small, branch-free bodies that C2 compiles with every vector in a
-    // register. Each step: two weight vectors, one broadcast per pixel from base + constant.
+    // register. Each step: two weight vectors, one broadcast per pixel from p + constant.
+    // The two-vector kernels walk one tap (a single loop over its channels); the caller loops
+    // over taps. With the tap loop inside, C2 peeled its first iteration into a second copy of
+    // the channel loop, and for a one-tap call (every call of the sliced walk) how well that copy
+    // was compiled depended on which shapes had run first: a 7x7x512 layer took 2.85 ms on one
+    // thread when it ran first, 4.5 ms after three calls of a 56x56 stride-2 layer (AMD EPYC,
+    // AVX2; the peeled loop of acc6x2 kept a third of its sums on the stack). One loop per kernel
+    // takes 2.85-2.95 ms in either order. Reloading the sums per tap costs 16 loads and stores
+    // per tap against 16 FMAs per input channel: little where a tap reduces dozens of channels
+    // (the few-channel stems have their own kernel; acc8x1, for one-vector blocks such as CBAM's
+    // 2 -> 1 gate, keeps its tap loop).
 
-    private static void acc8x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
-                               float[] r, int ro) {
+    private static void acc8x2(float[] x, int p, int steps, int rl, MemorySegment w, long wk, float[] r, int ro) {
         FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
                 a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB),
                 a4 = FloatVector.fromArray(S, r, ro + 4 * CB), a5 = FloatVector.fromArray(S, r, ro + 5 * CB),
@@ -285,20 +301,17 @@ final class RowTileKernel {
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL),
                 b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL),
                 b6 = FloatVector.fromArray(S, r, ro + 6 * CB + VL), b7 = FloatVector.fromArray(S, r, ro + 7 * CB + VL);
-        for (int tap = t0; tap < t1; tap++) {
-            int p = base + taps[tap];
-            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
-                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
-                FloatVector v;
-                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-                v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-                v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-                v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
-                v = FloatVector.broadcast(S, x[p + 6]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
-                v = FloatVector.broadcast(S, x[p + 7]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
-            }
+        for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+            v = FloatVector.broadcast(S, x[p + 6]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
+            v = FloatVector.broadcast(S, x[p + 7]); a7 = v.fma(w0, a7); b7 = v.fma(w1, b7);
         }
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
@@ -311,8 +324,7 @@ final class RowTileKernel {
     }
 
     /** As {@link #acc8x2} for 5-7 pixels: a row of 7 (MA-Net's 7x7, 14x14 and 28x28 maps) without a wasted eighth. */
-    private static void acc7x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
-                               float[] r, int ro) {
+    private static void acc7x2(float[] x, int p, int steps, int rl, MemorySegment w, long wk, float[] r, int ro) {
         FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
                 a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB),
                 a4 = FloatVector.fromArray(S, r, ro + 4 * CB), a5 = FloatVector.fromArray(S, r, ro + 5 * CB),
@@ -321,19 +333,16 @@ final class RowTileKernel {
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL),
                 b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL),
                 b6 = FloatVector.fromArray(S, r, ro + 6 * CB + VL);
-        for (int tap = t0; tap < t1; tap++) {
-            int p = base + taps[tap];
-            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
-                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
-                FloatVector v;
-                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-                v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-                v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-                v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
-                v = FloatVector.broadcast(S, x[p + 6]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
-            }
+        for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
+            v = FloatVector.broadcast(S, x[p + 6]); a6 = v.fma(w0, a6); b6 = v.fma(w1, b6);
         }
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
@@ -345,26 +354,22 @@ final class RowTileKernel {
     }
 
     /** As {@link #acc8x2} for 6 pixels: a 7-pixel tile's tap whose first or last pixel reads padding. */
-    private static void acc6x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
-                               float[] r, int ro) {
+    private static void acc6x2(float[] x, int p, int steps, int rl, MemorySegment w, long wk, float[] r, int ro) {
         FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
                 a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB),
                 a4 = FloatVector.fromArray(S, r, ro + 4 * CB), a5 = FloatVector.fromArray(S, r, ro + 5 * CB);
         FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL),
                 b4 = FloatVector.fromArray(S, r, ro + 4 * CB + VL), b5 = FloatVector.fromArray(S, r, ro + 5 * CB + VL);
-        for (int tap = t0; tap < t1; tap++) {
-            int p = base + taps[tap];
-            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
-                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
-                FloatVector v;
-                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-                v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-                v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
-                v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
-            }
+        for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            v = FloatVector.broadcast(S, x[p + 4]); a4 = v.fma(w0, a4); b4 = v.fma(w1, b4);
+            v = FloatVector.broadcast(S, x[p + 5]); a5 = v.fma(w0, a5); b5 = v.fma(w1, b5);
         }
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
@@ -375,22 +380,18 @@ final class RowTileKernel {
     }
 
     /** As {@link #acc8x2} for at most 4 pixels (a row's short last tile). */
-    private static void acc4x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
-                               float[] r, int ro) {
+    private static void acc4x2(float[] x, int p, int steps, int rl, MemorySegment w, long wk, float[] r, int ro) {
         FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
                 a2 = FloatVector.fromArray(S, r, ro + 2 * CB), a3 = FloatVector.fromArray(S, r, ro + 3 * CB);
         FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL), b3 = FloatVector.fromArray(S, r, ro + 3 * CB + VL);
-        for (int tap = t0; tap < t1; tap++) {
-            int p = base + taps[tap];
-            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
-                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
-                FloatVector v;
-                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-                v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
-            }
+        for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+            v = FloatVector.broadcast(S, x[p + 3]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
         }
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
@@ -399,21 +400,17 @@ final class RowTileKernel {
     }
 
     /** As {@link #acc4x2} for 3 pixels: the second half of a 7-pixel tile on a {@link ConvKernel#NARROW} machine. */
-    private static void acc3x2(float[] x, int base, int[] taps, int t0, int t1, int steps, int rl, MemorySegment w, long wk,
-                               float[] r, int ro) {
+    private static void acc3x2(float[] x, int p, int steps, int rl, MemorySegment w, long wk, float[] r, int ro) {
         FloatVector a0 = FloatVector.fromArray(S, r, ro), a1 = FloatVector.fromArray(S, r, ro + CB),
                 a2 = FloatVector.fromArray(S, r, ro + 2 * CB);
         FloatVector b0 = FloatVector.fromArray(S, r, ro + VL), b1 = FloatVector.fromArray(S, r, ro + CB + VL),
                 b2 = FloatVector.fromArray(S, r, ro + 2 * CB + VL);
-        for (int tap = t0; tap < t1; tap++) {
-            int p = base + taps[tap];
-            for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
-                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
-                FloatVector v;
-                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
-                v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
-                v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
-            }
+        for (int c = 0; c < steps; c++, p += rl, wk += 4 * CB) {
+            FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4 * VL, LE);
+            FloatVector v;
+            v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+            v = FloatVector.broadcast(S, x[p + 1]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+            v = FloatVector.broadcast(S, x[p + 2]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
         }
         a0.intoArray(r, ro); b0.intoArray(r, ro + VL);
         a1.intoArray(r, ro + CB); b1.intoArray(r, ro + CB + VL);
