@@ -83,8 +83,13 @@ final class StemKernel {
                 if (valid <= VL) tileOneVector(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 else if (ConvKernel.NARROW) {
                     // 16 registers: pixels [0, 4) and [4, 8) apart, 8 sums each.
-                    tile4(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 0);
-                    tile4(in.data, q + 4 * step, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 4 * CB);
+                    if (step == 6) {
+                        tile4Step6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 0);
+                        tile4Step6(in.data, q + 24, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 4 * CB);
+                    } else {
+                        tile4(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 0);
+                        tile4(in.data, q + 4 * step, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc, 4 * CB);
+                    }
                 }
                 else if (step == 6) tileStep6(in.data, q, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
                 else tile(in.data, q, step, s.kH(), run, dh, pk.w(), b * blockBytes, acc);
@@ -140,6 +145,28 @@ final class StemKernel {
                 v = FloatVector.broadcast(S, x[p + step]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
                 v = FloatVector.broadcast(S, x[p + 2 * step]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
                 v = FloatVector.broadcast(S, x[p + 3 * step]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
+            }
+        }
+        a0.intoArray(acc, at); b0.intoArray(acc, at + VL);
+        a1.intoArray(acc, at + CB); b1.intoArray(acc, at + CB + VL);
+        a2.intoArray(acc, at + 2 * CB); b2.intoArray(acc, at + 2 * CB + VL);
+        a3.intoArray(acc, at + 3 * CB); b3.intoArray(acc, at + 3 * CB + VL);
+    }
+
+    /** {@link #tile4} for step 6 (constant displacements, as {@link #tileStep6}), sums into acc[at + t * CB + c]: half a tile on a {@link ConvKernel#NARROW} machine. */
+    private static void tile4Step6(float[] x, int q, int kH, int run, int dh, MemorySegment w, long wOff, float[] acc, int at) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long wk = wOff;
+        for (int kh = 0; kh < kH; kh++) {
+            int p = q + kh * dh;
+            for (int i = 0; i < run; i++, p++, wk += 4L * CB) {
+                FloatVector w0 = FloatVector.fromMemorySegment(S, w, wk, LE), w1 = FloatVector.fromMemorySegment(S, w, wk + 4L * VL, LE);
+                FloatVector v;
+                v = FloatVector.broadcast(S, x[p]); a0 = v.fma(w0, a0); b0 = v.fma(w1, b0);
+                v = FloatVector.broadcast(S, x[p + 6]); a1 = v.fma(w0, a1); b1 = v.fma(w1, b1);
+                v = FloatVector.broadcast(S, x[p + 12]); a2 = v.fma(w0, a2); b2 = v.fma(w1, b2);
+                v = FloatVector.broadcast(S, x[p + 18]); a3 = v.fma(w0, a3); b3 = v.fma(w1, b3);
             }
         }
         a0.intoArray(acc, at); b0.intoArray(acc, at + VL);
