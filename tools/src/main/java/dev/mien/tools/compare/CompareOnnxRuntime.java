@@ -169,7 +169,9 @@ public final class CompareOnnxRuntime {
      * with) running {@code mainClass}; the Vector API for the profile's Mien side.
      */
     static List<String> ortJvm(String classpath, String mainClass, List<String> args) {
+        // The launcher's collector and loop shape (see ./mien): strip mining on, as under G1.
         List<String> c = new ArrayList<>(List.of(javaBinary(), "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC",
+                "-XX:+UseCountedLoopSafepoints", "-XX:LoopStripMiningIter=1000",
                 "--enable-native-access=ALL-UNNAMED", "-cp", classpath, mainClass));
         c.addAll(args);
         return c;
